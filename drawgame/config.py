@@ -1,0 +1,419 @@
+"""Settings from the environment and an optional .env file, validated once.
+
+Every setting is read from a ``DRAWGAME_<NAME>`` environment variable (or the
+same line in a ``.env`` file; the environment wins). The result is one frozen
+:class:`Config`. A bad value raises :class:`ConfigError` naming the variable
+and the expected form; the CLI turns that into one line and exit code 2.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+PREFIX = "DRAWGAME_"
+ENVIRONMENTS = ("development", "staging", "production", "test")
+LOG_LEVELS = ("debug", "info", "warning", "error")
+LOG_FORMATS = ("json", "text")
+
+
+class ConfigError(ValueError):
+    """A setting has a value that cannot be used."""
+
+    def __init__(self, variable: str, value: str, expected: str) -> None:
+        super().__init__(f"invalid {variable}={value!r}: expected {expected}")
+        self.variable = variable
+        self.expected = expected
+
+
+@dataclass(frozen=True)
+class Field:
+    """How one setting is parsed, its default and what it means."""
+
+    name: str
+    parse: Callable[[str], Any]
+    expected: str
+    doc: str
+
+    @property
+    def variable(self) -> str:
+        return PREFIX + self.name.upper()
+
+
+def _int_in(lo: int, hi: int) -> Callable[[str], int]:
+    def parse(raw: str) -> int:
+        value = int(raw.strip())
+        if not lo <= value <= hi:
+            raise ValueError
+        return value
+
+    return parse
+
+
+def _float_in(lo: float, hi: float) -> Callable[[str], float]:
+    def parse(raw: str) -> float:
+        value = float(raw.strip())
+        if not lo <= value <= hi:
+            raise ValueError
+        return value
+
+    return parse
+
+
+def _choice(options: tuple[str, ...]) -> Callable[[str], str]:
+    def parse(raw: str) -> str:
+        value = raw.strip().lower()
+        if value not in options:
+            raise ValueError
+        return value
+
+    return parse
+
+
+def _bool(raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off", ""):
+        return False
+    raise ValueError
+
+
+def _text(raw: str) -> str:
+    value = raw.strip()
+    if not value:
+        raise ValueError
+    return value
+
+
+def _origins(raw: str) -> tuple[str, ...]:
+    origins = tuple(o.strip().rstrip("/") for o in raw.split(",") if o.strip())
+    for origin in origins:
+        if not origin.startswith(("http://", "https://")):
+            raise ValueError
+    return origins
+
+
+def _optional_text(raw: str) -> str:
+    return raw.strip()
+
+
+FIELDS: tuple[Field, ...] = (
+    Field(
+        "host",
+        _text,
+        "a host name or address",
+        "Address to listen on.",
+    ),
+    Field(
+        "port",
+        _int_in(0, 65535),
+        "an integer 0..65535",
+        "TCP port (0 picks a free one).",
+    ),
+    Field(
+        "db_path",
+        _text,
+        "a file path",
+        "SQLite database file.",
+    ),
+    Field(
+        "environment",
+        _choice(ENVIRONMENTS),
+        "one of " + "|".join(ENVIRONMENTS),
+        "Environment name shown by /api/health; development logs as text.",
+    ),
+    Field(
+        "log_level",
+        _choice(LOG_LEVELS),
+        "one of " + "|".join(LOG_LEVELS),
+        "Lowest log level written.",
+    ),
+    Field(
+        "log_format",
+        _choice(("auto", *LOG_FORMATS)),
+        "one of auto|json|text",
+        "Log line format; auto is text in development, JSON elsewhere.",
+    ),
+    Field(
+        "log_file",
+        _optional_text,
+        "a file path or empty",
+        "Append logs to this file instead of standard error.",
+    ),
+    Field(
+        "allowed_origins",
+        _origins,
+        "comma-separated http(s)://host[:port] origins",
+        "Extra origins allowed to open WebSockets (the server's own host always is).",
+    ),
+    Field(
+        "trust_proxy_headers",
+        _bool,
+        "true or false",
+        "Take the client address from X-Forwarded-For (only behind your own proxy).",
+    ),
+    Field(
+        "public_url",
+        _optional_text,
+        "a URL or empty",
+        "Public base URL, used by smoke tests and share links when set.",
+    ),
+    Field(
+        "max_connections",
+        _int_in(1, 100_000),
+        "an integer 1..100000",
+        "WebSocket connections allowed in total.",
+    ),
+    Field(
+        "max_connections_per_ip",
+        _int_in(1, 10_000),
+        "an integer 1..10000",
+        "WebSocket connections allowed from one client address.",
+    ),
+    Field(
+        "max_rooms",
+        _int_in(1, 100_000),
+        "an integer 1..100000",
+        "Active rooms allowed at once.",
+    ),
+    Field(
+        "rooms_per_minute_per_ip",
+        _int_in(1, 10_000),
+        "an integer 1..10000",
+        "Rooms one client address may create per minute.",
+    ),
+    Field(
+        "shutdown_grace_s",
+        _float_in(0.5, 300),
+        "a number of seconds 0.5..300",
+        "Time open work gets to finish at shutdown.",
+    ),
+    Field(
+        "reconnect_in_ms",
+        _int_in(0, 60_000),
+        "an integer 0..60000",
+        "Delay announced to clients in the shutdown message.",
+    ),
+    Field(
+        "seat_grace_s",
+        _float_in(1, 3600),
+        "a number of seconds 1..3600",
+        "How long a disconnected player's seat is held.",
+    ),
+    Field(
+        "room_idle_close_s",
+        _float_in(1, 86_400),
+        "a number of seconds 1..86400",
+        "An empty room closes after this long.",
+    ),
+    Field(
+        "retention_days",
+        _float_in(0, 3650),
+        "a number of days 0..3650",
+        "Finished games and closed rooms are kept this long.",
+    ),
+    Field(
+        "cleanup_interval_s",
+        _float_in(10, 86_400),
+        "a number of seconds 10..86400",
+        "How often the cleanup task runs.",
+    ),
+    Field(
+        "hello_timeout_s",
+        _float_in(0.5, 120),
+        "a number of seconds 0.5..120",
+        "Time a new WebSocket has to send hello (close 4401).",
+    ),
+    Field(
+        "max_frame_bytes",
+        _int_in(1024, 1_048_576),
+        "an integer 1024..1048576",
+        "Largest WebSocket frame accepted (bigger: close 1009).",
+    ),
+    Field(
+        "outbox_size",
+        _int_in(8, 100_000),
+        "an integer 8..100000",
+        "Messages queued for one connection before it counts as a slow consumer.",
+    ),
+    Field(
+        "inbox_size",
+        _int_in(8, 100_000),
+        "an integer 8..100000",
+        "Commands queued for one room before senders wait.",
+    ),
+    Field(
+        "chat_rate",
+        _float_in(0.1, 1000),
+        "a number per second 0.1..1000",
+        "Chat messages per second per connection (sustained).",
+    ),
+    Field(
+        "chat_burst",
+        _int_in(1, 10_000),
+        "an integer 1..10000",
+        "Chat messages a connection may send at once.",
+    ),
+    Field(
+        "draw_rate",
+        _float_in(1, 10_000),
+        "a number per second 1..10000",
+        "Draw frames per second per connection (sustained).",
+    ),
+    Field(
+        "draw_burst",
+        _int_in(1, 100_000),
+        "an integer 1..100000",
+        "Draw frames a connection may send at once.",
+    ),
+    Field(
+        "msg_rate",
+        _float_in(0.1, 1000),
+        "a number per second 0.1..1000",
+        "Other messages per second per connection (sustained).",
+    ),
+    Field(
+        "msg_burst",
+        _int_in(1, 10_000),
+        "an integer 1..10000",
+        "Other messages a connection may send at once.",
+    ),
+    Field(
+        "abuse_limit",
+        _int_in(1, 10_000),
+        "an integer 1..10000",
+        "Refused frames within a minute before the connection is closed with 1008.",
+    ),
+    Field(
+        "lag_degraded_ms",
+        _float_in(1, 60_000),
+        "a number of milliseconds 1..60000",
+        "Event-loop lag above which /api/health reports degraded.",
+    ),
+    Field(
+        "backup_dir",
+        _text,
+        "a folder path",
+        "Where make backup writes.",
+    ),
+    Field(
+        "backup_keep",
+        _int_in(1, 10_000),
+        "an integer 1..10000",
+        "Backups kept; older ones are pruned.",
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Config:
+    """Validated settings; build it with :func:`load_config`."""
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    db_path: str = "data/drawgame.sqlite3"
+    environment: str = "production"
+    log_level: str = "info"
+    log_format: str = "auto"
+    log_file: str = ""
+    allowed_origins: tuple[str, ...] = ()
+    trust_proxy_headers: bool = False
+    public_url: str = ""
+    max_connections: int = 5000
+    max_connections_per_ip: int = 20
+    max_rooms: int = 1000
+    rooms_per_minute_per_ip: int = 10
+    shutdown_grace_s: float = 10.0
+    reconnect_in_ms: int = 2000
+    seat_grace_s: float = 120.0
+    room_idle_close_s: float = 300.0
+    retention_days: float = 30.0
+    cleanup_interval_s: float = 3600.0
+    hello_timeout_s: float = 10.0
+    max_frame_bytes: int = 65536
+    outbox_size: int = 512
+    inbox_size: int = 1024
+    chat_rate: float = 2.0
+    chat_burst: int = 6
+    draw_rate: float = 60.0
+    draw_burst: int = 120
+    msg_rate: float = 5.0
+    msg_burst: int = 20
+    abuse_limit: int = 50
+    lag_degraded_ms: float = 250.0
+    backup_dir: str = "backups"
+    backup_keep: int = 14
+
+    @property
+    def effective_log_format(self) -> str:
+        if self.log_format != "auto":
+            return self.log_format
+        return "text" if self.environment == "development" else "json"
+
+    def replace(self, **changes: Any) -> Config:
+        """A copy with some settings changed (tests and the CLI use it)."""
+        return dataclasses.replace(self, **changes)
+
+
+def read_env_file(path: Path) -> dict[str, str]:
+    """Parse KEY=VALUE lines; blank lines and # comments are skipped."""
+    values: dict[str, str] = {}
+    if not path.is_file():
+        return values
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, _, value = line.partition("=")
+        key = key.strip().removeprefix("export ").strip()
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        values[key] = value
+    return values
+
+
+def load_config(
+    environ: Mapping[str, str] | None = None, env_file: Path | None = None
+) -> Config:
+    """Read every setting from ``environ`` over the ``.env`` file; validate all of them.
+
+    ``env_file`` defaults to ``$DRAWGAME_ENV_FILE`` or ``./.env``.
+    """
+    environ = os.environ if environ is None else environ
+    if env_file is None:
+        env_file = Path(environ.get(PREFIX + "ENV_FILE", ".env"))
+    merged = {**read_env_file(env_file), **environ}
+    values: dict[str, Any] = {}
+    for field in FIELDS:
+        raw = merged.get(field.variable)
+        if raw is None:
+            continue
+        try:
+            values[field.name] = field.parse(raw)
+        except ValueError:
+            raise ConfigError(field.variable, raw, field.expected) from None
+    return Config(**values)
+
+
+def _show_default(value: Any) -> str:
+    if isinstance(value, tuple):
+        return ", ".join(value) or "(none)"
+    if isinstance(value, bool):
+        return str(value).lower()
+    return str(value) if value != "" else "(empty)"
+
+
+def markdown_table() -> str:
+    """The settings table the README shows (a test keeps the two equal)."""
+    defaults = Config()
+    rows = ["| variable | default | meaning |", "|---|---|---|"]
+    for field in FIELDS:
+        default = _show_default(getattr(defaults, field.name))
+        rows.append(f"| `{field.variable}` | `{default}` | {field.doc} |")
+    return "\n".join(rows)

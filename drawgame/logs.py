@@ -1,0 +1,83 @@
+"""Structured logging: JSON lines in production, readable text in development.
+
+Log with :func:`event`: a short event name plus keyword fields. Fields whose
+names look secret (token, secret, password, authorization) are masked before
+any handler sees them, so a token can never reach a log file by accident.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from datetime import UTC, datetime
+from typing import Any
+
+from drawgame.config import Config
+
+LOGGER_NAME = "drawgame"
+SECRET_MARKERS = ("token", "secret", "password", "authorization", "cookie")
+
+
+def is_secret(key: str) -> bool:
+    lowered = key.lower()
+    return any(marker in lowered for marker in SECRET_MARKERS)
+
+
+def redact(fields: dict[str, Any]) -> dict[str, Any]:
+    """A copy of ``fields`` with secret-looking values replaced."""
+    return {k: ("[redacted]" if is_secret(k) and v else v) for k, v in fields.items()}
+
+
+def get_logger(name: str = "") -> logging.Logger:
+    return logging.getLogger(f"{LOGGER_NAME}.{name}" if name else LOGGER_NAME)
+
+
+def event(logger: logging.Logger, level: int, what: str, /, **fields: Any) -> None:
+    """Log one structured event; ``fields`` become JSON keys or ``k=v`` pairs."""
+    if logger.isEnabledFor(level):
+        logger.log(level, what, extra={"fields": redact(fields)})
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        line: dict[str, Any] = {
+            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "event": record.getMessage(),
+        }
+        line.update(getattr(record, "fields", {}))
+        if record.exc_info:
+            line["exc"] = self.formatException(record.exc_info)
+        return json.dumps(line, default=str, ensure_ascii=False)
+
+
+class TextFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        stamp = datetime.fromtimestamp(record.created).strftime("%H:%M:%S.%f")[:-3]
+        fields = getattr(record, "fields", {})
+        pairs = " ".join(f"{k}={v}" for k, v in fields.items())
+        text = f"{stamp} {record.levelname:<7} {record.name}: {record.getMessage()}"
+        if pairs:
+            text += " " + pairs
+        if record.exc_info:
+            text += "\n" + self.formatException(record.exc_info)
+        return text
+
+
+def setup_logging(config: Config) -> None:
+    """Send drawgame's and hypercorn's logs to one handler in the configured format."""
+    handler: logging.Handler
+    if config.log_file:
+        handler = logging.FileHandler(config.log_file, encoding="utf-8")
+    else:
+        handler = logging.StreamHandler(sys.stderr)
+    json_lines = config.effective_log_format == "json"
+    handler.setFormatter(JsonFormatter() if json_lines else TextFormatter())
+    level = getattr(logging, config.log_level.upper())
+    for name in (LOGGER_NAME, "hypercorn.error"):
+        logger = logging.getLogger(name)
+        logger.handlers[:] = [handler]
+        logger.setLevel(level)
+        logger.propagate = False

@@ -1,0 +1,93 @@
+"""Everything the web layer needs at run time, opened and closed as one unit."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+import trio
+
+from drawgame.config import Config
+from drawgame.logs import event, get_logger
+from drawgame.rooms.registry import Registry
+from drawgame.stats import Stats, watch_loop_lag
+from drawgame.store import Store, apply_migrations, kv
+
+log = get_logger("services")
+
+MAINTENANCE_KEY = "maintenance"
+
+
+@dataclass
+class Maintenance:
+    """Maintenance mode: persisted in the database so it survives restarts."""
+
+    on: bool = False
+    message: str = ""
+
+
+@dataclass
+class Services:
+    config: Config
+    store: Store
+    stats: Stats
+    registry: Registry
+    maintenance: Maintenance = field(default_factory=Maintenance)
+    started_wall: float = field(default_factory=time.time)
+    stopping: bool = False
+
+    async def set_maintenance(self, on: bool, message: str = "") -> None:
+        """Switch maintenance mode, persist it, and tell every open room."""
+        text = message if on else ""
+        value = {"on": on, "message": text}
+        await self.store.transaction(lambda conn: kv.set_json(conn, MAINTENANCE_KEY, value))
+        self.maintenance = Maintenance(on=on, message=text)
+        event(log, 20, "maintenance", on=on, message=text)
+        self.registry.announce_maintenance(on, text)
+
+    async def reload_maintenance(self) -> Maintenance:
+        """Read the persisted flag (another process, such as the CLI, may have set it)."""
+        value = await self.store.run(lambda conn: kv.get_json(conn, MAINTENANCE_KEY, {}))
+        self.maintenance = Maintenance(bool(value.get("on")), str(value.get("message", "")))
+        return self.maintenance
+
+
+async def prepare_database(config: Config) -> Store:
+    """Open the store and apply pending migrations (server start does this)."""
+    store = await Store.open(config.db_path)
+    try:
+        applied = await store.run(apply_migrations)
+    except BaseException:
+        await store.close()
+        raise
+    for migration in applied:
+        event(log, 20, "migration_applied", version=migration.version, name=migration.name)
+    return store
+
+
+@asynccontextmanager
+async def open_services(config: Config) -> AsyncIterator[Services]:
+    """Open the database, start the background tasks and the room registry.
+
+    On exit the registry is shut down first (rooms write their state), then
+    the background tasks are cancelled and the store is closed.
+    """
+    store = await prepare_database(config)
+    try:
+        stats = Stats()
+        async with trio.open_nursery() as nursery:
+            registry = Registry(config, store, stats)
+            services = Services(config=config, store=store, stats=stats, registry=registry)
+            await services.reload_maintenance()
+            nursery.start_soon(watch_loop_lag, stats)
+            await nursery.start(registry.run)
+            try:
+                yield services
+            finally:
+                with trio.CancelScope(shield=True), trio.move_on_after(config.shutdown_grace_s):
+                    await registry.shutdown()
+                nursery.cancel_scope.cancel()
+    finally:
+        await store.close()

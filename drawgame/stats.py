@@ -1,0 +1,85 @@
+"""Live figures for /api/health: message rates, connections, loop lag, memory."""
+
+from __future__ import annotations
+
+import os
+import resource
+import time
+from collections import Counter, deque
+
+import trio
+
+RATE_WINDOW_S = 10
+
+
+class RateCounter:
+    """Events per second over the last :data:`RATE_WINDOW_S` whole seconds."""
+
+    def __init__(self) -> None:
+        self._buckets: deque[list[int]] = deque(maxlen=RATE_WINDOW_S + 1)
+        self.total = 0
+
+    def add(self, n: int = 1, now: float | None = None) -> None:
+        second = int(time.monotonic() if now is None else now)
+        if self._buckets and self._buckets[-1][0] == second:
+            self._buckets[-1][1] += n
+        else:
+            self._buckets.append([second, n])
+        self.total += n
+
+    def rate(self, now: float | None = None) -> float:
+        current = int(time.monotonic() if now is None else now)
+        oldest = current - RATE_WINDOW_S
+        counted = sum(n for second, n in self._buckets if oldest <= second < current)
+        return counted / RATE_WINDOW_S
+
+
+class Stats:
+    """Counters shared by the web layer and the rooms; read by health and metrics."""
+
+    def __init__(self) -> None:
+        self.started_monotonic = time.monotonic()
+        self.messages_in = RateCounter()
+        self.messages_out = RateCounter()
+        self.ws_connections = 0
+        self.connections_by_ip: Counter[str] = Counter()
+        self.loop_lag_ms = 0.0
+
+    @property
+    def uptime_s(self) -> float:
+        return time.monotonic() - self.started_monotonic
+
+    def connection_opened(self, ip: str) -> None:
+        self.ws_connections += 1
+        self.connections_by_ip[ip] += 1
+
+    def connection_closed(self, ip: str) -> None:
+        self.ws_connections -= 1
+        self.connections_by_ip[ip] -= 1
+        if self.connections_by_ip[ip] <= 0:
+            del self.connections_by_ip[ip]
+
+
+def memory_rss_mb() -> float:
+    """Resident memory of this process in MiB (current, from /proc when present)."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as f:
+            pages = int(f.read().split()[1])
+        return pages * os.sysconf("SC_PAGE_SIZE") / (1024 * 1024)
+    except (OSError, ValueError, IndexError):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+async def watch_loop_lag(stats: Stats, interval_s: float = 0.5, samples: int = 10) -> None:
+    """Measure how late trio wakes us up; keep the worst of the last few samples.
+
+    A sleep that should take ``interval_s`` and takes longer measures the time
+    the event loop was busy elsewhere: the delay every message saw too.
+    """
+    recent: deque[float] = deque(maxlen=samples)
+    while True:
+        started = trio.current_time()
+        await trio.sleep(interval_s)
+        lag = max(0.0, trio.current_time() - started - interval_s) * 1000
+        recent.append(lag)
+        stats.loop_lag_ms = max(recent)

@@ -1,0 +1,89 @@
+"""GET /api/health: what an operator or a load balancer needs to know, with real figures."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import trio
+from quart import Blueprint, Response, jsonify
+
+import drawgame
+from drawgame.services import Services
+from drawgame.stats import memory_rss_mb
+from drawgame.web.context import services
+
+blueprint = Blueprint("health", __name__)
+
+DB_CHECK_TIMEOUT_S = 2.0
+CONNECTIONS_NEAR_LIMIT = 0.9
+
+
+async def database_check(svc: Services) -> dict[str, Any]:
+    """A real ``SELECT 1`` through the store thread, with its latency."""
+    try:
+        with trio.fail_after(DB_CHECK_TIMEOUT_S):
+            latency = await svc.store.ping()
+    except trio.TooSlowError:
+        return {"status": "error", "error": f"no answer within {DB_CHECK_TIMEOUT_S:g} s"}
+    except Exception as exc:  # any database failure is reported, not raised
+        return {"status": "error", "error": f"database unavailable: {exc}"}
+    return {"status": "ok", "latency_ms": round(latency, 3)}
+
+
+def websocket_check(svc: Services) -> dict[str, Any]:
+    connections, limit = svc.stats.ws_connections, svc.config.max_connections
+    check: dict[str, Any] = {"status": "ok", "connections": connections, "limit": limit}
+    if connections >= limit * CONNECTIONS_NEAR_LIMIT:
+        check["status"] = "error"
+        check["error"] = f"{connections} of {limit} connections in use"
+    return check
+
+
+def performance(svc: Services) -> dict[str, Any]:
+    stats = svc.stats
+    return {
+        "active_rooms": svc.registry.active_rooms,
+        "active_players": svc.registry.active_players,
+        "ws_connections": stats.ws_connections,
+        "messages_in_per_s": round(stats.messages_in.rate(), 1),
+        "messages_out_per_s": round(stats.messages_out.rate(), 1),
+        "event_loop_lag_ms": round(stats.loop_lag_ms, 1),
+        "memory_rss_mb": round(memory_rss_mb(), 1),
+    }
+
+
+async def health_report(svc: Services) -> dict[str, Any]:
+    """The health document of PROTOCOL.md; ``status`` is ok, degraded or down."""
+    checks = {"database": await database_check(svc), "websocket": websocket_check(svc)}
+    perf = performance(svc)
+    if checks["database"]["status"] != "ok":
+        status = "down"
+    elif (
+        svc.maintenance.on
+        or svc.stopping
+        or checks["websocket"]["status"] != "ok"
+        or perf["event_loop_lag_ms"] > svc.config.lag_degraded_ms
+    ):
+        status = "degraded"
+    else:
+        status = "ok"
+    return {
+        "status": status,
+        "timestamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "version": drawgame.__version__,
+        "environment": svc.config.environment,
+        "uptime_s": round(svc.stats.uptime_s, 1),
+        "maintenance": svc.maintenance.on,
+        "checks": checks,
+        "performance": perf,
+    }
+
+
+@blueprint.get("/api/health")
+async def health() -> Response:
+    report = await health_report(services())
+    response: Response = jsonify(report)
+    response.status_code = 503 if report["status"] == "down" else 200
+    response.headers["Cache-Control"] = "no-store"
+    return response
