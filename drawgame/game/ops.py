@@ -1,0 +1,174 @@
+"""Drawing ops: validation of the drawer's `draw` frames and the turn's op log.
+
+An op is an object whose `op` field names its kind (PROTOCOL.md's "op"
+column), e.g. `{"op": "line", "id": 3, "c": "#1a2b3c", "w": 8, "p": [10, 20, 30, 40]}`.
+Coordinates live on the fixed 1000 × 750 logical canvas and are clamped into it.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from drawgame.game.errors import BadOp, CanvasFull
+
+CANVAS_W = 1000
+CANVAS_H = 750
+MAX_OPS_PER_FRAME = 64
+MAX_POINTS_PER_LINE = 512
+MAX_STROKE_ID = 2**31
+MIN_WIDTH = 1
+MAX_WIDTH = 60
+MAX_TURN_OPS = 20_000
+"""Cap on the ops kept for one turn (after undo); past it `draw` gets `canvas_full`."""
+MAX_TURN_POINTS = 400_000
+"""Cap on the points kept for one turn; past it `draw` gets `canvas_full`."""
+
+OP_KINDS = ("line", "erase", "fill", "undo", "clear")
+STROKE_KINDS = frozenset({"line", "erase"})
+_FIELDS: dict[str, frozenset[str]] = {
+    "line": frozenset({"op", "id", "c", "w", "p"}),
+    "erase": frozenset({"op", "id", "c", "w", "p"}),
+    "fill": frozenset({"op", "x", "y", "c"}),
+    "undo": frozenset({"op"}),
+    "clear": frozenset({"op"}),
+}
+_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
+
+Op = dict[str, Any]
+
+
+def validate_ops(raw: object) -> list[Op]:
+    """Validate a `draw` frame's `ops` and return them normalized.
+
+    Normalized means: only the known fields, colours lowercased, coordinates
+    rounded to integers and clamped into the canvas. Anything malformed raises
+    BadOp naming the op's index and the field, and nothing is kept.
+    """
+    if not isinstance(raw, list) or not 1 <= len(raw) <= MAX_OPS_PER_FRAME:
+        raise BadOp(f"ops must be a list of 1..{MAX_OPS_PER_FRAME} ops", field="ops")
+    return [validate_op(item, i) for i, item in enumerate(raw)]
+
+
+def validate_op(item: object, index: int = 0) -> Op:
+    """Validate one op (see `validate_ops`); `index` only makes messages precise."""
+    where = f"ops[{index}]"
+    if not isinstance(item, dict):
+        raise BadOp(f"{where} must be an object", field="ops")
+    kind = item.get("op")
+    if not isinstance(kind, str) or kind not in _FIELDS:
+        raise BadOp(f"{where}.op must be one of {', '.join(OP_KINDS)}", field="ops")
+    extra = set(item) - _FIELDS[kind]
+    if extra:
+        raise BadOp(f"{where} has unknown field {sorted(map(str, extra))[0]!r}", field="ops")
+    missing = _FIELDS[kind] - set(item)
+    if missing:
+        raise BadOp(f"{where} is missing {sorted(missing)[0]!r}", field="ops")
+    if kind in STROKE_KINDS:
+        return _stroke(kind, item, where)
+    if kind == "fill":
+        return {"op": "fill", "x": _coord(item["x"], CANVAS_W, f"{where}.x"),
+                "y": _coord(item["y"], CANVAS_H, f"{where}.y"),
+                "c": _colour(item["c"], f"{where}.c")}
+    return {"op": kind}
+
+
+def _stroke(kind: str, item: dict[str, Any], where: str) -> Op:
+    stroke_id = _int(item["id"], 0, MAX_STROKE_ID, f"{where}.id")
+    width = _int(item["w"], MIN_WIDTH, MAX_WIDTH, f"{where}.w")
+    return {"op": kind, "id": stroke_id, "c": _colour(item["c"], f"{where}.c"), "w": width,
+            "p": _points(item["p"], f"{where}.p")}
+
+
+def _int(value: object, lo: int, hi: int, where: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+        raise BadOp(f"{where} must be an integer {lo}..{hi}", field="ops")
+    return value
+
+
+def _colour(value: object, where: str) -> str:
+    if not isinstance(value, str) or not _COLOUR.fullmatch(value):
+        raise BadOp(f"{where} must be a colour like #1a2b3c", field="ops")
+    return value.lower()
+
+
+def _coord(value: object, limit: int, where: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise BadOp(f"{where} must be a number", field="ops")
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise BadOp(f"{where} must be a finite number", field="ops")
+        value = round(min(max(value, -1.0), limit + 1.0))
+    return min(max(value, 0), limit)
+
+
+def _points(value: object, where: str) -> list[int]:
+    max_len = 2 * MAX_POINTS_PER_LINE
+    if not isinstance(value, list) or len(value) % 2 or not 2 <= len(value) <= max_len:
+        raise BadOp(
+            f"{where} must be a flat list of 1..{MAX_POINTS_PER_LINE} x,y points", field="ops"
+        )
+    return [
+        _coord(v, CANVAS_H if i % 2 else CANVAS_W, f"{where}[{i}]") for i, v in enumerate(value)
+    ]
+
+
+def op_points(op: Op) -> int:
+    """How many points an op holds (0 for non-stroke ops)."""
+    return len(op["p"]) // 2 if op["op"] in STROKE_KINDS else 0
+
+
+class OpLog:
+    """The turn's effective drawing: `ops` replays to exactly the drawer's canvas.
+
+    `undo` is never kept: it removes the last action, i.e. when the last kept
+    op is a `line`/`erase`, every `line`/`erase` op with that stroke id (a
+    stroke sent in pieces goes at once), when it is a `fill` or `clear`, that
+    op. Pieces of a stroke are kept as sent (not merged), so replaying the log
+    draws exactly what the live `draw` relay drew.
+    """
+
+    def __init__(self, ops: Iterable[Op] = ()) -> None:
+        self.ops: list[Op] = []
+        self.points = 0
+        for op in ops:
+            self._apply_one(op)
+
+    def apply(self, ops: Sequence[Op]) -> None:
+        """Apply validated ops in order; CanvasFull (nothing applied) past the caps."""
+        added = sum(1 for op in ops if op["op"] != "undo")
+        points = sum(op_points(op) for op in ops)
+        if len(self.ops) + added > MAX_TURN_OPS or self.points + points > MAX_TURN_POINTS:
+            raise CanvasFull(
+                f"the drawing is full ({MAX_TURN_OPS} ops or {MAX_TURN_POINTS} points);"
+                " undo or clear to go on"
+            )
+        for op in ops:
+            self._apply_one(op)
+
+    def _apply_one(self, op: Op) -> None:
+        if op["op"] == "undo":
+            self._undo()
+            return
+        self.points += op_points(op)
+        self.ops.append(op)
+
+    def _undo(self) -> None:
+        if not self.ops:
+            return
+        last = self.ops[-1]
+        if last["op"] not in STROKE_KINDS:
+            self.ops.pop()
+            return
+        stroke = last["id"]
+        kept = [op for op in self.ops if op["op"] not in STROKE_KINDS or op["id"] != stroke]
+        self.points -= sum(op_points(op) for op in self.ops) - sum(op_points(op) for op in kept)
+        self.ops = kept
+
+    def clear(self) -> None:
+        """Forget everything (a new turn)."""
+        self.ops = []
+        self.points = 0
+

@@ -1,0 +1,317 @@
+"""The client side of the wire protocol: every client message type, parsed and validated.
+
+`parse_client_frame` is the only door from a WebSocket text frame into the
+game. It returns a frozen Command dataclass or raises a GameError
+(`bad_json`, `bad_message`, `unknown_type`, `bad_name`, `bad_token`,
+`bad_op`) with `ref` set to the frame's type when it is a known one; no input
+makes it raise anything else. Client frames must hold exactly the fields of
+their type (unknown fields are refused), except `settings`, whose fields are
+the Settings fields themselves (checked by the rules against the room).
+Server messages are plain dicts built by the rules.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, ClassVar, NoReturn
+
+from drawgame.game.errors import BadJson, BadMessage, BadName, BadToken, GameError, UnknownType
+from drawgame.game.ops import Op, validate_ops
+
+MAX_NAME_LEN = 24
+MAX_CHAT_LEN = 200
+MAX_TOKEN_LEN = 256
+MAX_PLAYER_ID_LEN = 64
+MAX_CHOICE_INDEX = 15
+MAX_PING_ABS = 2**53
+REACTIONS = ("like", "dislike")
+_ZWJ = "\u200d"  # kept: it joins emoji sequences
+
+
+@dataclass(frozen=True)
+class Hello:
+    """First frame: join as `name`, or take a seat back with `token`."""
+
+    type: ClassVar[str] = "hello"
+    name: str
+    token: str | None = None
+    spectate: bool = False
+
+
+@dataclass(frozen=True)
+class SettingsCmd:
+    """Host changes settings in the lobby; `changes` is checked by the rules."""
+
+    type: ClassVar[str] = "settings"
+    changes: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Start:
+    """Host starts a game."""
+
+    type: ClassVar[str] = "start"
+
+
+@dataclass(frozen=True)
+class Choose:
+    """Drawer picks the offered word at `index`."""
+
+    type: ClassVar[str] = "choose"
+    index: int
+
+
+@dataclass(frozen=True)
+class Draw:
+    """Drawer's ops, already validated and normalized by `ops.validate_ops`."""
+
+    type: ClassVar[str] = "draw"
+    ops: list[Op]
+
+
+@dataclass(frozen=True)
+class Chat:
+    """A chat line, or a guess when a guesser sends it while drawing."""
+
+    type: ClassVar[str] = "chat"
+    text: str
+
+
+@dataclass(frozen=True)
+class React:
+    """Like or dislike the current drawing."""
+
+    type: ClassVar[str] = "react"
+    value: str
+
+
+@dataclass(frozen=True)
+class Kick:
+    """Host removes a player for good."""
+
+    type: ClassVar[str] = "kick"
+    player_id: str
+
+
+@dataclass(frozen=True)
+class VoteKick:
+    """A player's vote to kick another."""
+
+    type: ClassVar[str] = "vote_kick"
+    player_id: str
+
+
+@dataclass(frozen=True)
+class TransferHost:
+    """Host hands the host role to another player."""
+
+    type: ClassVar[str] = "transfer_host"
+    player_id: str
+
+
+@dataclass(frozen=True)
+class Ping:
+    """Latency probe, answered by the connection layer with `pong`."""
+
+    type: ClassVar[str] = "ping"
+    t: int | float
+
+
+@dataclass(frozen=True)
+class Leave:
+    """The player leaves and frees the seat at once."""
+
+    type: ClassVar[str] = "leave"
+
+
+Command = (
+    Hello | SettingsCmd | Start | Choose | Draw | Chat | React | Kick | VoteKick
+    | TransferHost | Ping | Leave
+)
+
+CLIENT_TYPES: tuple[str, ...] = (
+    "hello", "settings", "start", "choose", "draw", "chat", "react", "kick",
+    "vote_kick", "transfer_host", "ping", "leave",
+)
+"""Every client message type of PROTOCOL.md."""
+
+
+def parse_client_frame(text: str | bytes) -> Command:
+    """Parse one client text frame into a Command, refusing anything malformed."""
+    data = _load(text)
+    if not isinstance(data, dict):
+        raise BadMessage("a frame must be a JSON object with a type")
+    kind = data.get("type")
+    if not isinstance(kind, str):
+        raise BadMessage("type must be a string")
+    parser = _PARSERS.get(kind)
+    if parser is None:
+        raise UnknownType("unknown message type")
+    try:
+        return parser(data)
+    except GameError as e:
+        e.ref = kind
+        raise
+
+
+def _load(text: str | bytes) -> Any:
+    if not isinstance(text, str):
+        raise BadJson("frames must be JSON text")
+    try:
+        return json.loads(text, parse_constant=_refuse_constant)
+    except (ValueError, RecursionError, TypeError):
+        raise BadJson("the frame is not valid JSON") from None
+
+
+def _refuse_constant(name: str) -> NoReturn:
+    raise ValueError(f"{name} is not allowed")
+
+
+def _only(data: dict[str, Any], allowed: frozenset[str]) -> None:
+    extra = set(data) - allowed - {"type"}
+    if extra:
+        name = sorted(str(k) for k in extra)[0]
+        raise BadMessage(f"unknown field {name[:32]!r}", field=name[:32])
+
+
+def _parse_hello(data: dict[str, Any]) -> Hello:
+    _only(data, frozenset({"name", "token", "spectate"}))
+    token = data.get("token")
+    spectate = data.get("spectate")
+    if spectate is not None and not isinstance(spectate, bool):
+        raise BadMessage("spectate must be true or false", field="spectate")
+    return Hello(
+        name=clean_name(data.get("name")),
+        token=None if token is None else clean_token(token),
+        spectate=bool(spectate),
+    )
+
+
+def _parse_settings(data: dict[str, Any]) -> SettingsCmd:
+    changes = {k: v for k, v in data.items() if k != "type"}
+    nested = changes.get("settings")
+    if len(changes) == 1 and isinstance(nested, dict):
+        changes = dict(nested)  # also accept {"type": "settings", "settings": {...}}
+    return SettingsCmd(changes=changes)
+
+
+def _parse_start(data: dict[str, Any]) -> Start:
+    _only(data, frozenset())
+    return Start()
+
+
+def _parse_leave(data: dict[str, Any]) -> Leave:
+    _only(data, frozenset())
+    return Leave()
+
+
+def _parse_choose(data: dict[str, Any]) -> Choose:
+    _only(data, frozenset({"index"}))
+    index = data.get("index")
+    if isinstance(index, bool) or not isinstance(index, int):
+        raise BadMessage("index must be an integer", field="index")
+    if not 0 <= index <= MAX_CHOICE_INDEX:
+        raise BadMessage("index is not one of the offered words", field="index")
+    return Choose(index=index)
+
+
+def _parse_draw(data: dict[str, Any]) -> Draw:
+    _only(data, frozenset({"ops"}))
+    return Draw(ops=validate_ops(data.get("ops")))
+
+
+def _parse_chat(data: dict[str, Any]) -> Chat:
+    _only(data, frozenset({"text"}))
+    return Chat(text=clean_chat(data.get("text")))
+
+
+def _parse_react(data: dict[str, Any]) -> React:
+    _only(data, frozenset({"value"}))
+    value = data.get("value")
+    if value not in REACTIONS:
+        raise BadMessage('value must be "like" or "dislike"', field="value")
+    return React(value=str(value))
+
+
+def _player_id(data: dict[str, Any]) -> str:
+    _only(data, frozenset({"player_id"}))
+    pid = data.get("player_id")
+    if not isinstance(pid, str) or not 1 <= len(pid) <= MAX_PLAYER_ID_LEN or not pid.isprintable():
+        raise BadMessage("player_id must be a player's id", field="player_id")
+    return pid
+
+
+def _parse_ping(data: dict[str, Any]) -> Ping:
+    _only(data, frozenset({"t"}))
+    t = data.get("t")
+    if isinstance(t, bool) or not isinstance(t, int | float):
+        raise BadMessage("t must be a number", field="t")
+    if not math.isfinite(t) or abs(t) > MAX_PING_ABS:
+        raise BadMessage(f"t must be a finite number within ±{MAX_PING_ABS}", field="t")
+    return Ping(t=t)
+
+
+_PARSERS: dict[str, Callable[[dict[str, Any]], Command]] = {
+    "hello": _parse_hello,
+    "settings": _parse_settings,
+    "start": _parse_start,
+    "choose": _parse_choose,
+    "draw": _parse_draw,
+    "chat": _parse_chat,
+    "react": _parse_react,
+    "kick": lambda d: Kick(player_id=_player_id(d)),
+    "vote_kick": lambda d: VoteKick(player_id=_player_id(d)),
+    "transfer_host": lambda d: TransferHost(player_id=_player_id(d)),
+    "ping": _parse_ping,
+    "leave": _parse_leave,
+}
+
+
+def _forbidden_char(ch: str) -> bool:
+    category = unicodedata.category(ch)
+    return category in ("Cc", "Cs", "Co", "Zl", "Zp") or (category == "Cf" and ch != _ZWJ)
+
+
+def clean_name(raw: object) -> str:
+    """A player name: NFC, trimmed, 1..24 characters, no control characters (BadName)."""
+    if not isinstance(raw, str):
+        raise BadName("name must be text")
+    name = unicodedata.normalize("NFC", raw).strip()
+    if not 1 <= len(name) <= MAX_NAME_LEN:
+        raise BadName(f"name must be 1..{MAX_NAME_LEN} characters", field="name")
+    if any(_forbidden_char(ch) for ch in name):
+        raise BadName("name may not hold control characters", field="name")
+    return name
+
+
+def clean_chat(raw: object) -> str:
+    """Chat text: NFC; line breaks and other control characters become spaces,
+    invisible format characters (bidi overrides, ...) are dropped, then trimmed;
+    1..200 characters or BadMessage. Pasted multi-line text thus still goes
+    through as one line, and nothing invisible can hide inside a message.
+    """
+    if not isinstance(raw, str):
+        raise BadMessage("text must be text", field="text")
+    text = "".join(
+        " " if unicodedata.category(ch) in ("Cc", "Zl", "Zp") else ch
+        for ch in unicodedata.normalize("NFC", raw)
+        if not _forbidden_char(ch) or unicodedata.category(ch) in ("Cc", "Zl", "Zp")
+    ).strip()
+    if not 1 <= len(text) <= MAX_CHAT_LEN:
+        raise BadMessage(f"text must be 1..{MAX_CHAT_LEN} characters", field="text")
+    return text
+
+
+def clean_token(raw: object) -> str:
+    """A resume token: 1..256 printable ASCII characters (BadToken)."""
+    if (
+        not isinstance(raw, str)
+        or not 1 <= len(raw) <= MAX_TOKEN_LEN
+        or not all("!" <= ch <= "~" for ch in raw)
+    ):
+        raise BadToken("token is malformed", field="token")
+    return raw

@@ -1,0 +1,153 @@
+"""Room settings: ranges, defaults and validation in one table (PROTOCOL.md `Settings`)."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Collection, Mapping
+from dataclasses import asdict, dataclass, fields, replace
+from typing import Any
+
+from drawgame.game.errors import InvalidSettings
+
+INT_LIMITS: dict[str, tuple[int, int, int]] = {
+    # field: (min, max, default)
+    "max_players": (2, 16, 8),
+    "rounds": (1, 10, 3),
+    "draw_time_s": (30, 240, 80),
+    "choose_time_s": (5, 30, 15),
+    "word_choices": (1, 5, 3),
+    "hints": (0, 5, 2),
+}
+"""The integer settings' ranges: the single source for validation, docs and client."""
+
+MAX_CUSTOM_WORDS = 1000
+MAX_CUSTOM_WORD_LEN = 32
+MIN_CUSTOM_ONLY_WORDS = 10
+DEFAULT_LANGUAGE = "en"
+
+SETTINGS_LIMITS: dict[str, dict[str, Any]] = {
+    **{name: {"min": lo, "max": hi, "default": d} for name, (lo, hi, d) in INT_LIMITS.items()},
+    "language": {"default": DEFAULT_LANGUAGE},
+    "custom_words": {"min": 0, "max": MAX_CUSTOM_WORDS, "default": [],
+                     "word_min": 1, "word_max": MAX_CUSTOM_WORD_LEN},
+    "custom_only": {"default": False, "min_custom_words": MIN_CUSTOM_ONLY_WORDS},
+}
+"""JSON-ready limits of every field, for the API and the client's settings form."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """One room's settings; build validated instances with `Settings.from_dict`."""
+
+    max_players: int = INT_LIMITS["max_players"][2]
+    rounds: int = INT_LIMITS["rounds"][2]
+    draw_time_s: int = INT_LIMITS["draw_time_s"][2]
+    choose_time_s: int = INT_LIMITS["choose_time_s"][2]
+    word_choices: int = INT_LIMITS["word_choices"][2]
+    hints: int = INT_LIMITS["hints"][2]
+    language: str = DEFAULT_LANGUAGE
+    custom_words: tuple[str, ...] = ()
+    custom_only: bool = False
+
+    @classmethod
+    def from_dict(
+        cls,
+        data: Mapping[str, object],
+        *,
+        base: Settings | None = None,
+        languages: Collection[str],
+    ) -> Settings:
+        """Apply `data`'s fields over `base` (defaults when None), validating each.
+
+        Raises InvalidSettings naming the first bad field, so a client can point
+        at it; unknown field names and wrong types (a bool is not an int, 3.0 is
+        not an int) are refused rather than guessed at.
+        """
+        if not isinstance(data, Mapping):
+            raise InvalidSettings("settings must be an object")
+        changes: dict[str, Any] = {}
+        for key, value in data.items():
+            changes[key] = _check_field(key, value, languages)
+        result = replace(base or cls(), **changes)
+        if result.custom_only and len(result.custom_words) < MIN_CUSTOM_ONLY_WORDS:
+            field = "custom_words" if "custom_words" in changes else "custom_only"
+            raise InvalidSettings(
+                f"custom_only needs at least {MIN_CUSTOM_ONLY_WORDS} custom words", field=field
+            )
+        return result
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON-ready `Settings` object of the protocol."""
+        data = asdict(self)
+        data["custom_words"] = list(self.custom_words)
+        return data
+
+
+FIELD_NAMES: frozenset[str] = frozenset(f.name for f in fields(Settings))
+
+
+def _check_field(key: object, value: object, languages: Collection[str]) -> Any:
+    if not isinstance(key, str) or key not in FIELD_NAMES:
+        raise InvalidSettings(f"unknown setting {str(key)[:40]!r}", field=str(key)[:40])
+    if key in INT_LIMITS:
+        return _check_int(key, value)
+    if key == "language":
+        return _check_language(value, languages)
+    if key == "custom_only":
+        if not isinstance(value, bool):
+            raise InvalidSettings("custom_only must be true or false", field=key)
+        return value
+    return clean_custom_words(value)
+
+
+def _check_int(key: str, value: object) -> int:
+    lo, hi, _ = INT_LIMITS[key]
+    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+        raise InvalidSettings(f"{key} must be {lo}..{hi}", field=key)
+    return value
+
+
+def _check_language(value: object, languages: Collection[str]) -> str:
+    if not isinstance(value, str) or value not in languages:
+        known = ", ".join(sorted(languages))
+        raise InvalidSettings(f"language must be one of: {known}", field="language")
+    return value
+
+
+def clean_custom_words(value: object) -> tuple[str, ...]:
+    """Validate a custom word list: trimmed, NFC, 1..32 chars, deduped ignoring case.
+
+    The first spelling of a duplicate is kept, so the host's list keeps its order.
+    """
+    if not isinstance(value, list | tuple):
+        raise InvalidSettings("custom_words must be a list of words", field="custom_words")
+    if len(value) > MAX_CUSTOM_WORDS:
+        raise InvalidSettings(
+            f"custom_words may hold at most {MAX_CUSTOM_WORDS} words", field="custom_words"
+        )
+    seen: set[str] = set()
+    words: list[str] = []
+    for raw in value:
+        word = _clean_custom_word(raw)
+        key = word.casefold()
+        if key not in seen:
+            seen.add(key)
+            words.append(word)
+    return tuple(words)
+
+
+def _clean_custom_word(raw: object) -> str:
+    bad = InvalidSettings(
+        f"each custom word must be text of 1..{MAX_CUSTOM_WORD_LEN} characters",
+        field="custom_words",
+    )
+    if not isinstance(raw, str):
+        raise bad
+    word = " ".join(unicodedata.normalize("NFC", raw).split())
+    if not 1 <= len(word) <= MAX_CUSTOM_WORD_LEN:
+        raise bad
+    if any(unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn") for ch in word):
+        raise InvalidSettings("custom words may not hold control characters", field="custom_words")
+    if not any(ch.isalnum() for ch in word):
+        raise InvalidSettings("each custom word needs a letter or digit", field="custom_words")
+    return word

@@ -1,0 +1,110 @@
+"""The room's state: plain mutable dataclasses, changed only by the functions in rules.py."""
+
+from __future__ import annotations
+
+import random
+from collections import deque
+from collections.abc import Callable, Collection, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from drawgame.game.ops import OpLog
+from drawgame.game.settings import Settings
+
+Phase = Literal["lobby", "choosing", "drawing", "reveal", "results"]
+GAME_PHASES: frozenset[str] = frozenset({"choosing", "drawing", "reveal"})
+"""Phases in which a game is running (players have a place in the drawing order)."""
+
+CHAT_HISTORY = 200
+"""Chat lines kept per room, so a snapshot finds the last 50 each viewer may see."""
+
+AWAY_S = 10.0
+"""A player disconnected this long stops counting as present (a drawer: `drawer_left`)."""
+
+
+@dataclass
+class PlayerState:
+    """One seat: a player or spectator, connected or held for `seat_grace_s`."""
+
+    id: str
+    name: str
+    token_hash: str
+    spectator: bool
+    joined_at: float
+    connected_since: float
+    connected: bool = True
+    disconnected_at: float | None = None
+    away: bool = False
+    """Disconnected for AWAY_S or more (set by `tick`, cleared on resume)."""
+    score: int = 0
+    guessed: bool = False
+
+    @property
+    def present(self) -> bool:
+        """Connected, or disconnected for less than AWAY_S (a short drop changes nothing)."""
+        return self.connected or not self.away
+
+
+@dataclass
+class ChatEntry:
+    """A chat message kept for snapshots, with who received it (None: everyone)."""
+
+    msg: dict[str, Any]
+    to: frozenset[str] | None
+
+
+@dataclass
+class RoomState:
+    """Everything the rules know about one room. Times are on the caller's `now` clock."""
+
+    code: str
+    name: str
+    private: bool
+    settings: Settings
+    rng: random.Random
+    words_for: Callable[[str], Sequence[str]]
+    new_id: Callable[[], str]
+    languages: Collection[str]
+    seat_grace_s: float
+    phase: Phase = "lobby"
+    players: dict[str, PlayerState] = field(default_factory=dict)
+    host_id: str | None = None
+    game_id: str | None = None
+    order: list[str] = field(default_factory=list)
+    position: int = -1
+    round: int = 0
+    turn: int = 0
+    drawer_id: str | None = None
+    word: str | None = None
+    choices: list[str] = field(default_factory=list)
+    phase_started: float = 0.0
+    deadline: float | None = None
+    hint_positions: list[int] = field(default_factory=list)
+    hint_times: list[float] = field(default_factory=list)
+    revealed: int = 0
+    guess_points: dict[str, int] = field(default_factory=dict)
+    """This turn's correct guessers, in guessing order, with their points."""
+    reactions: dict[str, str] = field(default_factory=dict)
+    kick_votes: dict[str, set[str]] = field(default_factory=dict)
+    banned: set[str] = field(default_factory=set)
+    used_words: set[str] = field(default_factory=set)
+    chat: deque[ChatEntry] = field(default_factory=lambda: deque(maxlen=CHAT_HISTORY))
+    oplog: OpLog = field(default_factory=OpLog)
+
+    def seated(self, *, spectators: bool = False) -> Iterator[PlayerState]:
+        """Seated players in join order (spectators only when asked)."""
+        return (p for p in self.players.values() if spectators or not p.spectator)
+
+    def connected_ids(self, *, exclude: Collection[str] = ()) -> tuple[str, ...]:
+        """Ids of every connected member (spectators too), minus `exclude`."""
+        return tuple(
+            pid for pid, p in self.players.items() if p.connected and pid not in exclude
+        )
+
+    def present_players(self) -> list[PlayerState]:
+        """Non-spectators who count for the game: connected or only briefly gone."""
+        return [p for p in self.seated() if p.present]
+
+    def revealed_positions(self) -> list[int]:
+        """Letter positions of the word revealed by hints so far."""
+        return self.hint_positions[: self.revealed]
