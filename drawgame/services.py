@@ -11,7 +11,7 @@ import trio
 
 from drawgame.config import Config
 from drawgame.logs import event, get_logger
-from drawgame.rooms.registry import Registry
+from drawgame.rooms.registry import Maintenance, Registry
 from drawgame.stats import Stats, watch_loop_lag
 from drawgame.store import Store, apply_migrations, kv
 
@@ -21,20 +21,11 @@ MAINTENANCE_KEY = "maintenance"
 
 
 @dataclass
-class Maintenance:
-    """Maintenance mode: persisted in the database so it survives restarts."""
-
-    on: bool = False
-    message: str = ""
-
-
-@dataclass
 class Services:
     config: Config
     store: Store
     stats: Stats
     registry: Registry
-    maintenance: Maintenance = field(default_factory=Maintenance)
     started_wall: float = field(default_factory=time.time)
     stopping: bool = False
 
@@ -43,15 +34,20 @@ class Services:
         text = message if on else ""
         value = {"on": on, "message": text}
         await self.store.transaction(lambda conn: kv.set_json(conn, MAINTENANCE_KEY, value))
-        self.maintenance = Maintenance(on=on, message=text)
         event(log, 20, "maintenance", on=on, message=text)
         self.registry.announce_maintenance(on, text)
+
+    @property
+    def maintenance(self) -> Maintenance:
+        return self.registry.maintenance
 
     async def reload_maintenance(self) -> Maintenance:
         """Read the persisted flag (another process, such as the CLI, may have set it)."""
         value = await self.store.run(lambda conn: kv.get_json(conn, MAINTENANCE_KEY, {}))
-        self.maintenance = Maintenance(bool(value.get("on")), str(value.get("message", "")))
-        return self.maintenance
+        self.registry.maintenance = Maintenance(
+            bool(value.get("on")), str(value.get("message", ""))
+        )
+        return self.registry.maintenance
 
 
 async def prepare_database(config: Config) -> Store:

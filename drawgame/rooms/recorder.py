@@ -1,0 +1,228 @@
+"""Batched persistence of what the rules report (``Record`` effects).
+
+Rooms hand records over without waiting; a background task writes
+everything pending in one transaction, one thread hop, at most
+:data:`FLUSH_INTERVAL_S` after it arrived. Each record is written under its
+own savepoint, so one record that cannot be written is logged and skipped
+without losing the rest of the batch.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import trio
+
+from drawgame.game.effects import Record
+from drawgame.logs import event, get_logger
+from drawgame.store import Store
+
+log = get_logger("recorder")
+
+FLUSH_INTERVAL_S = 0.1
+FLUSH_AT = 2000
+"""Pending records that trigger a flush before the interval is over."""
+MAX_PENDING = 100_000
+"""Past this many pending records, drawing ops are dropped (and counted) until a flush."""
+
+Pending = tuple[str, Record, str]
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+def _room_id(conn: sqlite3.Connection, code: str) -> int:
+    row = conn.execute("SELECT id FROM rooms WHERE code = ?", (code,)).fetchone()
+    if row is None:
+        raise LookupError(f"room {code} is not in the database")
+    return int(row[0])
+
+
+def _game_id(conn: sqlite3.Connection, public_id: str) -> int:
+    row = conn.execute("SELECT id FROM games WHERE public_id = ?", (public_id,)).fetchone()
+    if row is None:
+        raise LookupError(f"game {public_id} is not in the database")
+    return int(row[0])
+
+
+def _turn_id(conn: sqlite3.Connection, game: str, number: int) -> int:
+    row = conn.execute(
+        "SELECT id FROM turns WHERE game_id = ? AND number = ?", (_game_id(conn, game), number)
+    ).fetchone()
+    if row is None:
+        raise LookupError(f"turn {number} of game {game} is not in the database")
+    return int(row[0])
+
+
+def _player_joined(conn: sqlite3.Connection, code: str, d: dict[str, Any], at: str) -> None:
+    conn.execute(
+        "INSERT INTO players (room_id, public_id, name, token_hash, spectator, joined_at)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        (_room_id(conn, code), d["player_id"], d["name"], d["token_hash"],
+         int(d["spectator"]), at),
+    )
+
+
+def _player_left(conn: sqlite3.Connection, code: str, d: dict[str, Any], at: str) -> None:
+    conn.execute(
+        "UPDATE players SET left_at = ? WHERE room_id = ? AND public_id = ?",
+        (at, _room_id(conn, code), d["player_id"]),
+    )
+
+
+def _settings(conn: sqlite3.Connection, code: str, d: dict[str, Any], at: str) -> None:
+    conn.execute("UPDATE rooms SET settings = ? WHERE code = ?", (json.dumps(d["settings"]), code))
+
+
+def _game_started(conn: sqlite3.Connection, code: str, d: dict[str, Any], at: str) -> None:
+    conn.execute(
+        "INSERT INTO games (public_id, room_id, started_at) VALUES (?, ?, ?)",
+        (d["game_id"], _room_id(conn, code), at),
+    )
+
+
+def _turn_started(conn: sqlite3.Connection, code: str, d: dict[str, Any], at: str) -> None:
+    name = conn.execute(
+        "SELECT name FROM players WHERE room_id = ? AND public_id = ?",
+        (_room_id(conn, code), d["drawer_id"]),
+    ).fetchone()
+    conn.execute(
+        "INSERT INTO turns (game_id, number, round, drawer_public_id, drawer_name, word,"
+        " started_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (_game_id(conn, d["game_id"]), d["turn"], d["round"], d["drawer_id"],
+         name[0] if name else "", d["word"], at),
+    )
+
+
+def _ops(conn: sqlite3.Connection, code: str, d: dict[str, Any], at: str) -> None:
+    turn = _turn_id(conn, d["game_id"], d["turn"])
+    conn.execute(
+        "INSERT INTO turn_ops (turn_id, seq, ops) VALUES"
+        " (?, (SELECT coalesce(max(seq), 0) + 1 FROM turn_ops WHERE turn_id = ?), ?)",
+        (turn, turn, json.dumps(d["ops"], separators=(",", ":"))),
+    )
+
+
+def _turn_ended(conn: sqlite3.Connection, code: str, d: dict[str, Any], at: str) -> None:
+    conn.execute(
+        "UPDATE turns SET ended_at = ?, duration_ms = ?, end_reason = ?, points = ?, word = ?"
+        " WHERE id = ?",
+        (at, d["duration_ms"], d["reason"], json.dumps(d["points"]), d["word"],
+         _turn_id(conn, d["game_id"], d["turn"])),
+    )
+
+
+def _scores(conn: sqlite3.Connection, code: str, d: dict[str, Any], at: str) -> None:
+    room = _room_id(conn, code)
+    conn.executemany(
+        "UPDATE players SET score = ? WHERE room_id = ? AND public_id = ?",
+        [(score, room, pid) for pid, score in d["scores"].items()],
+    )
+
+
+def _game_over(conn: sqlite3.Connection, code: str, d: dict[str, Any], at: str) -> None:
+    conn.execute(
+        "UPDATE games SET finished_at = ?, ranking = ? WHERE public_id = ?",
+        (at, json.dumps(d["ranking"]), d["game_id"]),
+    )
+
+
+def _room_closed(conn: sqlite3.Connection, code: str, d: dict[str, Any], at: str) -> None:
+    conn.execute(
+        "UPDATE rooms SET is_active = 0, closed_at = ?, snapshot = NULL WHERE code = ?",
+        (at, code),
+    )
+
+
+WRITERS: dict[str, Callable[[sqlite3.Connection, str, dict[str, Any], str], None]] = {
+    "player_joined": _player_joined,
+    "player_left": _player_left,
+    "settings": _settings,
+    "game_started": _game_started,
+    "turn_started": _turn_started,
+    "ops": _ops,
+    "turn_ended": _turn_ended,
+    "scores": _scores,
+    "game_over": _game_over,
+    "room_closed": _room_closed,
+}
+
+
+def write_batch(conn: sqlite3.Connection, batch: list[Pending]) -> list[str]:
+    """Write every record under its own savepoint; return the errors (one line each)."""
+    errors: list[str] = []
+    touched: dict[str, str] = {}
+    for code, record, at in batch:
+        writer = WRITERS.get(record.kind)
+        if writer is None:
+            continue
+        conn.execute("SAVEPOINT record")
+        try:
+            writer(conn, code, record.data, at)
+        except (sqlite3.Error, LookupError, KeyError, TypeError) as exc:
+            conn.execute("ROLLBACK TO record")
+            errors.append(f"{record.kind} for room {code}: {exc}")
+        conn.execute("RELEASE record")
+        touched[code] = at
+    conn.executemany(
+        "UPDATE rooms SET last_active_at = ? WHERE code = ?",
+        [(at, code) for code, at in touched.items()],
+    )
+    return errors
+
+
+class Recorder:
+    """Collects records from every room and writes them in batches."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.pending: list[Pending] = []
+        self.dropped = 0
+        self.written = 0
+        self.batches = 0
+        self._wake = trio.Event()
+        self.on_batch: list[Callable[[list[Pending]], None]] = []
+
+    def add(self, room_code: str, record: Record) -> None:
+        """Queue a record (never blocks); the next flush writes it."""
+        if len(self.pending) >= MAX_PENDING and record.kind == "ops":
+            self.dropped += 1
+            return
+        self.pending.append((room_code, record, utc_now()))
+        if len(self.pending) >= FLUSH_AT:
+            self._wake.set()
+
+    async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
+        """Flush every FLUSH_INTERVAL_S (sooner when much is pending) until cancelled."""
+        task_status.started()
+        while True:
+            with trio.move_on_after(FLUSH_INTERVAL_S):
+                await self._wake.wait()
+            self._wake = trio.Event()
+            await self.flush()
+
+    async def flush(self) -> None:
+        """Write everything pending now, in one hop; shielded so it completes."""
+        if not self.pending:
+            return
+        batch, self.pending = self.pending, []
+        try:
+            with trio.CancelScope(shield=True):
+                errors = await self.store.transaction(lambda conn: write_batch(conn, batch))
+        except Exception as exc:  # the database itself failed: keep the batch for later
+            event(log, logging.ERROR, "batch_not_written", records=len(batch),
+                  error=f"{type(exc).__name__}: {exc}")
+            self.pending = (batch + self.pending)[-MAX_PENDING:]
+            return
+        self.written += len(batch) - len(errors)
+        self.batches += 1
+        for error in errors:
+            event(log, logging.ERROR, "record_not_written", error=error)
+        for observer in self.on_batch:
+            observer(batch)

@@ -1,0 +1,349 @@
+"""A room: one trio task that owns a RoomState and applies the rules to it.
+
+Connections never touch the state. They put events on the room's bounded
+inbox (``submit``); the room task takes them one at a time, calls the pure
+rule functions with ``trio.current_time()`` and carries out the effects:
+each outgoing message is serialized once and the same string is queued on
+every recipient's outbox. Between events the room sleeps until the rules'
+next deadline (a cancel scope replaced on every loop, so a stale timer can
+never fire).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import trio
+
+from drawgame.game import rules
+from drawgame.game.effects import Close, Effect, Record, Send
+from drawgame.game.errors import BadToken, Forbidden, GameError, Maintenance, RoomFull
+from drawgame.game.protocol import Command, Hello, Ping
+from drawgame.game.state import RoomState
+from drawgame.logs import event, get_logger
+from drawgame.rooms.connection import Connection
+from drawgame.stats import Stats
+
+log = get_logger("room")
+
+ROOM_FULL_CLOSE = 4009
+KICKED_CLOSE = 4001
+REPLACED_CLOSE = 4409
+MAINTENANCE_CLOSE = 1013
+RESTART_CLOSE = 1012
+ROOM_CLOSED_CLOSE = 4004
+
+
+def hash_token(token: str) -> str:
+    """Tokens are stored and compared only as SHA-256 hex digests."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def dumps(msg: dict[str, Any]) -> str:
+    return json.dumps(msg, separators=(",", ":"), ensure_ascii=False)
+
+
+@dataclass
+class JoinEvent:
+    conn: Connection
+    hello: Hello
+
+
+@dataclass
+class CommandEvent:
+    conn: Connection
+    cmd: Command
+
+
+@dataclass
+class GoneEvent:
+    conn: Connection
+
+
+@dataclass
+class NoticeEvent:
+    text: str
+
+
+@dataclass
+class StopEvent:
+    """Ask the room to end: ``restart`` tells players to come back (graceful restart)."""
+
+    restart: bool
+    reconnect_in_ms: int = 0
+    done: trio.Event = field(default_factory=trio.Event)
+
+
+RoomEvent = JoinEvent | CommandEvent | GoneEvent | NoticeEvent | StopEvent
+
+
+class RoomClosed(Exception):
+    """The room has ended and takes no more events."""
+
+
+@dataclass
+class RoomHooks:
+    """What a room needs from the outside: persistence, maintenance state, and stats."""
+
+    record: Callable[[str, Record], None]
+    maintenance: Callable[[], tuple[bool, str]]
+    stats: Stats
+    on_stop: Callable[[Room, StopEvent | None], None] = lambda room, stop: None
+
+
+class Room:
+    """One room's task and inbox; see the module docstring."""
+
+    def __init__(
+        self, state: RoomState, hooks: RoomHooks, *, inbox_size: int, idle_close_s: float
+    ) -> None:
+        self.state = state
+        self.hooks = hooks
+        self.idle_close_s = idle_close_s
+        self.connections: dict[str, Connection] = {}
+        self._inbox, self._inbox_reader = trio.open_memory_channel[RoomEvent](inbox_size)
+        self._empty_since: float | None = None
+        self._stop: StopEvent | None = None
+        self.ended = trio.Event()
+
+    @property
+    def code(self) -> str:
+        return self.state.code
+
+    # ------------------------------------------------------------ outside API
+
+    async def submit(self, item: RoomEvent) -> None:
+        """Queue an event; waits while the inbox is full. Raises RoomClosed."""
+        try:
+            await self._inbox.send(item)
+        except (trio.ClosedResourceError, trio.BrokenResourceError):
+            raise RoomClosed(self.code) from None
+
+    def submit_nowait(self, item: RoomEvent) -> bool:
+        try:
+            self._inbox.send_nowait(item)
+        except (trio.WouldBlock, trio.ClosedResourceError, trio.BrokenResourceError):
+            return False
+        return True
+
+    async def stop(self, restart: bool, reconnect_in_ms: int = 0) -> None:
+        """Ask the room to end and wait until it has."""
+        request = StopEvent(restart, reconnect_in_ms)
+        try:
+            await self.submit(request)
+        except RoomClosed:
+            pass
+        await self.ended.wait()
+
+    # ------------------------------------------------------------ the task
+
+    async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
+        """Serve events and deadlines until the room is idle too long or asked to stop."""
+        self._empty_since = trio.current_time()
+        task_status.started()
+        try:
+            async with self._inbox_reader:
+                await self._loop()
+        finally:
+            self._inbox.close()
+            self.hooks.on_stop(self, self._stop)
+            self.ended.set()
+
+    async def _loop(self) -> None:
+        while self._stop is None:
+            wake_at = self._next_wakeup()
+            with trio.move_on_at(wake_at):
+                item = await self._inbox_reader.receive()
+                self._safely(self._dispatch, item)
+            self._safely(self._tick)
+            if self._idle_expired():
+                event(log, logging.INFO, "room_idle_closed", room=self.code)
+                self._close_everyone(ROOM_CLOSED_CLOSE, "the room was closed")
+                return
+
+    def _next_wakeup(self) -> float:
+        candidates = [rules.next_deadline(self.state) or math.inf]
+        if self._empty_since is not None:
+            candidates.append(self._empty_since + self.idle_close_s)
+        return min(candidates)
+
+    def _idle_expired(self) -> bool:
+        return (
+            self._empty_since is not None
+            and trio.current_time() >= self._empty_since + self.idle_close_s
+        )
+
+    def _safely(self, fn: Callable[..., None], *args: Any) -> None:
+        # A bug in the rules must cost one event, never the room or the process.
+        try:
+            fn(*args)
+        except Exception as exc:
+            event(log, logging.ERROR, "room_error", room=self.code,
+                  error=f"{type(exc).__name__}: {exc}")
+            log.debug("room_error traceback", exc_info=exc)
+            if args and isinstance(args[0], JoinEvent | CommandEvent):
+                self._send_error(args[0].conn, "server_error", "the server could not do that")
+
+    def _tick(self) -> None:
+        self._apply(rules.tick(self.state, trio.current_time()))
+
+    # ------------------------------------------------------------ events
+
+    def _dispatch(self, item: RoomEvent) -> None:
+        now = trio.current_time()
+        if isinstance(item, CommandEvent):
+            self._on_command(item.conn, item.cmd, now)
+        elif isinstance(item, JoinEvent):
+            self._on_join(item.conn, item.hello, now)
+        elif isinstance(item, GoneEvent):
+            self._on_gone(item.conn, now)
+        elif isinstance(item, NoticeEvent):
+            self._broadcast({"type": "notice", "text": item.text})
+        else:
+            self._on_stop(item)
+
+    def _on_command(self, conn: Connection, cmd: Command, now: float) -> None:
+        pid = conn.player_id
+        if pid is None or self.connections.get(pid) is not conn:
+            self._send_error(conn, "not_joined", "send hello first", cmd.type)
+            return
+        if isinstance(cmd, Ping):  # answered by the connection; kept for completeness
+            return
+        try:
+            effects = rules.handle(self.state, now, pid, cmd)
+        except GameError as exc:
+            self._send_error(conn, exc.code, exc.message, exc.ref or cmd.type)
+            return
+        self._apply(effects)
+
+    def _on_join(self, conn: Connection, hello: Hello, now: float) -> None:
+        if conn.closing:
+            return
+        if conn.player_id is not None:
+            self._send_error(conn, "bad_message", "already joined", "hello")
+            return
+        try:
+            if hello.token:
+                pid, token, effects = self._resume(hello.token, now)
+            else:
+                pid, token, effects = self._seat_new(hello, now)
+        except GameError as exc:
+            self._refuse_join(conn, exc)
+            return
+        old = self.connections.get(pid)
+        if old is not None and old is not conn:
+            old.close(REPLACED_CLOSE, "replaced by a newer connection")
+        conn.player_id, conn.token = pid, token
+        self.connections[pid] = conn
+        self._empty_since = None
+        welcome = {
+            "type": "welcome",
+            "you": {"id": pid, "token": token},
+            "room": rules.snapshot(self.state, now, pid),
+        }
+        self._deliver(conn, dumps(welcome))
+        conn.joined.set()
+        self._apply(effects)
+
+    def _resume(self, token: str, now: float) -> tuple[str, str, list[Effect]]:
+        pid, effects = rules.resume(self.state, now, hash_token(token))
+        return pid, token, effects
+
+    def _seat_new(self, hello: Hello, now: float) -> tuple[str, str, list[Effect]]:
+        on, message = self.hooks.maintenance()
+        if on:
+            raise Maintenance(message or "the server is in maintenance: no new players")
+        token = secrets.token_urlsafe(24)
+        pid = self._new_player_id()
+        effects = rules.join(self.state, now, pid, hello.name, hash_token(token), hello.spectate)
+        return pid, token, effects
+
+    def _new_player_id(self) -> str:
+        while True:
+            pid = "p_" + secrets.token_hex(5)
+            if pid not in self.state.players:
+                return pid
+
+    def _refuse_join(self, conn: Connection, exc: GameError) -> None:
+        self._send_error(conn, exc.code, exc.message, "hello")
+        if isinstance(exc, RoomFull):
+            conn.close(ROOM_FULL_CLOSE, exc.message)
+        elif isinstance(exc, Maintenance):
+            conn.close(MAINTENANCE_CLOSE, exc.message[:120])
+        elif isinstance(exc, Forbidden):
+            conn.close(KICKED_CLOSE, exc.message)
+        elif not isinstance(exc, BadToken):
+            return
+        # bad_token, bad_name, name_taken: the connection stays for another hello.
+
+    def _on_gone(self, conn: Connection, now: float) -> None:
+        pid = conn.player_id
+        if pid is None or self.connections.get(pid) is not conn:
+            return
+        del self.connections[pid]
+        if not self.connections:
+            self._empty_since = now
+        self._apply(rules.disconnect(self.state, now, pid))
+
+    def _on_stop(self, request: StopEvent) -> None:
+        self._stop = request
+        if request.restart:
+            self._broadcast({"type": "shutdown", "reconnect_in_ms": request.reconnect_in_ms})
+            self._close_everyone(RESTART_CLOSE, "server restarting")
+        else:
+            self._close_everyone(1001, "server going away")
+        request.done.set()
+
+    # ------------------------------------------------------------ effects
+
+    def _apply(self, effects: list[Effect]) -> None:
+        for effect in effects:
+            if isinstance(effect, Send):
+                self._send(effect.to, effect.msg)
+            elif isinstance(effect, Close):
+                conn = self.connections.pop(effect.player_id, None)
+                if conn is not None:
+                    conn.close(effect.code, effect.reason)
+                    if not self.connections:
+                        self._empty_since = trio.current_time()
+            else:
+                self.hooks.record(self.code, effect)
+
+    def _send(self, to: tuple[str, ...] | None, msg: dict[str, Any]) -> None:
+        if to is None:
+            self._broadcast(msg)
+            return
+        text = dumps(msg)
+        for pid in to:
+            conn = self.connections.get(pid)
+            if conn is not None:
+                self._deliver(conn, text)
+
+    def _broadcast(self, msg: dict[str, Any]) -> None:
+        text = dumps(msg)
+        for conn in list(self.connections.values()):
+            self._deliver(conn, text)
+
+    def _deliver(self, conn: Connection, text: str) -> None:
+        if conn.send_text(text):
+            self.hooks.stats.messages_out.add()
+
+    def _send_error(
+        self, conn: Connection, code: str, message: str, ref: str | None = None
+    ) -> None:
+        msg: dict[str, Any] = {"type": "error", "code": code, "message": message}
+        if ref is not None:
+            msg["ref"] = ref
+        self._deliver(conn, dumps(msg))
+
+    def _close_everyone(self, code: int, reason: str) -> None:
+        for conn in self.connections.values():
+            conn.close(code, reason)
+        self.connections.clear()

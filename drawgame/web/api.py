@@ -1,0 +1,98 @@
+"""The rooms API and the language list (PROTOCOL.md, HTTP)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import trio
+from quart import Blueprint, Response, jsonify, request
+
+from drawgame.game.errors import GameError
+from drawgame.game.settings import Settings
+from drawgame.rooms.registry import TooManyRooms
+from drawgame.web.context import services
+from drawgame.web.errors import error_response
+from drawgame.web.ws import client_address
+
+blueprint = Blueprint("api", __name__)
+
+CREATE_FIELDS = frozenset({"name", "private", "settings"})
+
+
+def _json(body: Any, status: int = 200) -> Response:
+    response: Response = jsonify(body)
+    response.status_code = status
+    return response
+
+
+@blueprint.get("/api/rooms")
+async def list_rooms() -> Response:
+    return _json({"rooms": services().registry.public_rooms()})
+
+
+@blueprint.get("/api/rooms/<code>")
+async def get_room(code: str) -> Response:
+    registry = services().registry
+    room = registry.get(code)
+    if room is None:
+        return error_response(404, "room_not_found", "there is no open room with this code")
+    return _json(registry.summary(room))
+
+
+@blueprint.get("/api/languages")
+async def languages() -> Response:
+    return _json({"languages": services().registry.words.languages()})
+
+
+@blueprint.post("/api/rooms")
+async def create_room() -> Response:
+    svc = services()
+    if svc.maintenance.on:
+        message = svc.maintenance.message or "the server is in maintenance; try again later"
+        return error_response(503, "maintenance", message)
+    ip = client_address(svc.config, request.headers, request.remote_addr)
+    if not svc.registry.create_limiter.take(ip, trio.current_time()):
+        return error_response(429, "rate_limited", "too many rooms created; wait a minute",
+                              Retry_After="60")
+    body, problem = await _create_body()
+    if problem is not None:
+        return problem
+    try:
+        settings = Settings.from_dict(
+            body.get("settings") or {}, languages=svc.registry.words.codes()
+        )
+    except GameError as exc:
+        return error_response(422, exc.code, exc.message, exc.field)
+    try:
+        room = await svc.registry.create_room(body.get("name"), bool(body.get("private")), settings)
+    except TooManyRooms as exc:
+        return error_response(503, "too_many_rooms", str(exc), Retry_After="30")
+    return _json(
+        {"code": room.code, "url": f"/r/{room.code}", "room": svc.registry.summary(room)}, 201
+    )
+
+
+async def _create_body() -> tuple[dict[str, Any], Response | None]:
+    raw = await request.get_data(as_text=True)
+    try:
+        body = json.loads(raw) if raw.strip() else {}
+    except (ValueError, RecursionError):
+        return {}, error_response(400, "bad_json", "the body is not valid JSON")
+    if not isinstance(body, dict):
+        return {}, error_response(400, "bad_json", "the body must be a JSON object")
+    unknown = sorted(set(body) - CREATE_FIELDS)
+    if unknown:
+        return {}, error_response(422, "invalid_settings", f"unknown field {unknown[0]!r}",
+                                  unknown[0])
+    name = body.get("name")
+    if name is not None and not (isinstance(name, str) and len(name.strip()) <= 40):
+        return {}, error_response(422, "invalid_settings", "name must be text of 0..40 characters",
+                                  "name")
+    if not isinstance(body.get("private", False), bool):
+        return {}, error_response(422, "invalid_settings", "private must be true or false",
+                                  "private")
+    if not isinstance(body.get("settings") or {}, dict):
+        return {}, error_response(422, "invalid_settings", "settings must be an object",
+                                  "settings")
+    return body, None
