@@ -1,0 +1,812 @@
+"""The room state machine, driven only through join/handle/tick with plain numbers for time."""
+
+from __future__ import annotations
+
+import json
+import random
+from typing import Any
+
+import pytest
+
+from drawgame.game import rules
+from drawgame.game.effects import Close, Effect, Record, Send
+from drawgame.game.errors import GameError
+from drawgame.game.protocol import parse_client_frame
+from drawgame.game.rules import (
+    AWAY_S,
+    HOST_AWAY_S,
+    RESULTS_S,
+    REVEAL_S,
+    handle,
+    next_deadline,
+    snapshot,
+    tick,
+)
+from drawgame.game.settings import Settings
+
+WORDS = ("elephant", "giraffe", "umbrella", "pineapple", "volcano", "lighthouse",
+         "snowman", "rainbow", "butterfly", "dinosaur", "telescope", "sandcastle")
+
+
+class Game:
+    """A room with a clock and helpers to drive it like the room layer would."""
+
+    def __init__(self, names: tuple[str, ...] = ("Ada", "Bob", "Cy"), **settings: Any) -> None:
+        base = {"draw_time_s": 80, "choose_time_s": 15, "hints": 0, **settings}
+        self.room = rules.new_room(
+            "ROOM", "Test room", False, Settings(**base), random.Random(42),
+            lambda code: WORDS, new_id=iter(f"game{i}" for i in range(1, 99)).__next__,
+        )
+        self.now = 0.0
+        self.log: list[Effect] = []
+        for name in names:
+            self.join(name)
+
+    # -- driving
+
+    def join(self, name: str, spectate: bool = False) -> str:
+        pid = f"p_{name.lower()}"
+        self.log += rules.join(self.room, self.now, pid, name, f"hash_{pid}", spectate)
+        return pid
+
+    def cmd(self, pid: str, **frame: Any) -> list[Effect]:
+        effects = handle(self.room, self.now, pid, parse_client_frame(json.dumps(frame)))
+        self.log += effects
+        return effects
+
+    def refused(self, pid: str, code: str, **frame: Any) -> GameError:
+        before = {v: snapshot(self.room, self.now, v) for v in (None, *self.room.players)}
+        with pytest.raises(GameError) as e:
+            self.cmd(pid, **frame)
+        assert e.value.code == code, e.value.message
+        after = {v: snapshot(self.room, self.now, v) for v in (None, *self.room.players)}
+        assert after == before  # a refused command changes nothing
+        return e.value
+
+    def at(self, t: float) -> list[Effect]:
+        self.now = t
+        effects = tick(self.room, t)
+        self.log += effects
+        deadline = next_deadline(self.room)
+        assert deadline is None or deadline > t  # tick did everything due
+        return effects
+
+    def wait(self, dt: float) -> list[Effect]:
+        return self.at(self.now + dt)
+
+    def run_until_phase(self, phase: str, limit: int = 200) -> None:
+        for _ in range(limit):
+            if self.room.phase == phase:
+                return
+            deadline = next_deadline(self.room)
+            assert deadline is not None, f"stuck in {self.room.phase}"
+            self.at(deadline)
+        raise AssertionError(f"never reached {phase}")
+
+    def start(self, host: str = "p_ada") -> list[Effect]:
+        return self.cmd(host, type="start")
+
+    def choose(self, index: int = 0) -> str:
+        drawer = self.room.drawer_id
+        assert drawer is not None
+        self.cmd(drawer, type="choose", index=index)
+        assert self.room.word is not None
+        return self.room.word
+
+    def guess(self, pid: str, text: str | None = None) -> list[Effect]:
+        return self.cmd(pid, type="chat", text=text if text is not None else self.room.word)
+
+    def disconnect(self, pid: str) -> list[Effect]:
+        effects = rules.disconnect(self.room, self.now, pid)
+        self.log += effects
+        return effects
+
+    def leave(self, pid: str) -> list[Effect]:
+        effects = rules.leave(self.room, self.now, pid)
+        self.log += effects
+        return effects
+
+    def resume(self, pid: str) -> list[Effect]:
+        got, effects = rules.resume(self.room, self.now, f"hash_{pid}")
+        assert got == pid
+        self.log += effects
+        return effects
+
+    # -- reading
+
+    def score(self, pid: str) -> int:
+        return self.room.players[pid].score
+
+
+def msgs(effects: list[Effect], kind: str) -> list[dict[str, Any]]:
+    return [e.msg for e in effects if isinstance(e, Send) and e.msg["type"] == kind]
+
+
+def sends(effects: list[Effect], kind: str) -> list[Send]:
+    return [e for e in effects if isinstance(e, Send) and e.msg["type"] == kind]
+
+
+def records(effects: list[Effect], kind: str) -> list[dict[str, Any]]:
+    return [e.data for e in effects if isinstance(e, Record) and e.kind == kind]
+
+
+def drawers_in_order(g: Game, turns: int) -> list[str]:
+    """Play `turns` turns by time alone, returning who drew each."""
+    seen: list[str] = []
+    for _ in range(turns):
+        g.run_until_phase("choosing")
+        assert g.room.drawer_id is not None
+        seen.append(g.room.drawer_id)
+        g.run_until_phase("reveal")
+    return seen
+
+
+# ---------------------------------------------------------------- joining
+
+
+def test_first_player_is_host_and_join_broadcasts() -> None:
+    g = Game(names=())
+    effects = rules.join(g.room, 0, "p1", "Ada", "h1", False)
+    assert g.room.host_id == "p1"
+    assert msgs(effects, "players")[0]["players"][0]["host"] is True
+    assert msgs(effects, "chat") == [
+        {"type": "chat", "from": None, "name": None, "text": "Ada joined", "channel": "system"}
+    ]
+    assert records(effects, "player_joined") == [
+        {"player_id": "p1", "name": "Ada", "spectator": False, "token_hash": "h1"}
+    ]
+
+
+def test_spectator_never_host() -> None:
+    g = Game(names=())
+    g.join("Watcher", spectate=True)
+    assert g.room.host_id is None
+    g.join("Ada")
+    assert g.room.host_id == "p_ada"
+
+
+def test_names_unique_ignoring_case() -> None:
+    g = Game()
+    with pytest.raises(GameError) as e:
+        rules.join(g.room, 0, "p9", " ada ", "h9", False)
+    assert e.value.code == "name_taken"
+    with pytest.raises(GameError) as e:
+        rules.join(g.room, 0, "p9", "", "h9", False)
+    assert e.value.code == "bad_name"
+
+
+def test_room_full_counts_players_and_spectators_apart() -> None:
+    g = Game(names=("A", "B"), max_players=2)
+    with pytest.raises(GameError) as e:
+        g.join("C")
+    assert e.value.code == "room_full"
+    for i in range(rules.MAX_SPECTATORS):
+        g.join(f"S{i}", spectate=True)
+    with pytest.raises(GameError) as e:
+        g.join("S99", spectate=True)
+    assert e.value.code == "room_full"
+
+
+def test_commands_need_a_seat() -> None:
+    g = Game()
+    with pytest.raises(GameError) as e:
+        handle(g.room, 0, "p_nobody", parse_client_frame('{"type": "start"}'))
+    assert e.value.code == "not_joined"
+    assert e.value.ref == "start"
+
+
+# ---------------------------------------------------------------- settings and start
+
+
+def test_settings_host_only_in_lobby_broadcast() -> None:
+    g = Game()
+    g.refused("p_bob", "not_host", type="settings", rounds=5)
+    g.refused("p_ada", "invalid_settings", type="settings", rounds=11)
+    g.refused("p_ada", "invalid_settings", type="settings", max_players=2)  # 3 seated
+    effects = g.cmd("p_ada", type="settings", rounds=5, language="de")
+    assert msgs(effects, "settings")[0]["settings"]["rounds"] == 5
+    assert g.room.settings.language == "de"
+    assert records(effects, "settings")[0]["settings"]["rounds"] == 5
+    g.start()
+    g.refused("p_ada", "wrong_phase", type="settings", rounds=4)
+
+
+def test_start_needs_host_lobby_and_two_connected_players() -> None:
+    g = Game(names=("Ada",))
+    g.join("Watcher", spectate=True)
+    g.refused("p_ada", "not_enough_players", type="start")
+    g.join("Bob")
+    g.disconnect("p_bob")
+    g.refused("p_ada", "not_enough_players", type="start")
+    g.resume("p_bob")
+    g.refused("p_bob", "not_host", type="start")
+    effects = g.start()
+    assert g.room.phase == "choosing"
+    assert records(effects, "game_started")[0]["game_id"] == "game1"
+    assert [p["id"] for p in records(effects, "game_started")[0]["players"]] == [
+        "p_ada", "p_bob"
+    ]
+    g.refused("p_ada", "wrong_phase", type="start")
+
+
+def test_choosing_messages() -> None:
+    g = Game()
+    effects = g.start()
+    phase = msgs(effects, "phase")[0]
+    assert phase == {"type": "phase", "phase": "choosing", "round": 1, "rounds": 3,
+                     "drawer_id": "p_ada", "ends_in_ms": 15000, "hint": None}
+    (choices,) = sends(effects, "choices")
+    assert choices.to == ("p_ada",)
+    assert len(choices.msg["words"]) == 3 and choices.msg["ends_in_ms"] == 15000
+
+
+def test_choose_rules_and_timeout_takes_first_word() -> None:
+    g = Game()
+    g.start()
+    g.refused("p_bob", "not_your_turn", type="choose", index=0)
+    g.refused("p_ada", "bad_message", type="choose", index=3)
+    g.refused("p_ada", "wrong_phase", type="draw", ops=[{"op": "clear"}])
+    first = g.room.choices[0]
+    g.at(14.9)
+    assert g.room.phase == "choosing"
+    effects = g.at(15.0)
+    assert g.room.phase == "drawing" and g.room.word == first
+    word_sends = sends(effects, "word")
+    assert [(s.to, s.msg["word"]) for s in word_sends] == [(("p_ada",), first)]
+    assert records(effects, "turn_started")[0]["word"] == first
+    g.refused("p_ada", "wrong_phase", type="choose", index=0)
+
+
+# ---------------------------------------------------------------- drawing order
+
+
+def test_every_player_draws_once_per_round_in_join_order() -> None:
+    g = Game(rounds=2)
+    g.start()
+    assert drawers_in_order(g, 6) == ["p_ada", "p_bob", "p_cy"] * 2
+    g.run_until_phase("results")
+
+
+def test_mid_game_joiner_drawn_at_end_of_order() -> None:
+    g = Game(rounds=2)
+    g.start()
+    g.join("Dee")
+    assert g.room.order == ["p_ada", "p_bob", "p_cy", "p_dee"]
+    assert drawers_in_order(g, 8) == ["p_ada", "p_bob", "p_cy", "p_dee"] * 2
+
+
+def test_leaver_removed_and_order_continues() -> None:
+    g = Game(names=("Ada", "Bob", "Cy", "Dee"), rounds=2)
+    g.start()
+    assert drawers_in_order(g, 2) == ["p_ada", "p_bob"]
+    g.leave("p_ada")  # before the current position
+    g.leave("p_dee")  # after it
+    assert drawers_in_order(g, 3) == ["p_cy", "p_bob", "p_cy"]
+
+
+def test_current_drawer_leaving_passes_to_the_next() -> None:
+    g = Game(names=("Ada", "Bob", "Cy", "Dee"))
+    g.start()
+    g.choose()
+    effects = g.leave("p_ada")
+    assert isinstance(effects[0], Close) and effects[0].code == 1000
+    assert msgs(effects, "turn_end")[0]["reason"] == "drawer_left"
+    g.run_until_phase("choosing")
+    assert g.room.drawer_id == "p_bob"
+
+
+def test_disconnected_player_skipped_then_keeps_slot_after_resume() -> None:
+    g = Game(names=("Ada", "Bob", "Cy"), rounds=2)
+    g.start()
+    g.disconnect("p_bob")
+    assert drawers_in_order(g, 1) == ["p_ada"]
+    g.run_until_phase("choosing")
+    assert g.room.drawer_id == "p_cy"  # Bob's slot this round is skipped
+    g.resume("p_bob")  # within the seat grace
+    assert drawers_in_order(g, 4) == ["p_cy", "p_ada", "p_bob", "p_cy"]
+
+
+def test_resumed_player_keeps_score_and_seat() -> None:
+    g = Game()
+    g.start()
+    g.choose()
+    g.at(10)
+    g.guess("p_bob")
+    score = g.score("p_bob")
+    assert score > 0
+    g.disconnect("p_bob")
+    g.at(60)
+    effects = g.resume("p_bob")
+    assert g.score("p_bob") == score and g.room.players["p_bob"].connected
+    assert msgs(effects, "players")[0]["players"][1]["connected"] is True
+    assert snapshot(g.room, g.now, "p_bob")["word"] == g.room.word  # still guessed
+
+
+def test_resuming_drawer_gets_choices_again() -> None:
+    g = Game()
+    g.start()
+    g.disconnect("p_ada")
+    g.at(5)
+    effects = g.resume("p_ada")
+    (choices,) = sends(effects, "choices")
+    assert choices.to == ("p_ada",) and choices.msg["ends_in_ms"] == 10000
+
+
+def test_seat_expires_after_grace() -> None:
+    g = Game()
+    g.disconnect("p_cy")
+    g.at(119)
+    assert "p_cy" in g.room.players
+    effects = g.at(120)
+    assert "p_cy" not in g.room.players
+    assert records(effects, "player_left") == [{"player_id": "p_cy", "reason": "expired"}]
+    with pytest.raises(GameError) as e:
+        rules.resume(g.room, g.now, "hash_p_cy")
+    assert e.value.code == "bad_token"
+
+
+# ---------------------------------------------------------------- turn ends
+
+
+def test_all_guessed_ends_turn_with_exact_points() -> None:
+    g = Game()
+    g.start()
+    g.at(1)
+    word = g.choose()  # drawing from t=1 to t=81
+    g.at(21)
+    bob = g.guess("p_bob")
+    assert msgs(bob, "correct") == [{"type": "correct", "player_id": "p_bob", "points": 425}]
+    assert g.room.phase == "drawing"
+    g.at(61)
+    effects = g.guess("p_cy")
+    assert msgs(effects, "correct")[0]["points"] == 125
+    (end,) = msgs(effects, "turn_end")
+    assert end == {"type": "turn_end", "word": word, "reason": "all_guessed",
+                   "points": {"p_bob": 425, "p_cy": 125, "p_ada": 275}}
+    assert (g.score("p_ada"), g.score("p_bob"), g.score("p_cy")) == (275, 425, 125)
+    assert g.room.phase == "reveal"
+    assert msgs(effects, "phase")[-1]["hint"] == word
+    ended = records(effects, "turn_ended")[0]
+    assert ended["reason"] == "all_guessed" and ended["duration_ms"] == 60_000
+
+
+def test_time_up_counts_misses_as_zero_for_drawer() -> None:
+    g = Game()
+    g.start()
+    g.choose()
+    g.at(40)
+    g.guess("p_bob")  # 250 + 50
+    effects = g.at(79.99)
+    assert not msgs(effects, "turn_end")
+    effects = g.at(80)
+    (end,) = msgs(effects, "turn_end")
+    assert end["reason"] == "time_up"
+    assert end["points"] == {"p_bob": 300, "p_cy": 0, "p_ada": 150}
+
+
+def test_drawer_disconnected_past_ten_seconds() -> None:
+    g = Game()
+    g.start()
+    g.choose()
+    g.at(5)
+    g.disconnect("p_ada")
+    assert not msgs(g.at(5 + AWAY_S - 0.1), "turn_end")
+    effects = g.at(5 + AWAY_S)
+    assert msgs(effects, "turn_end")[0]["reason"] == "drawer_left"
+    assert g.room.phase == "reveal"
+
+
+def test_drawer_back_within_ten_seconds_keeps_turn() -> None:
+    g = Game()
+    g.start()
+    g.choose()
+    g.disconnect("p_ada")
+    g.at(9)
+    g.resume("p_ada")
+    g.at(30)
+    assert g.room.phase == "drawing" and g.room.drawer_id == "p_ada"
+
+
+def test_drawer_gone_while_choosing_skips_to_next_turn() -> None:
+    g = Game()
+    g.start()
+    effects = g.leave("p_ada")
+    assert not msgs(effects, "turn_end")
+    assert g.room.phase == "choosing" and g.room.drawer_id == "p_bob"
+
+
+def test_drawer_kicked_ends_turn() -> None:
+    g = Game()
+    g.cmd("p_ada", type="transfer_host", player_id="p_bob")
+    g.start("p_bob")
+    g.choose()
+    effects = g.cmd("p_bob", type="kick", player_id="p_ada")
+    assert Close("p_ada", 4001, "kicked") in effects
+    assert msgs(effects, "turn_end")[0]["reason"] == "drawer_kicked"
+    assert msgs(effects, "turn_end")[0]["points"]["p_ada"] == 0
+    assert "p_ada" not in g.room.players
+
+
+def test_game_ends_early_when_too_few_players() -> None:
+    g = Game(names=("Ada", "Bob"))
+    g.start()
+    word = g.choose()
+    g.at(10)
+    effects = g.leave("p_bob")
+    assert msgs(effects, "turn_end") == [
+        {"type": "turn_end", "word": word, "reason": "time_up", "points": {"p_ada": 0}}
+    ]
+    (over,) = msgs(effects, "game_over")
+    assert over["ranking"][0]["id"] == "p_ada"
+    assert records(effects, "game_over")[0]["complete"] is False
+    assert g.room.phase == "results"
+    g.at(10 + RESULTS_S)
+    assert g.room.phase == "lobby"
+
+
+def test_game_ends_when_last_guesser_stays_away() -> None:
+    g = Game(names=("Ada", "Bob"))
+    g.start()
+    g.choose()
+    g.disconnect("p_bob")
+    assert g.room.phase == "drawing"  # a short drop changes nothing
+    effects = g.at(AWAY_S)
+    assert msgs(effects, "game_over") and g.room.phase == "results"
+
+
+# ---------------------------------------------------------------- chat and guessing
+
+
+def test_close_guess_only_to_sender() -> None:
+    g = Game()
+    g.start()
+    g.choose()
+    word = g.room.word
+    assert word is not None
+    close_text = word[:-1]
+    effects = g.guess("p_bob", close_text)
+    assert [(s.to, s.msg) for s in effects if isinstance(s, Send)] == [
+        (("p_bob",), {"type": "close", "text": close_text})
+    ]
+    assert all(e.msg.get("text") != close_text for e in g.room.chat)
+
+
+def test_correct_guess_never_shown_as_text() -> None:
+    g = Game()
+    g.start()
+    word = g.choose()
+    effects = g.guess("p_bob", word.upper())
+    assert not msgs(effects, "chat")
+    (w,) = sends(effects, "word")
+    assert w.to == ("p_bob",) and w.msg["word"] == word
+    assert g.room.players["p_bob"].guessed
+
+
+def test_wrong_guess_is_chat_for_all() -> None:
+    g = Game()
+    g.start()
+    g.choose()
+    effects = g.guess("p_bob", "a potato")
+    assert [(s.to, s.msg) for s in sends(effects, "chat")] == [
+        (None, {"type": "chat", "from": "p_bob", "name": "Bob", "text": "a potato",
+                "channel": "all"})
+    ]
+
+
+def test_guessed_channel_recipients() -> None:
+    g = Game(names=("Ada", "Bob", "Cy", "Dee"))
+    g.join("Watcher", spectate=True)
+    g.start()
+    g.choose()
+    g.guess("p_bob")
+    (line,) = sends(g.cmd("p_bob", type="chat", text="nice drawing"), "chat")
+    assert line.msg["channel"] == "guessed"
+    assert line.to == ("p_ada", "p_bob")
+    (line,) = sends(g.cmd("p_ada", type="chat", text="thanks"), "chat")
+    assert line.to == ("p_ada", "p_bob")
+    snap_cy = snapshot(g.room, g.now, "p_cy")
+    assert not [c for c in snap_cy["chat"] if c["channel"] == "guessed"]
+    assert len([c for c in snapshot(g.room, g.now, "p_bob")["chat"]
+                if c["channel"] == "guessed"]) == 2
+
+
+def test_drawer_cannot_send_the_word() -> None:
+    g = Game()
+    g.start()
+    choices = list(g.room.choices)
+    g.refused("p_ada", "word_in_chat", type="chat", text=f"pick {choices[1]}?")
+    word = g.choose()
+    g.refused("p_ada", "word_in_chat", type="chat", text=f"it is a {word.upper()}!")
+    g.refused("p_ada", "word_in_chat", type="chat", text=" ".join(word))
+    assert msgs(g.cmd("p_ada", type="chat", text="almost there"), "chat")[0]["channel"] == (
+        "guessed"
+    )
+
+
+def test_spectators_cannot_guess_or_tell() -> None:
+    g = Game()
+    g.join("Watcher", spectate=True)
+    g.start()
+    word = g.choose()
+    g.refused("p_watcher", "word_in_chat", type="chat", text=word)
+    effects = g.cmd("p_watcher", type="chat", text="go go go")
+    assert msgs(effects, "chat")[0]["channel"] == "all"
+    assert not g.room.players["p_watcher"].guessed
+    g.refused("p_watcher", "forbidden", type="react", value="like")
+    g.refused("p_watcher", "forbidden", type="vote_kick", player_id="p_bob")
+
+
+def test_hints_sent_on_schedule_to_those_who_have_not_guessed() -> None:
+    g = Game(hints=2, draw_time_s=90)
+    g.join("Watcher", spectate=True)
+    g.start()
+    g.cmd("p_ada", type="choose", index=0)
+    word = g.room.word
+    assert word is not None and len(word) >= 4
+    g.at(10)
+    g.guess("p_bob")
+    assert not msgs(g.at(29.9), "hint")
+    (hint,) = sends(g.at(30), "hint")
+    assert hint.to == ("p_cy", "p_watcher")
+    assert sum(ch != "_" for ch in hint.msg["hint"]) == 1
+    (hint,) = sends(g.at(60), "hint")
+    assert sum(ch != "_" for ch in hint.msg["hint"]) == 2
+    assert snapshot(g.room, g.now, "p_cy")["hint"] == hint.msg["hint"]
+    assert not msgs(g.at(89), "hint")
+
+
+def test_reactions_once_per_turn_not_drawer() -> None:
+    g = Game()
+    g.refused("p_bob", "wrong_phase", type="react", value="like")
+    g.start()
+    g.choose()
+    g.refused("p_ada", "forbidden", type="react", value="like")
+    assert msgs(g.cmd("p_bob", type="react", value="like"), "reaction") == [
+        {"type": "reaction", "likes": 1, "dislikes": 0}
+    ]
+    g.refused("p_bob", "already_reacted", type="react", value="dislike")
+    assert msgs(g.cmd("p_cy", type="react", value="dislike"), "reaction")[0]["dislikes"] == 1
+    g.run_until_phase("choosing")
+    assert g.cmd("p_cy", type="chat", text="x") and g.room.reactions == {}
+
+
+# ---------------------------------------------------------------- drawing
+
+
+def test_draw_relayed_to_others_and_kept_for_late_joiner() -> None:
+    g = Game()
+    g.join("Watcher", spectate=True)
+    g.start()
+    g.choose()
+    g.refused("p_bob", "not_your_turn", type="draw", ops=[{"op": "clear"}])
+    ops = [{"op": "line", "id": 1, "c": "#FF0000", "w": 5, "p": [1, 2, 3, 4]}]
+    effects = g.cmd("p_ada", type="draw", ops=ops)
+    (relay,) = sends(effects, "draw")
+    assert relay.to == ("p_bob", "p_cy", "p_watcher")
+    assert relay.msg["from"] == "p_ada" and relay.msg["ops"][0]["c"] == "#ff0000"
+    assert records(effects, "ops")[0]["turn"] == 1
+    g.cmd("p_ada", type="draw", ops=[{"op": "line", "id": 2, "c": "#000000", "w": 5,
+                                       "p": [5, 5]}, {"op": "undo"}])
+    pid = g.join("Late")
+    snap = snapshot(g.room, g.now, pid)
+    assert snap["ops"] == [relay.msg["ops"][0]]
+    assert snap["word"] is None
+
+
+def test_canvas_full_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    from drawgame.game import ops as ops_mod
+
+    monkeypatch.setattr(ops_mod, "MAX_TURN_OPS", 1)
+    g = Game()
+    g.start()
+    g.choose()
+    g.cmd("p_ada", type="draw", ops=[{"op": "clear"}])
+    err = g.refused("p_ada", "canvas_full", type="draw", ops=[{"op": "clear"}])
+    assert err.ref == "draw"
+
+
+# ---------------------------------------------------------------- snapshot
+
+
+def test_snapshot_shape_and_word_visibility() -> None:
+    g = Game()
+    g.join("Watcher", spectate=True)
+    g.start()
+    word = g.choose()
+    g.guess("p_bob")
+    snap = snapshot(g.room, g.now, "p_cy")
+    assert set(snap) == {"code", "name", "settings", "phase", "round", "rounds", "host_id",
+                         "drawer_id", "ends_in_ms", "hint", "word", "players", "ops", "chat"}
+    assert set(snap["players"][0]) == {"id", "name", "score", "connected", "host", "drawer",
+                                       "guessed", "spectator"}
+    assert snap["word"] is None and snap["hint"] == "_" * len(word)
+    assert snapshot(g.room, g.now, "p_ada")["word"] == word
+    assert snapshot(g.room, g.now, "p_bob")["word"] == word
+    assert snapshot(g.room, g.now, "p_watcher")["word"] is None
+    assert snapshot(g.room, g.now, None)["word"] is None
+    g.guess("p_cy")
+    assert g.room.phase == "reveal"
+    assert snapshot(g.room, g.now, "p_watcher")["word"] == word
+
+
+def test_snapshot_chat_last_fifty_visible() -> None:
+    g = Game()
+    for i in range(70):
+        g.cmd("p_bob", type="chat", text=f"line {i}")
+    chat = snapshot(g.room, g.now, "p_cy")["chat"]
+    assert len(chat) == 50 and chat[-1]["text"] == "line 69" and chat[0]["text"] == "line 20"
+
+
+def test_snapshot_ends_in_ms_counts_down() -> None:
+    g = Game()
+    g.start()
+    g.at(5)
+    assert snapshot(g.room, g.now, "p_bob")["ends_in_ms"] == 10_000
+    assert snapshot(g.room, g.now, "p_bob")["phase"] == "choosing"
+
+
+# ---------------------------------------------------------------- host
+
+
+def test_host_leaving_migrates_to_longest_present() -> None:
+    g = Game()
+    g.disconnect("p_bob")
+    g.at(3)
+    g.resume("p_bob")  # Bob's presence restarts at 3; Cy has been here since 0
+    effects = g.leave("p_ada")
+    assert g.room.host_id == "p_cy"
+    assert msgs(effects, "notice") == [{"type": "notice", "text": "Cy is now the host"}]
+
+
+def test_host_disconnected_past_thirty_seconds() -> None:
+    g = Game()
+    g.disconnect("p_ada")
+    assert g.room.host_id == "p_ada"
+    assert not msgs(g.at(HOST_AWAY_S - 0.5), "notice")
+    effects = g.at(HOST_AWAY_S)
+    assert g.room.host_id == "p_bob"
+    assert msgs(effects, "notice")[0]["text"] == "Bob is now the host"
+    assert msgs(effects, "players")[-1]["players"][1]["host"] is True
+
+
+def test_lone_disconnected_host_keeps_role_without_spinning() -> None:
+    g = Game(names=("Ada",))
+    g.disconnect("p_ada")
+    g.at(HOST_AWAY_S + 1)
+    assert g.room.host_id == "p_ada"
+    assert next_deadline(g.room) == 120.0  # only the seat expiry is left
+
+
+def test_transfer_host() -> None:
+    g = Game()
+    g.join("Watcher", spectate=True)
+    g.refused("p_bob", "not_host", type="transfer_host", player_id="p_cy")
+    g.refused("p_ada", "forbidden", type="transfer_host", player_id="p_watcher")
+    g.refused("p_ada", "unknown_player", type="transfer_host", player_id="p_zed")
+    effects = g.cmd("p_ada", type="transfer_host", player_id="p_cy")
+    assert g.room.host_id == "p_cy"
+    assert msgs(effects, "notice")[0]["text"] == "Cy is now the host"
+
+
+# ---------------------------------------------------------------- kicks
+
+
+def test_kick_closes_bans_and_token_cannot_resume() -> None:
+    g = Game()
+    g.refused("p_bob", "not_host", type="kick", player_id="p_cy")
+    g.refused("p_ada", "forbidden", type="kick", player_id="p_ada")
+    effects = g.cmd("p_ada", type="kick", player_id="p_cy")
+    assert effects[0] == Close("p_cy", 4001, "kicked")
+    assert records(effects, "player_left") == [{"player_id": "p_cy", "reason": "kicked"}]
+    assert msgs(effects, "chat")[0]["text"] == "Cy was kicked"
+    with pytest.raises(GameError) as e:
+        rules.resume(g.room, g.now, "hash_p_cy")
+    assert e.value.code == "forbidden"
+
+
+@pytest.mark.parametrize(("players", "needed"), [(3, 2), (4, 2), (5, 3), (6, 3), (7, 4)])
+def test_vote_kick_thresholds(players: int, needed: int) -> None:
+    names = tuple(f"P{i}" for i in range(players))
+    g = Game(names=names)
+    target = "p_p0"
+    voters = [f"p_p{i}" for i in range(1, players)]
+    for i, voter in enumerate(voters[:needed], start=1):
+        effects = g.cmd(voter, type="vote_kick", player_id=target)
+        assert msgs(effects, "kick_vote") == [
+            {"type": "kick_vote", "target_id": target, "votes": i, "needed": needed}
+        ]
+        kicked = Close(target, 4001, "kicked") in effects
+        assert kicked == (i == needed)
+    assert target not in g.room.players
+    assert "hash_p_p0" in g.room.banned
+
+
+def test_two_players_cannot_vote_kick_each_other() -> None:
+    g = Game(names=("Ada", "Bob"))
+    effects = g.cmd("p_bob", type="vote_kick", player_id="p_ada")
+    assert msgs(effects, "kick_vote")[0]["needed"] == 2
+    assert "p_ada" in g.room.players
+    g.refused("p_bob", "already_voted", type="vote_kick", player_id="p_ada")
+    g.refused("p_bob", "forbidden", type="vote_kick", player_id="p_bob")
+
+
+def test_disconnected_voters_do_not_count() -> None:
+    g = Game(names=("A", "B", "C", "D", "E"))
+    g.cmd("p_b", type="vote_kick", player_id="p_a")
+    g.disconnect("p_b")
+    effects = g.cmd("p_c", type="vote_kick", player_id="p_a")
+    # 3 connected others (C, D, E): needed 2, but B's vote no longer counts
+    assert msgs(effects, "kick_vote")[0] == {"type": "kick_vote", "target_id": "p_a",
+                                              "votes": 1, "needed": 2}
+
+
+# ---------------------------------------------------------------- whole games
+
+
+def test_whole_game_by_handle_and_tick_ranks_players() -> None:
+    g = Game(names=("Ada", "Bob", "Cy"), rounds=2, hints=2)
+    g.join("Watcher", spectate=True)
+    g.start()
+    # guess delays per (drawer, guesser): who guesses how fast each turn
+    delay = {"p_ada": {"p_bob": 8, "p_cy": 40}, "p_bob": {"p_ada": 20},
+             "p_cy": {"p_ada": 4, "p_bob": 4}}
+    expected = {"p_ada": 0, "p_bob": 0, "p_cy": 0}
+    for _turn in range(6):
+        g.run_until_phase("choosing")
+        drawer = g.room.drawer_id
+        assert drawer is not None
+        g.wait(2)
+        g.choose(1)
+        start = g.now
+        guessers = sorted(delay[drawer].items(), key=lambda kv: kv[1])
+        turn_points: dict[str, int] = {}
+        for n, (pid, after) in enumerate(guessers):
+            g.at(start + after)
+            (correct,) = msgs(g.guess(pid), "correct")
+            left = 80 - after
+            turn_points[pid] = max(50, round(500 * left / 80)) + (50 if n == 0 else 0)
+            assert correct["points"] == turn_points[pid]
+        if g.room.phase == "drawing":
+            g.run_until_phase("reveal")
+        end = msgs(g.log, "turn_end")[-1]
+        for pid, pts in turn_points.items():
+            expected[pid] += pts
+        expected[drawer] += sum(turn_points.values()) // 2
+        assert end["points"][drawer] == sum(turn_points.values()) // 2
+        assert end["reason"] == ("all_guessed" if len(turn_points) == 2 else "time_up")
+    g.run_until_phase("results")
+    (over,) = msgs(g.log, "game_over")
+    assert over["game_id"] == "game1"
+    by_score = sorted(expected.items(), key=lambda kv: -kv[1])
+    assert [(r["id"], r["score"]) for r in over["ranking"]] == by_score
+    assert [r["rank"] for r in over["ranking"]] == [1, 2, 3]
+    assert {p: g.score(p) for p in expected} == expected
+    ended = records(g.log, "turn_ended")
+    assert len(ended) == 6 and {r["round"] for r in ended} == {1, 2}
+    assert len(records(g.log, "game_over")) == 1
+    g.at(g.now + RESULTS_S)
+    assert g.room.phase == "lobby" and g.room.drawer_id is None
+    assert g.score("p_ada") == expected["p_ada"]  # scores stay until the next start
+    g.start()
+    assert g.score("p_ada") == 0 and g.room.game_id == "game2"
+
+
+def test_ranking_ties_share_rank() -> None:
+    g = Game(names=("Ada", "Bob", "Cy", "Dee"))
+    for pid, score in (("p_ada", 300), ("p_bob", 500), ("p_cy", 300), ("p_dee", 100)):
+        g.room.players[pid].score = score
+    assert [(r["id"], r["rank"]) for r in rules.rank(g.room)] == [
+        ("p_bob", 1), ("p_ada", 2), ("p_cy", 2), ("p_dee", 4)
+    ]
+
+
+def test_reveal_lasts_reveal_s() -> None:
+    g = Game()
+    g.start()
+    g.choose()
+    g.at(10)
+    g.guess("p_bob")
+    g.guess("p_cy")
+    assert g.room.phase == "reveal" and next_deadline(g.room) == 10 + REVEAL_S
+    g.at(10 + REVEAL_S)
+    assert g.room.phase == "choosing" and g.room.drawer_id == "p_bob"
