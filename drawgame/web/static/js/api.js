@@ -1,0 +1,47 @@
+// HTTP API calls. Errors come back as ApiError carrying the protocol's error body.
+
+export class ApiError extends Error {
+  constructor(status, body) {
+    const err = body?.error ?? {};
+    super(err.message || `Request failed (${status})`);
+    this.status = status;
+    this.code = err.code || (status === 0 ? "network" : "http_error");
+    this.field = err.field ?? null;
+    this.body = body;
+  }
+}
+
+async function request(method, path, body) {
+  let res;
+  try {
+    res = await fetch(path, {
+      method,
+      headers: body === undefined ? {} : { "Content-Type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      cache: "no-store",
+    });
+  } catch {
+    throw new ApiError(0, { error: { message: "Cannot reach the server." } });
+  }
+  const data = await res.json().catch(() => null);
+  if (!res.ok) throw new ApiError(res.status, data);
+  return data;
+}
+
+export const getHealth = () => request("GET", "/api/health").catch((err) => {
+  if (err instanceof ApiError && err.status === 503 && err.body?.status) return err.body;
+  throw err;
+});
+export const listRooms = () => request("GET", "/api/rooms");
+export const getRoom = (code) => request("GET", `/api/rooms/${encodeURIComponent(code)}`);
+export const createRoom = (payload) => request("POST", "/api/rooms", payload);
+export const getGame = (id) => request("GET", `/api/games/${encodeURIComponent(id)}`);
+
+let languagesPromise = null;
+/** The shipped word lists, fetched once; falls back to English alone. */
+export function getLanguages() {
+  languagesPromise ??= request("GET", "/api/languages")
+    .then((data) => data.languages ?? [])
+    .catch(() => [{ code: "en", name: "English", words: 0 }]);
+  return languagesPromise;
+}

@@ -1,0 +1,83 @@
+// The top bar: round x/y, the countdown (from `ends_in_ms`, counted down
+// locally), the hint with its letter count, and the word when it is known.
+
+import { $, secondsLeft } from "./dom.js";
+import { PHASE } from "./protocol.js";
+
+/** "__ ____" -> "2 4": letters per word (hyphens and spaces are not letters). */
+export function letterCount(hint) {
+  return String(hint ?? "").split(" ").filter(Boolean).map((w) => w.replace(/-/g, "").length).join(" ");
+}
+
+export class Hud {
+  constructor() {
+    this.el = {
+      round: $("#round"), timer: $("#timer"), timerBox: $("#timer-box"), hint: $("#hint"),
+      word: $("#word"), count: $("#hint-count"), label: $("#word-label"),
+    };
+    this.deadline = null;
+    this.total = 1;
+    this.onSecond = null;
+    this.lastShown = null;
+    setInterval(() => this.tick(), 200);
+  }
+
+  setRound(round, rounds, phase) {
+    this.el.round.textContent = phase === PHASE.LOBBY || !round ? `–/${rounds ?? "–"}` : `${round}/${rounds}`;
+  }
+
+  /** Start counting down `ms` from now (null stops the timer). */
+  setCountdown(ms) {
+    if (ms === null || ms === undefined || !Number.isFinite(Number(ms))) {
+      this.deadline = null;
+      this.show(null);
+      return;
+    }
+    this.total = Math.max(1, Number(ms));
+    this.deadline = performance.now() + Number(ms);
+    this.tick();
+  }
+
+  remaining() {
+    return this.deadline === null ? null : Math.max(0, this.deadline - performance.now());
+  }
+
+  tick() {
+    const left = this.remaining();
+    if (left === null) return;
+    this.show(secondsLeft(left));
+    this.el.timerBox.style.setProperty("--p", String(left / this.total));
+  }
+
+  show(seconds) {
+    if (seconds === this.lastShown) return;
+    this.lastShown = seconds;
+    this.el.timer.textContent = seconds === null ? "–" : String(seconds);
+    this.el.timerBox.classList.toggle("is-urgent", seconds !== null && seconds <= 10 && seconds > 0);
+    this.el.timerBox.setAttribute("aria-label", seconds === null ? "No timer" : `${seconds} seconds left`);
+    if (seconds !== null) this.onSecond?.(seconds);
+  }
+
+  /** Show the word (drawer, guessed, reveal) or else the hint. */
+  setWord({ phase, hint, word, isDrawer }) {
+    const playing = phase === PHASE.CHOOSING || phase === PHASE.DRAWING || phase === PHASE.REVEAL;
+    const showWord = Boolean(word) && phase !== PHASE.LOBBY && phase !== PHASE.CHOOSING;
+    const showHint = !showWord && phase === PHASE.DRAWING && Boolean(hint);
+    this.el.word.textContent = showWord ? word : "";
+    this.el.word.hidden = !showWord;
+    this.el.hint.textContent = showHint ? hint : "";
+    this.el.hint.hidden = !showHint;
+    this.el.count.textContent = showHint ? `(${letterCount(hint)})` : "";
+    this.el.label.textContent = labelFor({ phase, showWord, showHint, isDrawer, playing });
+  }
+}
+
+function labelFor({ phase, showWord, showHint, isDrawer, playing }) {
+  if (showWord && phase === PHASE.REVEAL) return "The word was";
+  if (showWord && isDrawer) return "Draw";
+  if (showWord) return "You guessed";
+  if (showHint) return "Guess";
+  if (phase === PHASE.CHOOSING) return "Choosing a word…";
+  if (phase === PHASE.RESULTS) return "Game over";
+  return playing ? "" : "Waiting to start";
+}

@@ -1,0 +1,172 @@
+// The lobby page: create a room, list public rooms, join by code.
+
+import { h, $, replaceChildren, show } from "./dom.js";
+import { icon } from "./icons.js";
+import * as api from "./api.js";
+import { buildSettingsFields } from "./settings-form.js";
+
+const ROOMS_REFRESH_MS = 4000;
+const HEALTH_REFRESH_MS = 15000;
+const PHASE_LABEL = {
+  lobby: "Waiting", choosing: "Playing", drawing: "Playing", reveal: "Playing", results: "Finished",
+};
+
+let settingsForm;
+let lastRooms = [];
+
+function init() {
+  settingsForm = buildSettingsFields($("#create-settings"), { idPrefix: "create" });
+  api.getLanguages().then((langs) => settingsForm.setLanguages(langs, "en"));
+  $("#create-form").addEventListener("submit", onCreate);
+  $("#join-form").addEventListener("submit", onJoin);
+  $("#quick-play").addEventListener("click", onQuickPlay);
+  refreshRooms();
+  refreshHealth();
+  setInterval(() => { if (!document.hidden) refreshRooms(); }, ROOMS_REFRESH_MS);
+  setInterval(() => { if (!document.hidden) refreshHealth(); }, HEALTH_REFRESH_MS);
+  document.addEventListener("visibilitychange", () => { if (!document.hidden) refreshRooms(); });
+}
+
+// --- maintenance banner -------------------------------------------------------
+
+async function refreshHealth() {
+  try {
+    const health = await api.getHealth();
+    setMaintenance(Boolean(health.maintenance));
+    if (health.version) $("#version").textContent = `v${health.version}`;
+  } catch {
+    // Unreachable server: the room list says so.
+  }
+}
+
+function setMaintenance(on, message) {
+  const banner = $("#maintenance-banner");
+  banner.textContent = message || "The server is in maintenance: new rooms cannot be created right now. Games in progress go on.";
+  show(banner, on);
+}
+
+// --- create --------------------------------------------------------------------
+
+async function onCreate(event) {
+  event.preventDefault();
+  const button = event.submitter ?? $("[data-testid=create-room]");
+  $("#create-error").textContent = "";
+  $("#room-name-error").textContent = "";
+  const settings = settingsForm.read();
+  if (!settings) return focusFirstInvalid();
+  const payload = { private: $("#private-toggle").checked, settings };
+  const name = $("#room-name").value.trim();
+  if (name) payload.name = name;
+  button.disabled = true;
+  try {
+    const answer = await api.createRoom(payload);
+    window.location.assign(answer.url || `/r/${answer.code}`);
+  } catch (err) {
+    button.disabled = false;
+    showCreateError(err);
+  }
+}
+
+function showCreateError(err) {
+  if (err.code === "maintenance" || err.status === 503) setMaintenance(true, err.message);
+  const messages = {
+    rate_limited: "You are creating rooms too fast. Wait a moment and try again.",
+    maintenance: "The server is in maintenance: rooms cannot be created right now.",
+  };
+  const text = messages[err.code] ?? err.message;
+  if (err.field === "name") $("#room-name-error").textContent = text;
+  else if (err.field && settingsForm.inputs[err.field]) settingsForm.setError(err.field, text);
+  else $("#create-error").textContent = text;
+  focusFirstInvalid();
+}
+
+function focusFirstInvalid() {
+  $("#create-form [aria-invalid]")?.focus();
+}
+
+// --- join ----------------------------------------------------------------------
+
+/** A room code from whatever was typed: a bare code or a pasted link. */
+function codeFrom(text) {
+  const trimmed = text.trim();
+  const match = trimmed.match(/\/r\/([^/?#\s]+)/);
+  return match ? decodeURIComponent(match[1]) : trimmed.replace(/\s+/g, "");
+}
+
+async function findRoom(code) {
+  try {
+    return await api.getRoom(code);
+  } catch (err) {
+    if (err.status !== 404 || code === code.toUpperCase()) throw err;
+    return api.getRoom(code.toUpperCase());
+  }
+}
+
+async function onJoin(event) {
+  event.preventDefault();
+  const error = $("#join-error");
+  const code = codeFrom($("#join-code").value);
+  error.textContent = "";
+  if (!code) {
+    error.textContent = "Type a room code first.";
+    return;
+  }
+  try {
+    const room = await findRoom(code);
+    goToRoom(room.code);
+  } catch (err) {
+    error.textContent = err.status === 404 ? `There is no room with the code "${code}".` : err.message;
+  }
+}
+
+function goToRoom(code) {
+  window.location.assign(`/r/${encodeURIComponent(code)}`);
+}
+
+function onQuickPlay() {
+  const open = lastRooms.find((r) => r.players < r.max_players);
+  if (open) goToRoom(open.code);
+  else $("#room-name").focus();
+}
+
+// --- room list -----------------------------------------------------------------
+
+async function refreshRooms() {
+  const status = $("#rooms-status");
+  try {
+    const data = await api.listRooms();
+    lastRooms = data.rooms ?? [];
+    renderRooms(lastRooms);
+    status.textContent = lastRooms.length ? "" : "No public rooms right now. Create one and invite friends!";
+  } catch (err) {
+    status.textContent = err.status === 0 ? "Cannot reach the server; retrying…" : err.message;
+  }
+}
+
+function renderRooms(rooms) {
+  const list = $("#room-list");
+  const focusedCode = document.activeElement?.closest?.("[data-code]")?.dataset.code;
+  replaceChildren(list, rooms.map(roomItem));
+  if (focusedCode) list.querySelector(`[data-code="${CSS.escape(focusedCode)}"] button`)?.focus();
+}
+
+function roomItem(room) {
+  const full = room.players >= room.max_players;
+  const playing = room.phase && room.phase !== "lobby";
+  const round = playing && room.rounds ? ` · round ${room.round}/${room.rounds}` : "";
+  const button = h("button", {
+    type: "button", class: "room-item", disabled: full,
+    "aria-label": `Join ${room.name || room.code}: ${room.players} of ${room.max_players} players, ${PHASE_LABEL[room.phase] ?? room.phase}`,
+    on: { click: () => goToRoom(room.code) },
+  },
+  h("span", { class: "room-main" },
+    h("span", { class: "room-name", text: room.name || `Room ${room.code}` }),
+    h("span", { class: "room-meta" },
+      h("span", { class: `phase-pill phase-${room.phase}`, text: (PHASE_LABEL[room.phase] ?? room.phase) + round }),
+      h("span", { class: "lang", text: (room.language || "en").toUpperCase() }))),
+  h("span", { class: `room-count${full ? " is-full" : ""}` }, icon("users", 16),
+    h("span", { text: `${room.players}/${room.max_players}` })));
+  return h("li", { dataset: { testid: "room-list-item", code: room.code } }, button);
+}
+
+init();

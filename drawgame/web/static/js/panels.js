@@ -1,0 +1,72 @@
+// The stage's panels: the choosing and reveal overlays on the canvas, and the
+// results panel with its podium and ranking.
+
+import { h, replaceChildren } from "./dom.js";
+import { icon } from "./icons.js";
+import { TURN_END_REASON } from "./protocol.js";
+
+/** Fill the overlay for the choosing phase (word buttons for the drawer). */
+export function choosingOverlay({ isDrawer, drawerName, words, onChoose }) {
+  const countdown = h("span", { class: "overlay-countdown", "aria-hidden": "true" });
+  if (!isDrawer) {
+    return h("div", { class: "overlay-card" },
+      h("p", { class: "overlay-kicker", text: "Next up" }),
+      h("h2", { class: "overlay-title" }, h("span", { class: "name", text: drawerName }), " is choosing a word"),
+      h("div", { class: "dots", "aria-hidden": "true" }, h("span"), h("span"), h("span")),
+      countdown);
+  }
+  const buttons = (words ?? []).map((word, index) => h("button", {
+    type: "button", class: "word-choice", text: word, dataset: { testid: "word-choice", index: String(index) },
+    on: { click: (e) => { disableAll(e.currentTarget.parentElement); onChoose(index); } },
+  }));
+  return h("div", { class: "overlay-card" },
+    h("p", { class: "overlay-kicker", text: "Your turn!" }),
+    h("h2", { class: "overlay-title", text: words ? "Choose a word to draw" : "Getting your words…" }),
+    h("div", { class: "word-choices", role: "group", "aria-label": "Words to choose from" }, buttons),
+    countdown);
+}
+
+function disableAll(parent) {
+  for (const b of parent.querySelectorAll("button")) b.disabled = true;
+}
+
+/** The reveal overlay: the word, why the turn ended, and each player's points. */
+export function revealOverlay({ reveal, players, meId }) {
+  const byId = new Map(players.map((p) => [p.id, p]));
+  const rows = Object.entries(reveal.points ?? {})
+    .map(([id, points]) => ({ id, points, name: byId.get(id)?.name ?? "Someone" }))
+    .sort((a, b) => b.points - a.points);
+  return h("div", { class: "overlay-card reveal-card" },
+    h("p", { class: "overlay-kicker", text: TURN_END_REASON[reveal.reason] ?? "Turn over" }),
+    h("h2", { class: "overlay-title" }, "The word was ", h("strong", { class: "reveal-word", text: reveal.word })),
+    h("ul", { class: "points-list" }, rows.map((r) => h("li", {
+      class: `${r.points > 0 ? "got" : "missed"}${r.id === meId ? " is-me" : ""}`, dataset: { playerId: r.id },
+    }, h("span", { class: "pname-text", text: r.name }), h("span", { class: "points", text: r.points > 0 ? `+${r.points}` : "0" })))));
+}
+
+/** Render the podium and the ranking of a finished game. */
+export function renderRanking(podium, list, ranking, meId) {
+  const sorted = [...ranking].sort((a, b) => a.rank - b.rank || b.score - a.score);
+  replaceChildren(podium, sorted.slice(0, 3).map((r, i) => h("li", {
+    class: `podium-step place-${i + 1}`, dataset: { playerId: r.id },
+  },
+  h("span", { class: "podium-name", text: r.name }),
+  h("span", { class: "podium-score", text: `${r.score} pts` }),
+  h("span", { class: "podium-block" }, i === 0 ? icon("crown", 22) : null, h("span", { class: "podium-rank", text: String(r.rank) })))));
+  replaceChildren(list, sorted.map((r) => h("li", {
+    class: `ranking-row${r.id === meId ? " is-me" : ""}`, dataset: { testid: "ranking-item", playerId: r.id, rank: String(r.rank) },
+  },
+  h("span", { class: "rank", text: `#${r.rank}` }),
+  h("span", { class: "pname-text", text: r.name }),
+  h("span", { class: "points", text: `${r.score} pts` }))));
+}
+
+/** A ranking from the player list, for pages that missed `game_over`. */
+export function rankingFromPlayers(players) {
+  const sorted = players.filter((p) => !p.spectator).sort((a, b) => b.score - a.score);
+  let rank = 0;
+  return sorted.map((p, i) => {
+    if (i === 0 || p.score !== sorted[i - 1].score) rank = i + 1;
+    return { id: p.id, name: p.name, score: p.score, rank };
+  });
+}

@@ -1,0 +1,150 @@
+// The player list: name, score, host, drawer, guessed, disconnected, and a menu
+// for kick, vote kick and transfer host where the viewer may use them.
+
+import { h, replaceChildren } from "./dom.js";
+import { icon } from "./icons.js";
+
+/** A stable hue for a player's avatar, from their id. */
+function hueOf(id) {
+  let hash = 0;
+  for (const ch of String(id)) hash = (hash * 31 + ch.codePointAt(0)) >>> 0;
+  return hash % 360;
+}
+
+/** Players sorted for display: players by score, spectators last. */
+export function sortPlayers(players) {
+  return players
+    .map((p, i) => ({ p, i }))
+    .sort((a, b) => (a.p.spectator - b.p.spectator) || (b.p.score - a.p.score) || (a.i - b.i))
+    .map(({ p }) => p);
+}
+
+export class PlayerList {
+  /**
+   * @param {HTMLElement} root the <ul data-testid="player-list">
+   * @param {{kick, voteKick, transferHost}} actions each takes a player id
+   */
+  constructor(root, actions) {
+    this.root = root;
+    this.actions = actions;
+    this.menu = null;
+    document.addEventListener("click", (e) => {
+      if (this.menu && !this.menu.contains(e.target) && !e.target.closest(".pmenu-btn")) this.closeMenu();
+    });
+    document.addEventListener("keydown", (e) => { if (e.key === "Escape") this.closeMenu(true); });
+  }
+
+  /** Render from the current state: {players, meId, hostId, votes: Map}. */
+  render({ players, meId, votes }) {
+    this.closeMenu();
+    const me = players.find((p) => p.id === meId);
+    let rank = 0;
+    let lastScore = null;
+    const items = sortPlayers(players).map((p, i) => {
+      if (!p.spectator && p.score !== lastScore) rank = i + 1;
+      lastScore = p.score;
+      return this.item(p, p.spectator ? null : rank, me, votes?.get(p.id));
+    });
+    replaceChildren(this.root, items);
+  }
+
+  item(p, rank, me, vote) {
+    const isMe = me && p.id === me.id;
+    const classes = ["player", isMe && "is-me", p.drawer && "is-drawer", p.guessed && "is-guessed",
+      !p.connected && "is-offline", p.spectator && "is-spectator"].filter(Boolean).join(" ");
+    const avatar = h("span", { class: "avatar", "aria-hidden": "true", text: [...p.name][0]?.toUpperCase() ?? "?" });
+    avatar.style.setProperty("--hue", String(hueOf(p.id)));
+    const li = h("li", {
+      class: classes,
+      dataset: { testid: "player-item", playerId: p.id, score: String(p.score), host: String(p.host),
+        drawer: String(p.drawer), guessed: String(p.guessed), connected: String(p.connected) },
+    },
+    h("span", { class: "rank", text: rank ? `#${rank}` : "" }),
+    avatar,
+    h("span", { class: "pinfo" },
+      h("span", { class: "pname" }, h("span", { class: "pname-text", text: p.name }),
+        isMe ? h("span", { class: "you", text: " (you)" }) : null),
+      h("span", { class: "pscore", text: p.spectator ? "watching" : `${p.score} points` })),
+    this.badges(p, vote),
+    this.menuButton(p, me));
+    li.setAttribute("aria-label", describe(p, isMe));
+    return li;
+  }
+
+  badges(p, vote) {
+    const list = [];
+    if (p.host) list.push(badge("crown", "host", "Host"));
+    if (p.drawer) list.push(badge("pen", "drawer", "Drawing"));
+    if (p.guessed) list.push(badge("check", "guessed", "Guessed the word"));
+    if (!p.connected) list.push(h("span", { class: "badge badge-offline", title: "Disconnected", text: "offline" }));
+    if (vote) list.push(h("span", { class: "badge badge-vote", title: "Votes to kick", text: `kick ${vote.votes}/${vote.needed}` }));
+    return h("span", { class: "badges" }, list);
+  }
+
+  allowed(p, me) {
+    if (!me || p.id === me.id) return [];
+    const out = [];
+    if (me.host) {
+      out.push(["Kick", () => this.actions.kick(p.id), "danger"]);
+      if (!p.spectator) out.push(["Make host", () => this.actions.transferHost(p.id)]);
+    } else if (!me.spectator) {
+      out.push(["Vote to kick", () => this.actions.voteKick(p.id), "danger"]);
+    }
+    return out;
+  }
+
+  menuButton(p, me) {
+    const actions = this.allowed(p, me);
+    if (!actions.length) return null;
+    const button = h("button", { type: "button", class: "icon-btn pmenu-btn", "aria-haspopup": "menu",
+      "aria-expanded": "false", "aria-label": `Actions for ${p.name}`, title: "Actions" }, icon("more", 18));
+    button.addEventListener("click", () => this.toggleMenu(button, actions));
+    return button;
+  }
+
+  toggleMenu(button, actions) {
+    const open = this.menu?.owner === button;
+    this.closeMenu();
+    if (open) return;
+    const items = actions.map(([label, run, kind]) => h("button", {
+      type: "button", role: "menuitem", class: `menu-item${kind ? ` menu-${kind}` : ""}`, text: label,
+      on: { click: () => { this.closeMenu(true); run(); } },
+    }));
+    this.menu = h("div", { class: "pmenu", role: "menu" }, items);
+    this.menu.owner = button;
+    button.setAttribute("aria-expanded", "true");
+    button.closest("li").append(this.menu);
+    items[0].focus();
+    this.menu.addEventListener("keydown", (e) => moveFocus(e, items));
+  }
+
+  closeMenu(refocus = false) {
+    if (!this.menu) return;
+    const owner = this.menu.owner;
+    owner.setAttribute("aria-expanded", "false");
+    this.menu.remove();
+    this.menu = null;
+    if (refocus && owner.isConnected) owner.focus();
+  }
+}
+
+function badge(iconName, kind, label) {
+  return h("span", { class: `badge badge-${kind}`, title: label }, icon(iconName, 14), h("span", { class: "sr-only", text: label }));
+}
+
+function describe(p, isMe) {
+  const bits = [p.name + (isMe ? " (you)" : ""), p.spectator ? "spectating" : `${p.score} points`];
+  if (p.host) bits.push("host");
+  if (p.drawer) bits.push("drawing");
+  if (p.guessed) bits.push("guessed the word");
+  if (!p.connected) bits.push("disconnected");
+  return bits.join(", ");
+}
+
+function moveFocus(e, items) {
+  const i = items.indexOf(document.activeElement);
+  if (e.key === "ArrowDown") items[(i + 1) % items.length].focus();
+  else if (e.key === "ArrowUp") items[(i - 1 + items.length) % items.length].focus();
+  else return;
+  e.preventDefault();
+}

@@ -1,0 +1,121 @@
+// The wire contract of PROTOCOL.md, mirrored once for the whole client:
+// message type names, phases, limits and the Settings table.
+
+export const CANVAS_W = 1000;
+export const CANVAS_H = 750;
+export const BACKGROUND = "#ffffff";
+export const MAX_OPS_PER_FRAME = 64;
+export const MAX_POINTS_PER_LINE = 512;
+export const MIN_WIDTH = 1;
+export const MAX_WIDTH = 60;
+export const MAX_CHAT_LEN = 200;
+export const MAX_NAME_LEN = 24;
+export const MAX_CUSTOM_WORDS = 1000;
+export const MAX_CUSTOM_WORD_LEN = 32;
+export const MIN_CUSTOM_ONLY_WORDS = 10;
+
+/** Client -> server message types. */
+export const C = Object.freeze({
+  HELLO: "hello",
+  SETTINGS: "settings",
+  START: "start",
+  CHOOSE: "choose",
+  DRAW: "draw",
+  CHAT: "chat",
+  REACT: "react",
+  KICK: "kick",
+  VOTE_KICK: "vote_kick",
+  TRANSFER_HOST: "transfer_host",
+  PING: "ping",
+  LEAVE: "leave",
+});
+
+/** Server -> client message types. */
+export const S = Object.freeze({
+  WELCOME: "welcome",
+  PLAYERS: "players",
+  SETTINGS: "settings",
+  PHASE: "phase",
+  CHOICES: "choices",
+  WORD: "word",
+  HINT: "hint",
+  DRAW: "draw",
+  CHAT: "chat",
+  CORRECT: "correct",
+  CLOSE: "close",
+  REACTION: "reaction",
+  TURN_END: "turn_end",
+  GAME_OVER: "game_over",
+  KICK_VOTE: "kick_vote",
+  ERROR: "error",
+  NOTICE: "notice",
+  SHUTDOWN: "shutdown",
+  PONG: "pong",
+});
+
+/** Drawing op kinds; an op names its kind in the `op` field. */
+export const OP = Object.freeze({
+  LINE: "line",
+  ERASE: "erase",
+  FILL: "fill",
+  UNDO: "undo",
+  CLEAR: "clear",
+});
+
+export const PHASE = Object.freeze({
+  LOBBY: "lobby",
+  CHOOSING: "choosing",
+  DRAWING: "drawing",
+  REVEAL: "reveal",
+  RESULTS: "results",
+});
+
+export const CHANNEL = Object.freeze({ ALL: "all", GUESSED: "guessed", SYSTEM: "system" });
+
+export const CLOSE_CODE = Object.freeze({
+  GOING_AWAY: 1001,
+  POLICY: 1008,
+  TOO_LARGE: 1009,
+  SERVER_ERROR: 1011,
+  RESTART: 1012,
+  TRY_LATER: 1013,
+  KICKED: 4001,
+  NOT_FOUND: 4004,
+  FULL: 4009,
+  NO_HELLO: 4401,
+  REPLACED: 4409,
+});
+
+/** Close codes after which reconnecting on our own would be wrong. */
+export const FATAL_CLOSES = new Set([
+  CLOSE_CODE.POLICY, CLOSE_CODE.KICKED, CLOSE_CODE.NOT_FOUND,
+  CLOSE_CODE.FULL, CLOSE_CODE.REPLACED,
+]);
+
+/** Error codes that refuse a `hello` (the seat was not taken). */
+export const JOIN_ERRORS = new Set(["bad_name", "name_taken", "bad_token", "room_full", "maintenance"]);
+
+/** Settings fields with their ranges and defaults (PROTOCOL.md `Settings`). */
+export const SETTINGS = Object.freeze([
+  { name: "max_players", label: "Players", kind: "int", min: 2, max: 16, def: 8 },
+  { name: "rounds", label: "Rounds", kind: "int", min: 1, max: 10, def: 3 },
+  { name: "draw_time_s", label: "Draw time (s)", kind: "int", min: 30, max: 240, def: 80, step: 10 },
+  { name: "choose_time_s", label: "Choose time (s)", kind: "int", min: 5, max: 30, def: 15 },
+  { name: "word_choices", label: "Word choices", kind: "int", min: 1, max: 5, def: 3 },
+  { name: "hints", label: "Hints (letters)", kind: "int", min: 0, max: 5, def: 2 },
+  { name: "language", label: "Language", kind: "language", def: "en" },
+  { name: "custom_words", label: "Custom words", kind: "words", def: [] },
+  { name: "custom_only", label: "Use only custom words", kind: "bool", def: false },
+]);
+
+export const TURN_END_REASON = Object.freeze({
+  all_guessed: "Everyone guessed the word!",
+  time_up: "Time is up!",
+  drawer_left: "The drawer left.",
+  drawer_kicked: "The drawer was kicked.",
+});
+
+/** The kind of an op, accepting `type` as an alias of `op`. */
+export function opKind(op) {
+  return op.op ?? op.type;
+}

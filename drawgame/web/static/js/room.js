@@ -1,0 +1,790 @@
+// The room page: joins over the WebSocket and renders the game from its messages.
+
+import { h, $, show, toast, copyText, replaceChildren, secondsLeft } from "./dom.js";
+import { icon } from "./icons.js";
+import * as api from "./api.js";
+import * as store from "./store.js";
+import * as sound from "./sound.js";
+import { announce } from "./announce.js";
+import { C, S, PHASE, CLOSE_CODE, MAX_CHAT_LEN, MAX_NAME_LEN } from "./protocol.js";
+import { Connection, NET } from "./net.js";
+import { Board } from "./canvas.js";
+import { DrawInput } from "./draw-input.js";
+import { buildToolbar, bindShortcuts } from "./toolbar.js";
+import { PlayerList } from "./players.js";
+import { ChatLog } from "./chat.js";
+import { Hud } from "./hud.js";
+import { buildSettingsFields } from "./settings-form.js";
+import { choosingOverlay, revealOverlay, renderRanking, rankingFromPlayers } from "./panels.js";
+import { renderAlbum, closeReplay } from "./album.js";
+
+// --- state -------------------------------------------------------------------------
+
+const st = {
+  code: "",
+  summary: null,
+  meId: null,
+  name: store.getName(),
+  spectate: store.getSpectate(),
+  joined: false,
+  room: { name: "", settings: {}, phase: PHASE.LOBBY, round: 0, rounds: 0, host_id: null, drawer_id: null, hint: null, word: null },
+  players: [],
+  choices: null,
+  reveal: null,
+  results: null,
+  showResults: false,
+  album: { status: "idle", game: null },
+  reactions: { likes: 0, dislikes: 0, mine: null },
+  votes: new Map(),
+  overlayKey: "",
+};
+
+const me = () => st.players.find((p) => p.id === st.meId) ?? null;
+const isHost = () => st.room.host_id === st.meId || Boolean(me()?.host);
+const isDrawer = () => st.meId !== null && st.room.drawer_id === st.meId;
+const playerName = (id) => st.players.find((p) => p.id === id)?.name ?? "Someone";
+const phase = () => st.room.phase;
+
+let net = null;
+let board = null;
+let input = null;
+let toolbar = null;
+let players = null;
+let chat = null;
+let hud = null;
+let settingsForm = null;
+
+// --- start -------------------------------------------------------------------------
+
+async function main() {
+  st.code = decodeURIComponent(window.location.pathname.split("/")[2] ?? "").trim();
+  if (!st.code) return fatal("not_found");
+  try {
+    st.summary = await api.getRoom(st.code);
+  } catch (err) {
+    if (err.status === 404) return fatal("not_found");
+  }
+  if (st.summary?.code) st.code = st.summary.code;
+  document.title = `${st.summary?.name || st.code} · drawgame`;
+  setupRoomUi();
+  net = new Connection(st.code, { hello, onMessage: dispatch, onStatus: renderStatus, onFatal: onFatalClose });
+  if (store.getSeat(st.code)?.token) joinNow();
+  else promptName();
+}
+
+function hello() {
+  const seat = store.getSeat(st.code);
+  return { type: C.HELLO, name: st.name || "Player", token: seat?.token ?? null, spectate: st.spectate };
+}
+
+function joinNow() {
+  showScreen(h("p", { class: "muted", role: "status", text: "Joining the room…" }));
+  net.restart();
+}
+
+function send(msg) {
+  if (net?.isReady() && net.send(msg)) return true;
+  toast("Not connected right now; try again in a moment.", "warn");
+  return false;
+}
+
+// --- full-page screens ----------------------------------------------------------------
+
+function showScreen(...children) {
+  replaceChildren($("#screen-body"), children);
+  show($("#screen"), true);
+  show($("#room"), false);
+}
+
+function showRoom() {
+  show($("#screen"), false);
+  show($("#room"), true);
+  resizeCanvas();
+}
+
+function validName(name) {
+  if (!name) return "Please type a name.";
+  if ([...name].length > MAX_NAME_LEN) return `At most ${MAX_NAME_LEN} characters.`;
+  if (/\p{Cc}/u.test(name)) return "Names cannot hold control characters.";
+  return null;
+}
+
+function promptName(error = "") {
+  const roomLabel = st.summary?.name || `room ${st.code}`;
+  const count = st.summary ? `${st.summary.players}/${st.summary.max_players} players` : "";
+  const nameInput = h("input", { id: "name-input", dataset: { testid: "name-input" }, maxlength: MAX_NAME_LEN,
+    autocomplete: "nickname", required: true, value: st.name, "aria-describedby": "name-error", placeholder: "Your name" });
+  const spectate = h("input", { type: "checkbox", id: "spectate", checked: st.spectate });
+  const errorBox = h("p", { id: "name-error", class: "field-error", role: "alert", text: error });
+  const form = h("form", { class: "name-form", novalidate: true },
+    h("label", { for: "name-input", class: "name-label", text: "Choose a name" }),
+    nameInput, errorBox,
+    h("label", { class: "check", for: "spectate" }, spectate, h("span", { text: "Just watch (spectator)" })),
+    h("button", { type: "submit", class: "btn btn-primary btn-lg btn-block", dataset: { testid: "name-submit" }, text: "Play!" }));
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    const name = nameInput.value.normalize("NFC").trim();
+    const problem = validName(name);
+    if (problem) {
+      errorBox.textContent = problem;
+      nameInput.focus();
+      return;
+    }
+    st.name = name;
+    st.spectate = spectate.checked;
+    store.setName(name);
+    store.setSpectate(st.spectate);
+    joinNow();
+  });
+  showScreen(h("h1", { class: "screen-title" }, "Join ", h("span", { text: roomLabel })),
+    count ? h("p", { class: "muted", text: count }) : null, form);
+  nameInput.focus();
+  if (error) nameInput.select();
+}
+
+const FATAL = {
+  not_found: ["Room not found", "This room does not exist or has closed. Check the link, or start a new room."],
+  full: ["This room is full", "Every seat is taken. Try again in a little while, or start your own room."],
+  kicked: ["You were removed from the room", "The host or a vote of the players removed you from this room."],
+  replaced: ["Opened somewhere else", "You joined this room from another tab or device, so this page was disconnected."],
+  refused: ["Connection refused", "The server refused the connection from this page."],
+  left: ["You left the room", "Your seat is free again."],
+};
+
+function fatal(kind) {
+  const [title, text] = FATAL[kind] ?? FATAL.refused;
+  const actions = [h("a", { class: "btn btn-primary", href: "/", text: "Back to the lobby" })];
+  if (kind === "replaced" || kind === "refused" || kind === "full") {
+    actions.push(h("button", { type: "button", class: "btn btn-secondary", text: kind === "replaced" ? "Play here instead" : "Try again",
+      on: { click: () => (kind === "full" ? window.location.reload() : joinNow()) } }));
+  }
+  document.title = `${title} · drawgame`;
+  showScreen(h("h1", { class: "screen-title", dataset: { testid: "error-title" }, text: title }),
+    h("p", { class: "screen-text", dataset: { testid: "error-message", error: kind }, text }),
+    h("div", { class: "screen-actions" }, actions));
+}
+
+function onFatalClose(code) {
+  input?.discard();
+  const kinds = {
+    [CLOSE_CODE.NOT_FOUND]: "not_found", [CLOSE_CODE.FULL]: "full", [CLOSE_CODE.KICKED]: "kicked",
+    [CLOSE_CODE.REPLACED]: "replaced", [CLOSE_CODE.POLICY]: "refused",
+  };
+  if (code === CLOSE_CODE.KICKED) store.setSeat(st.code, null);
+  fatal(kinds[code] ?? "refused");
+}
+
+// --- room UI setup ---------------------------------------------------------------------
+
+function setupRoomUi() {
+  const canvas = $("#canvas");
+  board = new Board(canvas);
+  input = new DrawInput({
+    canvas, board, cursor: $("#brush-cursor"),
+    canDraw: () => isDrawer() && phase() === PHASE.DRAWING && net?.state !== NET.STOPPED,
+    canSend: () => Boolean(net?.isReady()),
+    send: (msg) => net.send(msg),
+  });
+  toolbar = buildToolbar($("#toolbar"), input);
+  bindShortcuts(input, toolbar, () => isDrawer() && phase() === PHASE.DRAWING);
+  players = new PlayerList($("#player-list"), {
+    kick: (id) => { if (window.confirm(`Kick ${playerName(id)} from the room?`)) send({ type: C.KICK, player_id: id }); },
+    voteKick: (id) => send({ type: C.VOTE_KICK, player_id: id }),
+    transferHost: (id) => send({ type: C.TRANSFER_HOST, player_id: id }),
+  });
+  chat = new ChatLog($("#chat-log"));
+  hud = new Hud();
+  hud.onSecond = updateOverlayCountdown;
+  settingsForm = buildSettingsFields($("#room-settings"), { idPrefix: "room", onField: sendSetting });
+  api.getLanguages().then((langs) => settingsForm.setLanguages(langs, st.room.settings.language));
+  setupControls();
+  new ResizeObserver(resizeCanvas).observe($("#canvas-wrap"));
+  window.addEventListener("resize", resizeCanvas);
+  sound.unlockOnGesture();
+  setInterval(() => renderStatus(), 1000);
+}
+
+function setupControls() {
+  $("#chat-form").addEventListener("submit", onChatSubmit);
+  $("#chat-send").append(icon("send", 18));
+  $("#start-game").addEventListener("click", () => send({ type: C.START }));
+  $("#play-again").addEventListener("click", () => send({ type: C.START }));
+  $("#results-close").addEventListener("click", () => { st.showResults = false; closeReplay(); renderStage(); });
+  $("#copy-link").addEventListener("click", copyShareLink);
+  $("#room-code").addEventListener("click", copyShareLink);
+  $("#leave-button").append(icon("leave"));
+  $("#leave-button").addEventListener("click", leave);
+  $("#react-like").addEventListener("click", () => react("like"));
+  $("#react-dislike").addEventListener("click", () => react("dislike"));
+  $("#mute-toggle").addEventListener("click", () => { sound.setMute(!sound.isMuted()); renderMute(); });
+  $("#share-link").addEventListener("focus", (e) => e.target.select());
+  renderMute();
+}
+
+function resizeCanvas() {
+  const wrap = $("#canvas-wrap");
+  if (!board || !wrap.clientWidth) return;
+  const ratio = window.devicePixelRatio || 1;
+  board.setSize(wrap.clientWidth * ratio, wrap.clientHeight * ratio);
+}
+
+function shareUrl() {
+  return `${window.location.origin}/r/${encodeURIComponent(st.code)}`;
+}
+
+async function copyShareLink() {
+  const ok = await copyText(shareUrl(), $("#share-link"));
+  toast(ok ? "Invite link copied!" : "Select the link and copy it.", ok ? "ok" : "warn", 2000);
+  if (ok) $("#copy-link").textContent = "Copied!";
+  setTimeout(() => { $("#copy-link").textContent = "Copy"; }, 2000);
+}
+
+function leave() {
+  if (!window.confirm("Leave this room? Your seat and score are given up.")) return;
+  net.send({ type: C.LEAVE });
+  net.stop();
+  store.setSeat(st.code, null);
+  window.location.assign("/");
+}
+
+function renderMute() {
+  const muted = sound.isMuted();
+  const button = $("#mute-toggle");
+  button.replaceChildren(icon(muted ? "mute" : "volume"));
+  button.setAttribute("aria-pressed", String(muted));
+  button.setAttribute("aria-label", muted ? "Sounds are off; turn on" : "Sounds are on; mute");
+  button.title = muted ? "Unmute sounds" : "Mute sounds";
+}
+
+// --- actions -----------------------------------------------------------------------
+
+function onChatSubmit(e) {
+  e.preventDefault();
+  const box = $("#chat-input");
+  const text = box.value.trim().slice(0, MAX_CHAT_LEN);
+  if (!text) return;
+  if (send({ type: C.CHAT, text })) box.value = "";
+}
+
+function sendSetting(name, value) {
+  if (!isHost() || phase() !== PHASE.LOBBY) return;
+  if (JSON.stringify(st.room.settings[name]) === JSON.stringify(value)) return;
+  $("#settings-error").textContent = "";
+  send({ type: C.SETTINGS, [name]: value });
+}
+
+function react(value) {
+  if (st.reactions.mine || !send({ type: C.REACT, value })) return;
+  st.reactions.mine = value;
+  renderReactions();
+}
+
+function choose(index) {
+  send({ type: C.CHOOSE, index });
+}
+
+// --- messages ----------------------------------------------------------------------
+
+const HANDLERS = {
+  [S.WELCOME]: onWelcome,
+  [S.PLAYERS]: onPlayers,
+  [S.SETTINGS]: onSettings,
+  [S.PHASE]: onPhase,
+  [S.CHOICES]: onChoices,
+  [S.WORD]: onWord,
+  [S.HINT]: onHint,
+  [S.DRAW]: onDraw,
+  [S.CHAT]: (m) => chat.chat(m, st.meId),
+  [S.CORRECT]: onCorrect,
+  [S.CLOSE]: onClose,
+  [S.REACTION]: onReaction,
+  [S.TURN_END]: onTurnEnd,
+  [S.GAME_OVER]: onGameOver,
+  [S.KICK_VOTE]: onKickVote,
+  [S.ERROR]: onError,
+  [S.NOTICE]: onNotice,
+  [S.SHUTDOWN]: onShutdown,
+  [S.PONG]: () => {},
+};
+
+function dispatch(msg) {
+  const handler = HANDLERS[msg.type];
+  if (!handler) return;
+  if (!st.joined && msg.type !== S.WELCOME && msg.type !== S.ERROR) return;
+  try {
+    handler(msg);
+  } catch (err) {
+    console.error("failed to handle", msg.type, err);
+  }
+}
+
+function onWelcome(m) {
+  const first = !st.joined;
+  st.meId = m.you.id;
+  store.setSeat(st.code, { id: m.you.id, token: m.you.token });
+  applySnapshot(m.room);
+  st.joined = true;
+  showRoom();
+  board.load(m.room.ops ?? []);
+  input.resume();
+  chat.clear();
+  for (const line of m.room.chat ?? []) chat.chat(line, st.meId);
+  if (first) chat.system(`Welcome, ${me()?.name ?? st.name}! Share the link to invite friends.`);
+  else chat.system("Reconnected.");
+  renderAll();
+  announce(first ? `Joined ${st.room.name || "the room"}.` : "Reconnected.");
+}
+
+function applySnapshot(room) {
+  Object.assign(st.room, {
+    name: room.name ?? "", settings: room.settings ?? {}, phase: room.phase, round: room.round,
+    rounds: room.rounds, host_id: room.host_id, drawer_id: room.drawer_id, hint: room.hint, word: room.word,
+  });
+  st.players = room.players ?? [];
+  if (room.phase !== PHASE.CHOOSING) st.choices = null;
+  if (room.phase === PHASE.RESULTS && !st.results) {
+    st.results = { game_id: null, ranking: rankingFromPlayers(st.players) };
+    st.showResults = true;
+  }
+  hud.setCountdown(room.ends_in_ms);
+  settingsForm.write(st.room.settings, { keepFocused: false });
+  document.title = `${st.room.name || st.code} · drawgame`;
+}
+
+function onPlayers(m) {
+  const wasHost = isHost();
+  st.players = m.players ?? [];
+  const host = st.players.find((p) => p.host);
+  if (host) st.room.host_id = host.id;
+  for (const id of st.votes.keys()) if (!st.players.some((p) => p.id === id)) st.votes.delete(id);
+  renderPlayers();
+  renderLobbyPanel();
+  renderChatInput();
+  if (!wasHost && isHost() && st.joined) toast("You are now the host.", "ok");
+}
+
+function onSettings(m) {
+  st.room.settings = { ...st.room.settings, ...(m.settings ?? {}) };
+  settingsForm.write(st.room.settings);
+  $("#settings-error").textContent = "";
+  hud.setRound(st.room.round, st.room.rounds || st.room.settings.rounds, phase());
+}
+
+function onPhase(m) {
+  const previous = phase();
+  Object.assign(st.room, {
+    phase: m.phase, round: m.round, rounds: m.rounds, drawer_id: m.drawer_id, hint: m.hint ?? null,
+  });
+  hud.setCountdown(m.ends_in_ms);
+  if (m.phase !== PHASE.CHOOSING) st.choices = null;
+  if (m.phase === PHASE.CHOOSING) startTurn(previous);
+  if (m.phase === PHASE.DRAWING) startDrawing();
+  if (m.phase === PHASE.LOBBY) st.room.word = null;
+  renderAll();
+}
+
+function startTurn(previous) {
+  if (previous === PHASE.LOBBY || previous === PHASE.RESULTS) {
+    st.showResults = false;
+    st.results = null;
+    closeReplay();
+  }
+  st.room.word = null;
+  st.reveal = null;
+  st.reactions = { likes: 0, dislikes: 0, mine: null };
+  st.votes.clear();
+  input.discard();
+  board.load([]);
+  const drawer = playerName(st.room.drawer_id);
+  if (isDrawer()) {
+    sound.play("yourTurn");
+    announce(`Round ${st.room.round}. Your turn: choose a word to draw.`);
+  } else {
+    announce(`Round ${st.room.round}. ${drawer} is choosing a word.`);
+  }
+}
+
+function startDrawing() {
+  st.reveal = null;
+  input.resume();
+  if (isDrawer()) announce(`Draw ${st.room.word ?? "your word"}!`);
+  else announce(`${playerName(st.room.drawer_id)} is drawing. The word has ${describeHint(st.room.hint)}.`);
+}
+
+function describeHint(hint) {
+  const words = String(hint ?? "").split(" ").filter(Boolean);
+  const letters = words.map((w) => w.replace(/-/g, "").length);
+  return words.length > 1 ? `${words.length} words of ${letters.join(", ")} letters` : `${letters[0] ?? 0} letters`;
+}
+
+function onChoices(m) {
+  st.choices = { words: m.words ?? [] };
+  if (m.ends_in_ms !== undefined) hud.setCountdown(m.ends_in_ms);
+  renderStage();
+}
+
+function onWord(m) {
+  st.room.word = m.word;
+  renderHud();
+  renderStage();
+}
+
+function onHint(m) {
+  st.room.hint = m.hint;
+  renderHud();
+}
+
+function onDraw(m) {
+  if (m.from === st.meId) return;
+  board.applyAll(m.ops ?? []);
+}
+
+function onCorrect(m) {
+  const mine = m.player_id === st.meId;
+  chat.correct(playerName(m.player_id), m.points, mine);
+  sound.play(mine ? "correctMine" : "correct");
+  announce(mine ? `You guessed the word! Plus ${m.points} points.` : `${playerName(m.player_id)} guessed the word.`);
+}
+
+function onClose(m) {
+  const text = String(m.text ?? "");
+  const line = /close/i.test(text) ? text : `"${text}" is close!`;
+  chat.close(line);
+  announce(line);
+}
+
+function onReaction(m) {
+  st.reactions.likes = m.likes ?? 0;
+  st.reactions.dislikes = m.dislikes ?? 0;
+  renderReactions();
+}
+
+function onTurnEnd(m) {
+  st.reveal = { word: m.word, reason: m.reason, points: m.points ?? {} };
+  st.room.word = m.word;
+  input.discard();
+  sound.play("turnEnd");
+  chat.system(`The word was "${m.word}".`);
+  announce(`Turn over. The word was ${m.word}.`);
+  renderHud();
+  renderStage();
+}
+
+function onGameOver(m) {
+  st.results = { game_id: m.game_id, ranking: m.ranking ?? [] };
+  st.showResults = true;
+  st.reveal = null;
+  const winner = [...st.results.ranking].sort((a, b) => a.rank - b.rank)[0];
+  sound.play("gameOver");
+  if (winner) announce(`Game over. ${winner.name} wins with ${winner.score} points.`);
+  renderStage();
+  if (m.game_id) loadAlbum(m.game_id);
+}
+
+function onKickVote(m) {
+  st.votes.set(m.target_id, { votes: m.votes, needed: m.needed });
+  chat.system(`Vote to kick ${playerName(m.target_id)}: ${m.votes} of ${m.needed}.`);
+  renderPlayers();
+}
+
+function onNotice(m) {
+  chat.notice(m.text);
+  toast(m.text, "info", 5000);
+  announce(m.text);
+  if (/maintenance/i.test(m.text ?? "")) showBanner(m.text);
+}
+
+function onShutdown(m) {
+  const seconds = secondsLeft(m.reconnect_in_ms ?? 0);
+  chat.notice(`The server is restarting; back in about ${seconds} s.`);
+  input.stroke = null;
+}
+
+// --- errors ----------------------------------------------------------------------------
+
+const ERROR_TEXT = {
+  word_in_chat: "You can't give the word away in the chat.",
+  rate_limited: "Whoa, slow down a little.",
+  not_host: "Only the host can do that.",
+  not_your_turn: "It's not your turn.",
+  already_reacted: "You already reacted to this drawing.",
+  already_voted: "You already voted to kick this player.",
+  canvas_full: "The drawing is full: undo or clear to go on.",
+};
+
+function onError(m) {
+  if (!st.joined) return onJoinError(m);
+  if (m.code === "invalid_settings" || m.ref === C.SETTINGS) {
+    $("#settings-error").textContent = m.message ?? "Those settings were refused.";
+    settingsForm.write(st.room.settings, { keepFocused: false });
+    return;
+  }
+  if (m.code === "word_in_chat") return void chat.system(ERROR_TEXT.word_in_chat);
+  if (m.code === "bad_op" || m.ref === C.PING) return void console.warn("refused:", m);
+  toast(ERROR_TEXT[m.code] ?? m.message ?? "That was refused.", "warn");
+}
+
+function onJoinError(m) {
+  if (m.code === "bad_name" || m.code === "name_taken") {
+    net.stop();
+    const text = m.code === "name_taken" ? "That name is taken in this room; pick another." : (m.message || "That name is not allowed.");
+    return promptName(text);
+  }
+  if (m.code === "bad_token") {
+    store.setSeat(st.code, null);
+    return st.name ? net.restart() : (net.stop(), promptName());
+  }
+  if (m.code === "room_full") {
+    net.stop();
+    return fatal("full");
+  }
+  if (m.code === "maintenance") {
+    net.retryLater();
+    return;
+  }
+  toast(m.message ?? "Could not join.", "warn");
+  net.retryLater();
+}
+
+// --- album ----------------------------------------------------------------------------
+
+async function loadAlbum(gameId) {
+  st.album = { status: "loading", game: null };
+  renderAlbumState();
+  for (let attempt = 0; attempt < 6; attempt++) {
+    try {
+      const game = await api.getGame(gameId);
+      if (st.results?.game_id !== gameId) return;
+      st.album = { status: "ready", game };
+      renderAlbumState();
+      return;
+    } catch (err) {
+      if (err.status !== 404 && err.status !== 0 && err.status < 500) break;
+      await new Promise((r) => setTimeout(r, 800 * (attempt + 1)));
+    }
+  }
+  st.album = { status: "error", game: null };
+  renderAlbumState();
+}
+
+// --- rendering -------------------------------------------------------------------------
+
+function renderAll() {
+  renderHud();
+  renderPlayers();
+  renderStage();
+  renderChatInput();
+  renderStatus();
+}
+
+function renderHud() {
+  $("#room-name").textContent = st.room.name || "drawgame";
+  $("#room-code").textContent = st.code;
+  hud.setRound(st.room.round, st.room.rounds || st.room.settings.rounds, phase());
+  hud.setWord({ phase: phase(), hint: st.room.hint, word: st.room.word, isDrawer: isDrawer() });
+  if (phase() === PHASE.LOBBY) hud.setCountdown(null);
+}
+
+function renderPlayers() {
+  players.render({ players: st.players, meId: st.meId, votes: st.votes });
+  const seated = st.players.filter((p) => !p.spectator).length;
+  $("#players-count").textContent = `${seated}/${st.room.settings.max_players ?? "?"}`;
+}
+
+function renderStage() {
+  const p = phase();
+  const results = st.showResults && st.results && (p === PHASE.RESULTS || p === PHASE.LOBBY);
+  show($("#results-panel"), Boolean(results));
+  show($("#lobby-panel"), p === PHASE.LOBBY && !results);
+  show($("#play-area"), !results && p !== PHASE.LOBBY);
+  document.body.dataset.phase = p;
+  if (results) renderResults();
+  if (p === PHASE.LOBBY) renderLobbyPanel();
+  renderOverlay();
+  renderUnderCanvas();
+  resizeCanvas();
+}
+
+function renderLobbyPanel() {
+  if (!settingsForm) return;
+  const host = isHost();
+  const ready = st.players.filter((p) => p.connected && !p.spectator).length;
+  $("#share-link").value = shareUrl();
+  settingsForm.setDisabled(!host);
+  $("#settings-owner").textContent = host ? "(you are the host)" : "(only the host can change them)";
+  show($("#start-game"), host);
+  $("#start-game").disabled = ready < 2;
+  const hostName = st.players.find((p) => p.host)?.name ?? "the host";
+  $("#lobby-hint").textContent = host
+    ? (ready < 2 ? "Invite at least one more player to start." : `${ready} players ready. Start when everyone is in!`)
+    : `Waiting for ${hostName} to start the game…`;
+}
+
+function renderOverlay() {
+  const overlay = $("#canvas-overlay");
+  const p = phase();
+  let key = "";
+  let content = null;
+  if (p === PHASE.CHOOSING) {
+    key = `choosing:${st.room.drawer_id}:${isDrawer()}:${st.choices?.words?.join("|") ?? ""}`;
+    if (key !== st.overlayKey) {
+      content = choosingOverlay({ isDrawer: isDrawer(), drawerName: playerName(st.room.drawer_id),
+        words: st.choices?.words ?? null, onChoose: choose });
+    }
+  } else if (st.reveal && (p === PHASE.REVEAL || p === PHASE.DRAWING)) {
+    key = `reveal:${st.reveal.word}:${JSON.stringify(st.reveal.points)}`;
+    if (key !== st.overlayKey) content = revealOverlay({ reveal: st.reveal, players: st.players, meId: st.meId });
+  }
+  if (key === st.overlayKey) return;
+  st.overlayKey = key;
+  replaceChildren(overlay, content);
+  show(overlay, Boolean(content));
+  overlay.dataset.kind = key.split(":")[0];
+  overlay.querySelector("[data-testid=word-choice]")?.focus();
+  updateOverlayCountdown(secondsLeft(hud.remaining() ?? 0));
+}
+
+function updateOverlayCountdown(seconds) {
+  const el = $("#canvas-overlay .overlay-countdown");
+  if (el) el.textContent = hud.remaining() === null ? "" : `${seconds} s`;
+  if (isDrawer() && phase() === PHASE.DRAWING && seconds <= 5 && seconds > 0) sound.play("tick", 0.05);
+}
+
+function renderUnderCanvas() {
+  const p = phase();
+  const drawing = p === PHASE.DRAWING;
+  show($("#toolbar"), drawing && isDrawer());
+  $("#canvas").classList.toggle("can-draw", drawing && isDrawer());
+  $("#canvas").setAttribute("aria-label", canvasLabel());
+  toolbar.update();
+  const caption = $("#turn-caption");
+  const drawer = playerName(st.room.drawer_id);
+  if (p === PHASE.CHOOSING) caption.textContent = isDrawer() ? "Pick a word to draw" : `${drawer} is choosing a word`;
+  else if (drawing) caption.textContent = isDrawer() ? "" : `${drawer} is drawing`;
+  else if (p === PHASE.REVEAL) caption.textContent = `${drawer} drew this`;
+  else caption.textContent = "";
+  renderReactions();
+}
+
+function canvasLabel() {
+  if (phase() !== PHASE.DRAWING) return "Drawing canvas";
+  return isDrawer() ? "Drawing canvas: draw your word here" : `Drawing canvas: ${playerName(st.room.drawer_id)} is drawing`;
+}
+
+function renderReactions() {
+  const { likes, dislikes, mine } = st.reactions;
+  const p = phase();
+  const open = (p === PHASE.DRAWING || p === PHASE.REVEAL) && !isDrawer() && !me()?.spectator;
+  show($("#reactions"), p === PHASE.DRAWING || p === PHASE.REVEAL);
+  reactionButton($("#react-like"), "like", likes, mine, open);
+  reactionButton($("#react-dislike"), "dislike", dislikes, mine, open);
+}
+
+function reactionButton(button, kind, count, mine, open) {
+  button.replaceChildren(icon(kind, 18), h("span", { class: "react-count", text: String(count) }));
+  button.disabled = !open || Boolean(mine);
+  button.setAttribute("aria-pressed", String(mine === kind));
+  button.setAttribute("aria-label", `${kind === "like" ? "Like" : "Dislike"} this drawing (${count})`);
+}
+
+function renderChatInput() {
+  const box = $("#chat-input");
+  const p = phase();
+  const mine = me();
+  let hint = "Say something…";
+  if (mine?.spectator) hint = "Chat (you are watching)…";
+  else if (p === PHASE.DRAWING && (isDrawer() || mine?.guessed)) hint = "Chat with those who guessed…";
+  else if (p === PHASE.DRAWING) hint = "Type your guess…";
+  box.placeholder = hint;
+  document.body.classList.toggle("in-guessed-channel", p === PHASE.DRAWING && (isDrawer() || Boolean(mine?.guessed)));
+}
+
+function renderResults() {
+  const ranking = st.results?.ranking ?? [];
+  renderRanking($("#podium"), $("#ranking"), ranking, st.meId);
+  const host = isHost();
+  show($("#play-again"), host);
+  show($("#results-close"), phase() === PHASE.LOBBY);
+  $("#results-panel .results-title").textContent = ranking.length && ranking[0].id === st.meId ? "You won!" : "Game over";
+  renderAlbumState();
+}
+
+function renderAlbumState() {
+  const { status, game } = st.album;
+  const text = {
+    idle: st.results?.game_id ? "" : "The album is not available on this page.",
+    loading: "Loading the album…",
+    error: "The album could not be loaded.",
+    ready: game?.turns?.length ? "" : "No drawings in this game.",
+  }[status];
+  $("#album-status").textContent = text;
+  if (status === "ready" && $("#album").dataset.gameId !== String(game.game_id)) {
+    renderAlbum($("#album"), game);
+    $("#album").dataset.gameId = String(game.game_id);
+  } else if (status !== "ready") {
+    $("#album").replaceChildren();
+    delete $("#album").dataset.gameId;
+  }
+}
+
+// --- connection status --------------------------------------------------------------
+
+let lastStatus = null;
+
+function renderStatus(status = lastStatus) {
+  if (!status) return;
+  lastStatus = status;
+  const el = $("#connection-status");
+  const [state, text] = statusText(status);
+  el.dataset.state = state;
+  el.textContent = text;
+  el.title = text;
+  renderVeil(status, text);
+  if (!st.joined && status.state === NET.WAITING) renderWaitingScreen(text);
+}
+
+function statusText({ state, retryAt, latency, busy, closeCode }) {
+  if (state === NET.ONLINE) return ["online", latency === null ? "Online" : `Online · ${latency} ms`];
+  if (state === NET.CONNECTING) return ["connecting", st.joined ? "Reconnecting…" : "Connecting…"];
+  if (state === NET.STOPPED) return ["offline", "Disconnected"];
+  const seconds = retryAt ? secondsLeft(retryAt - Date.now()) : 0;
+  if (closeCode === CLOSE_CODE.RESTART) return ["reconnecting", `Server restarting · back in ${seconds} s`];
+  if (busy) return ["reconnecting", `Server busy · retrying in ${seconds} s`];
+  return ["reconnecting", `Offline · retrying in ${seconds} s`];
+}
+
+function renderVeil(status, text) {
+  const veil = $("#reconnect-veil");
+  const visible = st.joined && status.state !== NET.ONLINE && status.state !== NET.STOPPED;
+  show(veil, visible);
+  if (!visible) return;
+  const note = isDrawer() && phase() === PHASE.DRAWING ? " Keep drawing: your strokes are sent when you are back." : "";
+  replaceChildren(veil, h("span", { text: `${text}.${note}` }),
+    status.state === NET.WAITING ? h("button", { type: "button", class: "btn btn-sm btn-secondary", text: "Retry now",
+      on: { click: () => net.retrySoon() } }) : null);
+}
+
+function renderWaitingScreen(text) {
+  const live = $("#screen-body [data-waiting-status]");
+  if (live && !$("#screen").hidden) {
+    live.textContent = text;
+    return;
+  }
+  const message = lastStatus?.busy
+    ? "The server is busy or in maintenance. This page joins by itself as soon as it can."
+    : "Cannot reach the server. This page joins by itself as soon as it can.";
+  showScreen(h("h1", { class: "screen-title", text: "Just a moment" }),
+    h("p", { class: "screen-text", text: message }),
+    h("p", { class: "muted", role: "status", dataset: { waitingStatus: "" }, text }),
+    h("div", { class: "screen-actions" },
+      h("button", { type: "button", class: "btn btn-primary", text: "Retry now", on: { click: () => net.retrySoon() } }),
+      h("a", { class: "btn btn-secondary", href: "/", text: "Back to the lobby" })));
+}
+
+function showBanner(text) {
+  const banner = $("#banner");
+  banner.textContent = text;
+  show(banner, true);
+}
+
+main();

@@ -1,0 +1,123 @@
+// The drawer's toolbar: tools, widths, palette, undo and clear, with shortcuts.
+//
+// To add a tool: add an entry to TOOLS (name, label, icon, key), teach
+// DrawInput.down() what the tool does on the canvas, and give it a data-testid.
+
+import { h } from "./dom.js";
+import { icon } from "./icons.js";
+
+export const TOOLS = [
+  { name: "pen", label: "Pen", icon: "pen", key: "b" },
+  { name: "eraser", label: "Eraser", icon: "eraser", key: "e" },
+  { name: "fill", label: "Fill", icon: "fill", key: "f" },
+];
+
+export const WIDTHS = [3, 6, 12, 24, 44];
+
+export const PALETTE = [
+  ["#ffffff", "white"], ["#c1c1c7", "light grey"], ["#7d7d86", "grey"], ["#46464f", "dark grey"], ["#1b1b1f", "black"],
+  ["#f44336", "red"], ["#b71c1c", "dark red"], ["#ff8a65", "salmon"], ["#ff9800", "orange"], ["#ffd54f", "yellow"],
+  ["#fff59d", "pale yellow"], ["#cddc39", "lime"], ["#4caf50", "green"], ["#1b5e20", "dark green"], ["#26a69a", "teal"],
+  ["#4dd0e1", "cyan"], ["#90caf9", "sky blue"], ["#2196f3", "blue"], ["#1a237e", "navy"], ["#7e57c2", "purple"],
+  ["#ce93d8", "lavender"], ["#ec407a", "pink"], ["#f8bbd0", "light pink"], ["#ffccbc", "peach"], ["#d7a86e", "tan"],
+  ["#8d6e63", "brown"], ["#4e342e", "dark brown"], ["#ffe0b2", "skin"],
+];
+
+/**
+ * Build the toolbar into `root`, wired to a DrawInput.
+ * Returns {update()} to refresh pressed states.
+ */
+export function buildToolbar(root, input) {
+  const parts = {
+    tools: TOOLS.map((t) => toolButton(t, input)),
+    widths: WIDTHS.map((w, i) => widthButton(w, i, input)),
+    swatches: PALETTE.map(([c, name]) => swatch(c, name, input)),
+  };
+  const picker = h("input", { type: "color", class: "colour-picker", value: input.colour,
+    "aria-label": "Custom colour", title: "Custom colour", dataset: { testid: "color-picker" } });
+  picker.addEventListener("input", () => { input.colour = picker.value; update(); });
+  const undo = actionButton("tool-undo", "Undo (Ctrl+Z)", "undo", () => input.undo());
+  const clear = actionButton("tool-clear", "Clear the canvas", "trash", () => input.clear());
+  const current = h("span", { class: "current-colour", "aria-hidden": "true" });
+  root.replaceChildren(
+    h("div", { class: "tool-group tools", role: "group", "aria-label": "Tools" }, parts.tools),
+    h("div", { class: "tool-group widths", role: "group", "aria-label": "Brush size" }, parts.widths),
+    h("div", { class: "tool-group palette", role: "group", "aria-label": "Colours" }, current, parts.swatches, picker),
+    h("div", { class: "tool-group actions", role: "group", "aria-label": "Undo and clear" }, undo, clear),
+  );
+
+  function update() {
+    for (const b of parts.tools) b.setAttribute("aria-pressed", String(b.dataset.tool === input.tool));
+    for (const b of parts.widths) b.setAttribute("aria-pressed", String(Number(b.dataset.width) === input.width));
+    for (const b of parts.swatches) b.setAttribute("aria-pressed", String(b.dataset.colour === input.colour));
+    current.style.background = input.colour;
+    if (picker.value !== input.colour) picker.value = input.colour;
+    root.dataset.tool = input.tool;
+  }
+  root.addEventListener("click", (e) => { if (e.target.closest("button")) update(); });
+  update();
+  return { update };
+}
+
+function toolButton(tool, input) {
+  const title = `${tool.label} (${tool.key.toUpperCase()})`;
+  return h("button", {
+    type: "button", class: "tool-btn", title, "aria-label": title,
+    dataset: { testid: `tool-${tool.name}`, tool: tool.name },
+    on: { click: () => { input.tool = tool.name; } },
+  }, icon(tool.icon));
+}
+
+function widthButton(width, index, input) {
+  const title = `Size ${width} px (${index + 1})`;
+  const dot = h("span", { class: "width-dot", "aria-hidden": "true" });
+  dot.style.width = dot.style.height = `${Math.min(26, Math.max(4, width * 0.6))}px`;
+  return h("button", {
+    type: "button", class: "tool-btn width-btn", title, "aria-label": title,
+    dataset: { testid: "size-option", width: String(width) },
+    on: { click: () => { input.width = width; if (input.tool === "fill") input.tool = "pen"; } },
+  }, dot);
+}
+
+function swatch(colour, name, input) {
+  const button = h("button", {
+    type: "button", class: "swatch", title: name, "aria-label": `Colour ${name}`,
+    dataset: { testid: "color-swatch", colour },
+    on: { click: () => { input.colour = colour; if (input.tool === "eraser") input.tool = "pen"; } },
+  });
+  button.style.setProperty("--swatch", colour);
+  return button;
+}
+
+function actionButton(testid, title, iconName, action) {
+  return h("button", { type: "button", class: "tool-btn", title, "aria-label": title,
+    dataset: { testid }, on: { click: action } }, icon(iconName));
+}
+
+/** Keyboard shortcuts: B pen, E eraser, F fill, 1-5 widths, Ctrl+Z undo. */
+export function bindShortcuts(input, toolbar, isActive) {
+  document.addEventListener("keydown", (e) => {
+    if (!isActive() || isTyping(e.target)) return;
+    const key = e.key.toLowerCase();
+    if ((e.ctrlKey || e.metaKey) && key === "z") {
+      e.preventDefault();
+      input.undo();
+      return;
+    }
+    if (e.ctrlKey || e.metaKey || e.altKey) return;
+    const tool = TOOLS.find((t) => t.key === key);
+    if (tool) input.tool = tool.name;
+    else if (/^[1-5]$/.test(key)) input.width = WIDTHS[Number(key) - 1];
+    else return;
+    e.preventDefault();
+    toolbar.update();
+  });
+}
+
+const NON_TEXT_INPUTS = new Set(["button", "checkbox", "color", "radio", "range", "submit"]);
+
+function isTyping(target) {
+  if (!(target instanceof HTMLElement)) return false;
+  if (target.tagName === "INPUT") return !NON_TEXT_INPUTS.has(target.type);
+  return target.isContentEditable || target.tagName === "TEXTAREA" || target.tagName === "SELECT";
+}
