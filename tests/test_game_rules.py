@@ -7,6 +7,8 @@ import random
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from drawgame.game import rules
 from drawgame.game.effects import Close, Effect, Record, Send
@@ -39,6 +41,7 @@ class Game:
         )
         self.now = 0.0
         self.log: list[Effect] = []
+        self.joins = 0
         for name in names:
             self.join(name)
 
@@ -46,7 +49,9 @@ class Game:
 
     def join(self, name: str, spectate: bool = False) -> str:
         pid = f"p_{name.lower()}"
-        self.log += rules.join(self.room, self.now, pid, name, f"hash_{pid}", spectate)
+        self.joins += 1
+        token_hash = f"hash_{pid}" if self.joins <= 50 else f"hash_{pid}_{self.joins}"
+        self.log += rules.join(self.room, self.now, pid, name, token_hash, spectate)
         return pid
 
     def cmd(self, pid: str, **frame: Any) -> list[Effect]:
@@ -76,7 +81,7 @@ class Game:
 
     def run_until_phase(self, phase: str, limit: int = 200) -> None:
         for _ in range(limit):
-            if self.room.phase == phase:
+            if self.phase == phase:
                 return
             deadline = next_deadline(self.room)
             assert deadline is not None, f"stuck in {self.room.phase}"
@@ -107,12 +112,16 @@ class Game:
         return effects
 
     def resume(self, pid: str) -> list[Effect]:
-        got, effects = rules.resume(self.room, self.now, f"hash_{pid}")
+        got, effects = rules.resume(self.room, self.now, self.room.players[pid].token_hash)
         assert got == pid
         self.log += effects
         return effects
 
     # -- reading
+
+    @property
+    def phase(self) -> str:
+        return self.room.phase
 
     def score(self, pid: str) -> int:
         return self.room.players[pid].score
@@ -221,7 +230,7 @@ def test_start_needs_host_lobby_and_two_connected_players() -> None:
     g.resume("p_bob")
     g.refused("p_bob", "not_host", type="start")
     effects = g.start()
-    assert g.room.phase == "choosing"
+    assert g.phase == "choosing"
     assert records(effects, "game_started")[0]["game_id"] == "game1"
     assert [p["id"] for p in records(effects, "game_started")[0]["players"]] == [
         "p_ada", "p_bob"
@@ -248,9 +257,9 @@ def test_choose_rules_and_timeout_takes_first_word() -> None:
     g.refused("p_ada", "wrong_phase", type="draw", ops=[{"op": "clear"}])
     first = g.room.choices[0]
     g.at(14.9)
-    assert g.room.phase == "choosing"
+    assert g.phase == "choosing"
     effects = g.at(15.0)
-    assert g.room.phase == "drawing" and g.room.word == first
+    assert g.phase == "drawing" and g.room.word == first
     word_sends = sends(effects, "word")
     assert [(s.to, s.msg["word"]) for s in word_sends] == [(("p_ada",), first)]
     assert records(effects, "turn_started")[0]["word"] == first
@@ -356,7 +365,7 @@ def test_all_guessed_ends_turn_with_exact_points() -> None:
     g.at(21)
     bob = g.guess("p_bob")
     assert msgs(bob, "correct") == [{"type": "correct", "player_id": "p_bob", "points": 425}]
-    assert g.room.phase == "drawing"
+    assert g.phase == "drawing"
     g.at(61)
     effects = g.guess("p_cy")
     assert msgs(effects, "correct")[0]["points"] == 125
@@ -364,7 +373,7 @@ def test_all_guessed_ends_turn_with_exact_points() -> None:
     assert end == {"type": "turn_end", "word": word, "reason": "all_guessed",
                    "points": {"p_bob": 425, "p_cy": 125, "p_ada": 275}}
     assert (g.score("p_ada"), g.score("p_bob"), g.score("p_cy")) == (275, 425, 125)
-    assert g.room.phase == "reveal"
+    assert g.phase == "reveal"
     assert msgs(effects, "phase")[-1]["hint"] == word
     ended = records(effects, "turn_ended")[0]
     assert ended["reason"] == "all_guessed" and ended["duration_ms"] == 60_000
@@ -393,7 +402,7 @@ def test_drawer_disconnected_past_ten_seconds() -> None:
     assert not msgs(g.at(5 + AWAY_S - 0.1), "turn_end")
     effects = g.at(5 + AWAY_S)
     assert msgs(effects, "turn_end")[0]["reason"] == "drawer_left"
-    assert g.room.phase == "reveal"
+    assert g.phase == "reveal"
 
 
 def test_drawer_back_within_ten_seconds_keeps_turn() -> None:
@@ -404,7 +413,7 @@ def test_drawer_back_within_ten_seconds_keeps_turn() -> None:
     g.at(9)
     g.resume("p_ada")
     g.at(30)
-    assert g.room.phase == "drawing" and g.room.drawer_id == "p_ada"
+    assert g.phase == "drawing" and g.room.drawer_id == "p_ada"
 
 
 def test_drawer_gone_while_choosing_skips_to_next_turn() -> None:
@@ -412,7 +421,7 @@ def test_drawer_gone_while_choosing_skips_to_next_turn() -> None:
     g.start()
     effects = g.leave("p_ada")
     assert not msgs(effects, "turn_end")
-    assert g.room.phase == "choosing" and g.room.drawer_id == "p_bob"
+    assert g.phase == "choosing" and g.room.drawer_id == "p_bob"
 
 
 def test_drawer_kicked_ends_turn() -> None:
@@ -439,9 +448,9 @@ def test_game_ends_early_when_too_few_players() -> None:
     (over,) = msgs(effects, "game_over")
     assert over["ranking"][0]["id"] == "p_ada"
     assert records(effects, "game_over")[0]["complete"] is False
-    assert g.room.phase == "results"
+    assert g.phase == "results"
     g.at(10 + RESULTS_S)
-    assert g.room.phase == "lobby"
+    assert g.phase == "lobby"
 
 
 def test_game_ends_when_last_guesser_stays_away() -> None:
@@ -449,9 +458,9 @@ def test_game_ends_when_last_guesser_stays_away() -> None:
     g.start()
     g.choose()
     g.disconnect("p_bob")
-    assert g.room.phase == "drawing"  # a short drop changes nothing
+    assert g.phase == "drawing"  # a short drop changes nothing
     effects = g.at(AWAY_S)
-    assert msgs(effects, "game_over") and g.room.phase == "results"
+    assert msgs(effects, "game_over") and g.phase == "results"
 
 
 # ---------------------------------------------------------------- chat and guessing
@@ -625,7 +634,7 @@ def test_snapshot_shape_and_word_visibility() -> None:
     assert snapshot(g.room, g.now, "p_watcher")["word"] is None
     assert snapshot(g.room, g.now, None)["word"] is None
     g.guess("p_cy")
-    assert g.room.phase == "reveal"
+    assert g.phase == "reveal"
     assert snapshot(g.room, g.now, "p_watcher")["word"] == word
 
 
@@ -766,7 +775,7 @@ def test_whole_game_by_handle_and_tick_ranks_players() -> None:
             left = 80 - after
             turn_points[pid] = max(50, round(500 * left / 80)) + (50 if n == 0 else 0)
             assert correct["points"] == turn_points[pid]
-        if g.room.phase == "drawing":
+        if g.phase == "drawing":
             g.run_until_phase("reveal")
         end = msgs(g.log, "turn_end")[-1]
         for pid, pts in turn_points.items():
@@ -785,7 +794,7 @@ def test_whole_game_by_handle_and_tick_ranks_players() -> None:
     assert len(ended) == 6 and {r["round"] for r in ended} == {1, 2}
     assert len(records(g.log, "game_over")) == 1
     g.at(g.now + RESULTS_S)
-    assert g.room.phase == "lobby" and g.room.drawer_id is None
+    assert g.phase == "lobby" and g.room.drawer_id is None
     assert g.score("p_ada") == expected["p_ada"]  # scores stay until the next start
     g.start()
     assert g.score("p_ada") == 0 and g.room.game_id == "game2"
@@ -807,6 +816,130 @@ def test_reveal_lasts_reveal_s() -> None:
     g.at(10)
     g.guess("p_bob")
     g.guess("p_cy")
-    assert g.room.phase == "reveal" and next_deadline(g.room) == 10 + REVEAL_S
+    assert g.phase == "reveal" and next_deadline(g.room) == 10 + REVEAL_S
     g.at(10 + REVEAL_S)
-    assert g.room.phase == "choosing" and g.room.drawer_id == "p_bob"
+    assert g.phase == "choosing" and g.room.drawer_id == "p_bob"
+
+
+def test_guess_containing_the_word_is_shown_to_sender_only() -> None:
+    g = Game()
+    g.start()
+    word = g.choose()
+    (line,) = sends(g.guess("p_bob", f"maybe {word} or a dog"), "chat")
+    assert line.to == ("p_bob",)
+    assert not g.room.players["p_bob"].guessed
+    assert not [c for c in snapshot(g.room, g.now, "p_cy")["chat"] if word in c["text"]]
+    assert msgs(g.guess("p_cy", f"{word}!"), "correct")  # punctuation around is fine
+
+
+# ---------------------------------------------------------------- random play
+
+
+def _frames(g: Game) -> list[dict[str, Any]]:
+    ids = [*g.room.players, "p_ghost"]
+    word = g.room.word or "elephant"
+    line = {"op": "line", "id": 1, "c": "#000000", "w": 3, "p": [1, 2, 3, 4]}
+    frames: list[dict[str, Any]] = [
+        {"type": "start"}, {"type": "choose", "index": 0}, {"type": "choose", "index": 4},
+        {"type": "draw", "ops": [line]}, {"type": "draw", "ops": [{"op": "undo"}]},
+        {"type": "chat", "text": word}, {"type": "chat", "text": word[:-1]},
+        {"type": "chat", "text": "hello"}, {"type": "react", "value": "like"},
+        {"type": "settings", "rounds": 1}, {"type": "settings", "max_players": 2},
+        {"type": "leave"}, {"type": "ping", "t": 1},
+    ]
+    for pid in ids:
+        frames += [{"type": t, "player_id": pid} for t in ("kick", "vote_kick", "transfer_host")]
+    return frames
+
+
+def _check_invariants(g: Game, effects: list[Effect]) -> None:
+    room = g.room
+    for e in effects:
+        if isinstance(e, Send):
+            json.dumps(e.msg, allow_nan=False).encode("utf-8")
+    assert room.host_id is None or not room.players[room.host_id].spectator
+    assert all(pid in room.players and not room.players[pid].spectator for pid in room.order)
+    if room.phase in ("choosing", "drawing"):
+        assert room.drawer_id in room.players
+    assert (room.deadline is None) == (room.phase == "lobby")
+    assert (room.word is not None) == (room.phase in ("drawing", "reveal"))
+    for viewer in (None, *room.players):
+        json.dumps(snapshot(room, g.now, viewer), allow_nan=False)
+
+
+def _step(g: Game, data: Any, names: list[str]) -> list[Effect]:
+    kind = data.draw(st.sampled_from(["play", "play", "play", "cmd", "cmd", "time", "join",
+                                      "drop", "back"]))
+    pids = list(g.room.players)
+    if kind == "play":
+        return _play(g, data)
+    if kind == "time":
+        return g.wait(data.draw(st.sampled_from([0.5, 3.0, 11.0, 31.0, 80.0, 130.0])))
+    if kind == "join":
+        name = names.pop() if names else "Extra"
+        g.joins = max(g.joins, 50)  # later joiners get fresh token hashes
+        try:
+            g.join(name, spectate=data.draw(st.booleans()))
+        except GameError:
+            pass
+        return []
+    if not pids:
+        return []
+    pid = data.draw(st.sampled_from(pids))
+    if kind == "drop":
+        return g.disconnect(pid)
+    if kind == "back":
+        return g.resume(pid)
+    try:
+        return g.cmd(pid, **data.draw(st.sampled_from(_frames(g))))
+    except GameError:
+        return []
+
+
+def _play(g: Game, data: Any) -> list[Effect]:
+    """A move that moves the game on: start, choose, draw or guess right."""
+    room = g.room
+    actor = room.drawer_id if room.phase != "lobby" else room.host_id
+    frame: dict[str, Any] = {"type": "start"}
+    if room.phase == "choosing":
+        frame = {"type": "choose", "index": 1}
+    elif room.phase == "drawing":
+        guessers = [p for p in room.players if p != actor]
+        if guessers and data.draw(st.booleans()):
+            actor = data.draw(st.sampled_from(guessers))
+            frame = {"type": "chat", "text": room.word}
+        else:
+            frame = {"type": "draw", "ops": [{"op": "clear"}]}
+    if actor is None:
+        return []
+    try:
+        return g.cmd(actor, **frame)
+    except GameError:
+        return []
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_random_play_keeps_invariants(data: Any) -> None:
+    g = Game(names=("Ada", "Bob", "Cy"), rounds=1, draw_time_s=30, hints=2)
+    names = ["Dee", "Eve", "Fay", "Gus", "Hal"]
+    for _ in range(40):
+        _check_invariants(g, _step(g, data, names))
+        deadline = next_deadline(g.room)
+        if deadline is not None and deadline <= g.now:  # an event made something due
+            _check_invariants(g, g.at(g.now))
+
+
+def test_refused_commands_leave_state_unchanged_during_a_turn() -> None:
+    g = Game()
+    g.start()
+    g.choose()
+    for pid in g.room.players:
+        for frame in _frames(g):
+            before = snapshot(g.room, g.now, pid)
+            try:
+                g.cmd(pid, **frame)
+            except GameError:
+                assert snapshot(g.room, g.now, pid) == before
+            if g.phase != "drawing":
+                return

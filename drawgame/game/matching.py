@@ -23,10 +23,28 @@ def normalize(text: str) -> str:
     return _DROPPED.sub("", stripped.casefold())
 
 
+def _strip_punctuation(text: str) -> str:
+    """Drop punctuation around a guess ("elephant!?" → "elephant")."""
+    start, end = 0, len(text)
+    while start < end and unicodedata.category(text[start]).startswith("P"):
+        start += 1
+    while end > start and unicodedata.category(text[end - 1]).startswith("P"):
+        end -= 1
+    return text[start:end]
+
+
+def _guess_forms(guess: str) -> set[str]:
+    return {normalize(guess), normalize(_strip_punctuation(guess.strip()))}
+
+
 def is_correct(guess: str, word: str) -> bool:
-    """True when `guess` is the word, up to case, accents, spaces and hyphens."""
+    """True when `guess` is the word, up to case, accents, spaces and hyphens.
+
+    Punctuation around the guess is ignored too ("Elephant!" is right), so
+    excitement never turns a right answer into a chat line that shows the word.
+    """
     target = normalize(word)
-    return bool(target) and normalize(guess) == target
+    return bool(target) and target in _guess_forms(guess)
 
 
 def is_close(guess: str, word: str) -> bool:
@@ -36,10 +54,10 @@ def is_close(guess: str, word: str) -> bool:
     measured on the normalized forms.
     """
     target = normalize(word)
-    attempt = normalize(guess)
-    if len(target) < MIN_CLOSE_LETTERS or attempt == target:
+    forms = _guess_forms(guess)
+    if len(target) < MIN_CLOSE_LETTERS or target in forms:
         return False
-    return _one_edit(attempt, target)
+    return any(_one_edit(attempt, target) for attempt in forms)
 
 
 def _one_edit(a: str, b: str) -> bool:

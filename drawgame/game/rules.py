@@ -27,6 +27,9 @@ Choices made where PROTOCOL.md is silent:
   spectator's text containing the word is refused with `word_in_chat` like
   the drawer's (spectators cannot guess, but must not tell either); in
   `choosing` the drawer may not send any offered word.
+- A guesser's line that contains the word without being it ("an elephant
+  maybe") is shown to its sender only, so it cannot give the word away; a
+  close guess gets `close` with the guess as `text`.
 - System chat lines have `from: null, name: null, channel: "system"`.
 - `leave` also closes the connection (Close 1000, "left").
 - The host is always a non-spectator; with none seated, the room has no
@@ -442,6 +445,8 @@ def _chat(room: RoomState, now: float, pid: str, text: str) -> list[Effect]:
             return _correct_guess(room, now, p)
         if is_close(text, room.word):
             return [Send((pid,), {"type": "close", "text": text})]
+        if contains_word(text, room.word):
+            return [_line(room, _chat_msg(p, text, "all"), frozenset({pid}))]
     return [_line(room, _chat_msg(p, text, "all"), None)]
 
 
@@ -791,7 +796,9 @@ def next_deadline(room: RoomState) -> float | None:
     """The earliest time `tick` has something to do (None: nothing until an event).
 
     After `tick(room, now)` this is always None or later than `now`, so the
-    room can sleep until it without spinning.
+    room can sleep until it without spinning. After another event it may lie
+    in the past (e.g. a player joins who can take over from a host long gone):
+    then the room ticks at once.
     """
     times: list[float] = []
     if room.deadline is not None:
