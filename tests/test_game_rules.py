@@ -180,6 +180,10 @@ def test_names_unique_ignoring_case() -> None:
         rules.join(g.room, 0, "p9", " ada ", "h9", False)
     assert e.value.code == "name_taken"
     with pytest.raises(GameError) as e:
+        rules.join(g.room, 0, "p9", "ＡＤＡ", "h9", False)  # fullwidth ADA
+    assert e.value.code == "name_taken"
+    rules.join(g.room, 0, "p8", "Adá", "h8", False)  # a different name
+    with pytest.raises(GameError) as e:
         rules.join(g.room, 0, "p9", "", "h9", False)
     assert e.value.code == "bad_name"
 

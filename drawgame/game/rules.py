@@ -54,6 +54,7 @@ stamps wall-clock times itself):
 from __future__ import annotations
 
 import random
+import unicodedata
 from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
@@ -186,8 +187,8 @@ def join(
     name = clean_name(name)
     if player_id in room.players:
         raise Forbidden("this player id is already seated")
-    folded = name.casefold()
-    if any(p.name.casefold() == folded for p in room.seated(spectators=True)):
+    folded = name_key(name)
+    if any(name_key(p.name) == folded for p in room.seated(spectators=True)):
         raise NameTaken(f"the name {name!r} is taken in this room", field="name")
     _check_free_seat(room, spectate)
     p = PlayerState(player_id, name, token_hash, spectate, joined_at=now, connected_since=now)
@@ -199,6 +200,11 @@ def join(
     record = Record("player_joined", {"player_id": player_id, "name": name,
                                       "spectator": spectate, "token_hash": token_hash})
     return [record, _players(room), _system(room, f"{name} joined")]
+
+
+def name_key(name: str) -> str:
+    """What makes two names the same: case, and look-alike forms (fullwidth, ligatures)."""
+    return unicodedata.normalize("NFKC", name).casefold()
 
 
 def _check_free_seat(room: RoomState, spectate: bool) -> None:
