@@ -28,7 +28,9 @@ export class Hud {
 
   /** Start counting down `ms` from now (null stops the timer). */
   setCountdown(ms) {
-    if (ms === null || ms === undefined || !Number.isFinite(Number(ms))) {
+    const idle = ms === null || ms === undefined || !Number.isFinite(Number(ms));
+    this.el.timerBox.classList.toggle("is-idle", idle);
+    if (idle) {
       this.deadline = null;
       this.show(null);
       return;
@@ -61,7 +63,7 @@ export class Hud {
   /** Show the word (drawer, guessed, reveal) or else the hint. */
   setWord({ phase, hint, word, isDrawer }) {
     const playing = phase === PHASE.CHOOSING || phase === PHASE.DRAWING || phase === PHASE.REVEAL;
-    const showWord = Boolean(word) && phase !== PHASE.LOBBY && phase !== PHASE.CHOOSING;
+    const showWord = Boolean(word) && (phase === PHASE.DRAWING || phase === PHASE.REVEAL);
     const showHint = !showWord && phase === PHASE.DRAWING && Boolean(hint);
     this.el.word.textContent = showWord ? word : "";
     this.el.word.hidden = !showWord;

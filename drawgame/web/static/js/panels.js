@@ -31,7 +31,7 @@ function disableAll(parent) {
 }
 
 /** The reveal overlay: the word, why the turn ended, and each player's points. */
-export function revealOverlay({ reveal, players, meId }) {
+export function revealOverlay({ reveal, players, meId, drawerId }) {
   const byId = new Map(players.map((p) => [p.id, p]));
   const rows = Object.entries(reveal.points ?? {})
     .map(([id, points]) => ({ id, points, name: byId.get(id)?.name ?? "Someone" }))
@@ -41,7 +41,8 @@ export function revealOverlay({ reveal, players, meId }) {
     h("h2", { class: "overlay-title" }, "The word was ", h("strong", { class: "reveal-word", text: reveal.word })),
     h("ul", { class: "points-list" }, rows.map((r) => h("li", {
       class: `${r.points > 0 ? "got" : "missed"}${r.id === meId ? " is-me" : ""}`, dataset: { playerId: r.id },
-    }, h("span", { class: "pname-text", text: r.name }), h("span", { class: "points", text: r.points > 0 ? `+${r.points}` : "0" })))));
+    }, h("span", { class: "pname-text" }, r.name, r.id === drawerId ? h("span", { class: "muted", text: " (drew)" }) : null),
+    h("span", { class: "points", text: r.points > 0 ? `+${r.points}` : "0" })))));
 }
 
 /** Render the podium and the ranking of a finished game. */

@@ -37,6 +37,7 @@ const st = {
   reactions: { likes: 0, dislikes: 0, mine: null },
   votes: new Map(),
   overlayKey: "",
+  startPending: false,
 };
 
 const me = () => st.players.find((p) => p.id === st.meId) ?? null;
@@ -208,7 +209,7 @@ function setupControls() {
   $("#chat-form").addEventListener("submit", onChatSubmit);
   $("#chat-send").append(icon("send", 18));
   $("#start-game").addEventListener("click", () => send({ type: C.START }));
-  $("#play-again").addEventListener("click", () => send({ type: C.START }));
+  $("#play-again").addEventListener("click", playAgain);
   $("#results-close").addEventListener("click", () => { st.showResults = false; closeReplay(); renderStage(); });
   $("#copy-link").addEventListener("click", copyShareLink);
   $("#room-code").addEventListener("click", copyShareLink);
@@ -277,6 +278,16 @@ function react(value) {
   if (st.reactions.mine || !send({ type: C.REACT, value })) return;
   st.reactions.mine = value;
   renderReactions();
+}
+
+/** Start a new game; during `results` the start waits for the room to reach the lobby. */
+function playAgain() {
+  if (phase() === PHASE.LOBBY) {
+    send({ type: C.START });
+    return;
+  }
+  st.startPending = true;
+  renderResults();
 }
 
 function choose(index) {
@@ -379,7 +390,9 @@ function onPhase(m) {
   if (m.phase !== PHASE.CHOOSING) st.choices = null;
   if (m.phase === PHASE.CHOOSING) startTurn(previous);
   if (m.phase === PHASE.DRAWING) startDrawing();
-  if (m.phase === PHASE.LOBBY) st.room.word = null;
+  if (m.phase === PHASE.LOBBY || m.phase === PHASE.RESULTS) st.room.word = null;
+  if (m.phase === PHASE.LOBBY && st.startPending && isHost()) send({ type: C.START });
+  if (m.phase !== PHASE.RESULTS) st.startPending = false;
   renderAll();
 }
 
@@ -633,7 +646,9 @@ function renderOverlay() {
     }
   } else if (st.reveal && (p === PHASE.REVEAL || p === PHASE.DRAWING)) {
     key = `reveal:${st.reveal.word}:${JSON.stringify(st.reveal.points)}`;
-    if (key !== st.overlayKey) content = revealOverlay({ reveal: st.reveal, players: st.players, meId: st.meId });
+    if (key !== st.overlayKey) {
+      content = revealOverlay({ reveal: st.reveal, players: st.players, meId: st.meId, drawerId: st.room.drawer_id });
+    }
   }
   if (key === st.overlayKey) return;
   st.overlayKey = key;
@@ -645,6 +660,8 @@ function renderOverlay() {
 }
 
 function updateOverlayCountdown(seconds) {
+  const next = $("#results-next");
+  next.textContent = phase() === PHASE.RESULTS && hud.remaining() !== null ? `Back to the lobby in ${seconds} s` : "";
   const el = $("#canvas-overlay .overlay-countdown");
   if (el) el.textContent = hud.remaining() === null ? "" : `${seconds} s`;
   if (isDrawer() && phase() === PHASE.DRAWING && seconds <= 5 && seconds > 0) sound.play("tick", 0.05);
@@ -704,6 +721,8 @@ function renderResults() {
   renderRanking($("#podium"), $("#ranking"), ranking, st.meId);
   const host = isHost();
   show($("#play-again"), host);
+  $("#play-again").disabled = st.startPending;
+  $("#play-again").textContent = st.startPending ? "Starting in a moment…" : "Play again";
   show($("#results-close"), phase() === PHASE.LOBBY);
   $("#results-panel .results-title").textContent = ranking.length && ranking[0].id === st.meId ? "You won!" : "Game over";
   renderAlbumState();
@@ -735,16 +754,17 @@ function renderStatus(status = lastStatus) {
   if (!status) return;
   lastStatus = status;
   const el = $("#connection-status");
-  const [state, text] = statusText(status);
+  const [state, text, detail] = statusText(status);
   el.dataset.state = state;
-  el.textContent = text;
-  el.title = text;
+  replaceChildren(el, h("span", { class: "conn-text" }, text,
+    detail ? h("span", { class: "conn-latency", text: ` · ${detail}` }) : null));
+  el.title = detail ? `${text} · ${detail}` : text;
   renderVeil(status, text);
   if (!st.joined && status.state === NET.WAITING) renderWaitingScreen(text);
 }
 
 function statusText({ state, retryAt, latency, busy, closeCode }) {
-  if (state === NET.ONLINE) return ["online", latency === null ? "Online" : `Online · ${latency} ms`];
+  if (state === NET.ONLINE) return ["online", "Online", latency === null ? "" : `${latency} ms`];
   if (state === NET.CONNECTING) return ["connecting", st.joined ? "Reconnecting…" : "Connecting…"];
   if (state === NET.STOPPED) return ["offline", "Disconnected"];
   const seconds = retryAt ? secondsLeft(retryAt - Date.now()) : 0;

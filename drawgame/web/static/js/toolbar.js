@@ -15,12 +15,12 @@ export const TOOLS = [
 export const WIDTHS = [3, 6, 12, 24, 44];
 
 export const PALETTE = [
-  ["#ffffff", "white"], ["#c1c1c7", "light grey"], ["#7d7d86", "grey"], ["#46464f", "dark grey"], ["#1b1b1f", "black"],
-  ["#f44336", "red"], ["#b71c1c", "dark red"], ["#ff8a65", "salmon"], ["#ff9800", "orange"], ["#ffd54f", "yellow"],
-  ["#fff59d", "pale yellow"], ["#cddc39", "lime"], ["#4caf50", "green"], ["#1b5e20", "dark green"], ["#26a69a", "teal"],
-  ["#4dd0e1", "cyan"], ["#90caf9", "sky blue"], ["#2196f3", "blue"], ["#1a237e", "navy"], ["#7e57c2", "purple"],
-  ["#ce93d8", "lavender"], ["#ec407a", "pink"], ["#f8bbd0", "light pink"], ["#ffccbc", "peach"], ["#d7a86e", "tan"],
-  ["#8d6e63", "brown"], ["#4e342e", "dark brown"], ["#ffe0b2", "skin"],
+  ["#ffffff", "white"], ["#c1c1c7", "light grey"], ["#f44336", "red"], ["#ff9800", "orange"], ["#ffeb3b", "yellow"],
+  ["#8bc34a", "light green"], ["#4caf50", "green"], ["#26c6da", "cyan"], ["#2196f3", "blue"], ["#7e57c2", "purple"],
+  ["#ec407a", "pink"], ["#ffccbc", "peach"], ["#d7a86e", "tan"], ["#ffe0b2", "skin"],
+  ["#1b1b1f", "black"], ["#5f5f68", "dark grey"], ["#b71c1c", "dark red"], ["#e65100", "dark orange"], ["#f9a825", "mustard"],
+  ["#558b2f", "olive"], ["#1b5e20", "dark green"], ["#00838f", "dark cyan"], ["#1a237e", "navy"], ["#4a148c", "dark purple"],
+  ["#ad1457", "dark pink"], ["#ff8a65", "salmon"], ["#8d6e63", "brown"], ["#4e342e", "dark brown"],
 ];
 
 /**
@@ -71,7 +71,7 @@ function toolButton(tool, input) {
 function widthButton(width, index, input) {
   const title = `Size ${width} px (${index + 1})`;
   const dot = h("span", { class: "width-dot", "aria-hidden": "true" });
-  dot.style.width = dot.style.height = `${Math.min(26, Math.max(4, width * 0.6))}px`;
+  dot.style.width = dot.style.height = `${Math.min(26, 3 + width * 0.5)}px`;
   return h("button", {
     type: "button", class: "tool-btn width-btn", title, "aria-label": title,
     dataset: { testid: "size-option", width: String(width) },
