@@ -1,0 +1,1 @@
+"""Smoke tests for a running drawgame server (see smoke/run.py)."""
