@@ -41,6 +41,7 @@ export class Connection {
     this.retryAt = null;
     this.plannedAt = null;
     this.busy = false;
+    this.restarting = false; // a `shutdown` announced this drop
     this.timers = {};
     this.lastHeard = 0;
     window.addEventListener("online", () => this.retrySoon());
@@ -134,6 +135,7 @@ export class Connection {
   welcomed() {
     this.attempt = 0;
     this.busy = false;
+    this.restarting = false;
     this.plannedAt = null;
     this.setState(NET.ONLINE);
     this.startPing();
@@ -182,6 +184,7 @@ export class Connection {
     if (this.plannedAt !== null && this.plannedAt > now - 1000) {
       const wait = Math.max(0, this.plannedAt - now);
       this.plannedAt = null;
+      this.restarting = true;
       return wait + Math.random() * 400;
     }
     const base = this.busy ? BACKOFF_BUSY_MS : BACKOFF_BASE_MS;
@@ -227,7 +230,7 @@ export class Connection {
   emitStatus() {
     this.onStatus({
       state: this.state, attempt: this.attempt, retryAt: this.retryAt,
-      latency: this.latency, closeCode: this.closeCode, busy: this.busy,
+      latency: this.latency, closeCode: this.closeCode, busy: this.busy, restarting: this.restarting,
     });
   }
 }

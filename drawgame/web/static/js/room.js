@@ -411,6 +411,7 @@ function startTurn(previous) {
   const drawer = playerName(st.room.drawer_id);
   if (isDrawer()) {
     sound.play("yourTurn");
+    flagTitle("Your turn!");
     announce(`Round ${st.room.round}. Your turn: choose a word to draw.`);
   } else {
     announce(`Round ${st.room.round}. ${drawer} is choosing a word.`);
@@ -420,8 +421,24 @@ function startTurn(previous) {
 function startDrawing() {
   st.reveal = null;
   input.resume();
+  focusGuessInput();
   if (isDrawer()) announce(`Draw ${st.room.word ?? "your word"}!`);
   else announce(`${playerName(st.room.drawer_id)} is drawing. The word has ${describeHint(st.room.hint)}.`);
+}
+
+/** Put the caret in the guess box on desktops when nothing else has focus. */
+function focusGuessInput() {
+  const busy = document.activeElement && document.activeElement !== document.body;
+  if (isDrawer() || busy || !window.matchMedia("(pointer: fine)").matches) return;
+  $("#chat-input").focus({ preventScroll: true });
+}
+
+/** Show a note in the tab title while the tab is in the background. */
+function flagTitle(note) {
+  if (!document.hidden) return;
+  const base = `${st.room.name || st.code} · drawgame`;
+  document.title = `${note} · ${base}`;
+  document.addEventListener("visibilitychange", () => { document.title = base; }, { once: true });
 }
 
 function describeHint(hint) {
@@ -460,8 +477,7 @@ function onCorrect(m) {
 }
 
 function onClose(m) {
-  const text = String(m.text ?? "");
-  const line = /close/i.test(text) ? text : `"${text}" is close!`;
+  const line = `"${String(m.text ?? "")}" is close!`;
   chat.close(line);
   announce(line);
 }
@@ -534,6 +550,10 @@ function onError(m) {
   }
   if (m.code === "word_in_chat") return void chat.system(ERROR_TEXT.word_in_chat);
   if (m.code === "bad_op" || m.ref === C.PING) return void console.warn("refused:", m);
+  if (m.ref === C.CHOOSE) {
+    st.overlayKey = ""; // give the word buttons back
+    renderOverlay();
+  }
   toast(ERROR_TEXT[m.code] ?? m.message ?? "That was refused.", "warn");
 }
 
@@ -763,12 +783,13 @@ function renderStatus(status = lastStatus) {
   if (!st.joined && status.state === NET.WAITING) renderWaitingScreen(text);
 }
 
-function statusText({ state, retryAt, latency, busy, closeCode }) {
+function statusText({ state, retryAt, latency, busy, closeCode, restarting }) {
   if (state === NET.ONLINE) return ["online", "Online", latency === null ? "" : `${latency} ms`];
   if (state === NET.CONNECTING) return ["connecting", st.joined ? "Reconnecting…" : "Connecting…"];
   if (state === NET.STOPPED) return ["offline", "Disconnected"];
   const seconds = retryAt ? secondsLeft(retryAt - Date.now()) : 0;
-  if (closeCode === CLOSE_CODE.RESTART) return ["reconnecting", `Server restarting · back in ${seconds} s`];
+  if (seconds === 0) return ["reconnecting", "Reconnecting…"];
+  if (restarting || closeCode === CLOSE_CODE.RESTART) return ["reconnecting", `Server restarting · back in ${seconds} s`];
   if (busy) return ["reconnecting", `Server busy · retrying in ${seconds} s`];
   return ["reconnecting", `Offline · retrying in ${seconds} s`];
 }
