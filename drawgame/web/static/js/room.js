@@ -45,6 +45,7 @@ const isHost = () => st.room.host_id === st.meId || Boolean(me()?.host);
 const isDrawer = () => st.meId !== null && st.room.drawer_id === st.meId;
 const playerName = (id) => st.players.find((p) => p.id === id)?.name ?? "Someone";
 const phase = () => st.room.phase;
+const roundsTotal = () => (phase() === PHASE.LOBBY ? st.room.settings.rounds : st.room.rounds || st.room.settings.rounds);
 
 let net = null;
 let board = null;
@@ -378,7 +379,7 @@ function onSettings(m) {
   st.room.settings = { ...st.room.settings, ...(m.settings ?? {}) };
   settingsForm.write(st.room.settings);
   $("#settings-error").textContent = "";
-  hud.setRound(st.room.round, st.room.rounds || st.room.settings.rounds, phase());
+  hud.setRound(st.room.round, roundsTotal(), phase());
 }
 
 function onPhase(m) {
@@ -400,12 +401,12 @@ function startTurn(previous) {
   if (previous === PHASE.LOBBY || previous === PHASE.RESULTS) {
     st.showResults = false;
     st.results = null;
+    st.votes.clear();
     closeReplay();
   }
   st.room.word = null;
   st.reveal = null;
   st.reactions = { likes: 0, dislikes: 0, mine: null };
-  st.votes.clear();
   input.discard();
   board.load([]);
   const drawer = playerName(st.room.drawer_id);
@@ -613,7 +614,7 @@ function renderAll() {
 function renderHud() {
   $("#room-name").textContent = st.room.name || "drawgame";
   $("#room-code").textContent = st.code;
-  hud.setRound(st.room.round, st.room.rounds || st.room.settings.rounds, phase());
+  hud.setRound(st.room.round, roundsTotal(), phase());
   hud.setWord({ phase: phase(), hint: st.room.hint, word: st.room.word, isDrawer: isDrawer() });
   if (phase() === PHASE.LOBBY) hud.setCountdown(null);
 }
