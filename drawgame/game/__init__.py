@@ -10,4 +10,5 @@ room layer (drawgame.rooms) does the I/O. Modules:
 - ops: drawing op validation and the turn's OpLog
 - matching, scoring, hints, words: the pieces of a turn
 - state, effects, views, rules: the room state machine
+- persist: a room's state as JSON-ready data and back (restarts)
 """

@@ -99,7 +99,7 @@ from drawgame.game.protocol import (
 from drawgame.game.scoring import drawer_points, guesser_points
 from drawgame.game.settings import Settings
 from drawgame.game.state import AWAY_S, GAME_PHASES, ChatEntry, Phase, PlayerState, RoomState
-from drawgame.game.views import phase_msg, players_msg, snapshot
+from drawgame.game.views import phase_msg, player_view, players_msg, snapshot
 from drawgame.game.words import LANGUAGE_NAMES, pick_choices
 
 __all__ = [
@@ -113,10 +113,14 @@ __all__ = [
     "disconnect",
     "handle",
     "join",
+    "kick_votes_needed",
     "leave",
+    "name_key",
     "new_room",
     "next_deadline",
+    "player_view",
     "players_msg",
+    "rank",
     "resume",
     "snapshot",
     "tick",
