@@ -4,7 +4,7 @@
 import { C, S, CLOSE_CODE, FATAL_CLOSES } from "./protocol.js";
 
 const PING_EVERY_MS = 5000;
-const SILENCE_LIMIT_MS = 15000;
+const PONG_TIMEOUT_MS = 10000;
 const CONNECT_TIMEOUT_MS = 10000;
 const BACKOFF_BASE_MS = 500;
 const BACKOFF_BUSY_MS = 3000;
@@ -43,7 +43,7 @@ export class Connection {
     this.busy = false;
     this.restarting = false; // a `shutdown` announced this drop
     this.timers = {};
-    this.lastHeard = 0;
+    this.pingSentAt = null; // set while a ping waits for any answer
     window.addEventListener("online", () => this.retrySoon());
     document.addEventListener("visibilitychange", () => { if (!document.hidden) this.retrySoon(); });
   }
@@ -106,13 +106,13 @@ export class Connection {
   opened(ws) {
     if (ws !== this.ws) return;
     clearTimeout(this.timers.connect);
-    this.lastHeard = performance.now();
+    this.pingSentAt = null;
     this.send(this.hello());
   }
 
   received(ws, data) {
     if (ws !== this.ws) return;
-    this.lastHeard = performance.now();
+    this.pingSentAt = null; // anything heard proves the socket is alive
     let parsed;
     try {
       parsed = JSON.parse(data);
@@ -195,10 +195,16 @@ export class Connection {
 
   startPing() {
     clearInterval(this.timers.ping);
+    // A ping unanswered for PONG_TIMEOUT_MS means a dead socket. Background
+    // tabs run this timer rarely, which only makes pings rarer, never a drop.
     const ping = () => {
-      const ws = this.ws;
-      if (performance.now() - this.lastHeard > SILENCE_LIMIT_MS) return this.drop(ws, 4000);
-      this.send({ type: C.PING, t: performance.now() });
+      const now = performance.now();
+      if (this.pingSentAt !== null) {
+        if (now - this.pingSentAt > PONG_TIMEOUT_MS) this.drop(this.ws, 4000);
+        return;
+      }
+      this.pingSentAt = now;
+      this.send({ type: C.PING, t: now });
     };
     ping();
     this.timers.ping = setInterval(ping, PING_EVERY_MS);
