@@ -113,7 +113,8 @@ function validName(name) {
 
 function promptName(error = "") {
   const roomLabel = st.summary?.name || `room ${st.code}`;
-  const count = st.summary ? `${st.summary.players}/${st.summary.max_players} players` : "";
+  const playing = st.summary && st.summary.phase !== PHASE.LOBBY ? " · game in progress, jump right in" : "";
+  const count = st.summary ? `${st.summary.players}/${st.summary.max_players} players${playing}` : "";
   const nameInput = h("input", { id: "name-input", dataset: { testid: "name-input" }, maxlength: MAX_NAME_LEN,
     autocomplete: "nickname", required: true, value: st.name, "aria-describedby": "name-error", placeholder: "Your name" });
   const spectate = h("input", { type: "checkbox", id: "spectate", checked: st.spectate });
@@ -341,7 +342,8 @@ function onWelcome(m) {
   input.resume();
   chat.clear();
   for (const line of m.room.chat ?? []) chat.chat(line, st.meId);
-  if (first) chat.system(`Welcome, ${me()?.name ?? st.name}! Share the link to invite friends.`);
+  const invite = phase() === PHASE.LOBBY ? " Share the link to invite friends." : "";
+  if (first) chat.system(`Welcome, ${me()?.name ?? st.name}!${invite}`);
   else chat.system("Reconnected.");
   renderAll();
   announce(first ? `Joined ${st.room.name || "the room"}.` : "Reconnected.");
