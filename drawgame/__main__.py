@@ -7,32 +7,54 @@ import json
 import signal
 import sqlite3
 import sys
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import trio
 
 from drawgame.config import Config, ConfigError, load_config
 from drawgame.logs import setup_logging
+from drawgame.ops import cli as ops_cli
+from drawgame.ops.probe import fetch_health
 from drawgame.store import MigrationError, apply_migrations, pending_migrations
 from drawgame.store.db import connect
 
 EXIT_CONFIG = 2
+DAEMON_READY_TIMEOUT_S = 60.0
 
 
 def cmd_serve(config: Config, args: argparse.Namespace) -> int:
-    """Serve until SIGTERM or SIGINT, then shut down gracefully and exit 0."""
+    """Serve until SIGTERM or SIGINT, then shut down gracefully and exit 0.
+
+    With ``--daemon`` the server runs in the background (the built-in
+    supervisor mode): this command returns once it listens.
+    """
     from drawgame.app import serve
 
+    ready: Callable[[], None] = _nothing
+    if args.log_file:
+        config = config.replace(log_file=args.log_file)
+    if args.daemon:
+        from drawgame.ops.daemon import daemonize
+
+        if not (args.pidfile and config.log_file):
+            print("drawgame: --daemon needs --pidfile and a log file (--log-file)",
+                  file=sys.stderr)
+            return EXIT_CONFIG
+        ready = daemonize(Path(args.pidfile), Path(config.log_file), DAEMON_READY_TIMEOUT_S)
     setup_logging(config)
 
     async def main() -> None:
         stop = trio.Event()
         async with trio.open_nursery() as nursery:
             nursery.start_soon(_watch_signals, stop, nursery.cancel_scope)
-            await serve(config, stop)
-            nursery.cancel_scope.cancel()
+
+            async def run(task_status: trio.TaskStatus[list[str]]) -> None:
+                await serve(config, stop, task_status=task_status)
+                nursery.cancel_scope.cancel()
+
+            await nursery.start(run)
+            ready()
 
     try:
         trio.run(main)
@@ -40,6 +62,10 @@ def cmd_serve(config: Config, args: argparse.Namespace) -> int:
         print(f"drawgame: {exc}", file=sys.stderr)
         return 1
     return 0
+
+
+def _nothing() -> None:
+    pass
 
 
 async def _watch_signals(stop: trio.Event, scope: trio.CancelScope) -> None:
@@ -90,13 +116,9 @@ def _all_migrations() -> list:  # type: ignore[type-arg]
 def cmd_health(config: Config, args: argparse.Namespace) -> int:
     """Print the running server's /api/health, pretty; exit 1 unless ok or degraded."""
     url = args.url or f"http://{config.host}:{config.port}"
-    try:
-        with urllib.request.urlopen(url.rstrip("/") + "/api/health", timeout=5) as answer:
-            body = json.load(answer)
-    except urllib.error.HTTPError as exc:
-        body = json.load(exc)
-    except (OSError, ValueError) as exc:
-        print(f"drawgame: no health answer from {url}: {exc}", file=sys.stderr)
+    body, error = fetch_health(url)
+    if body is None:
+        print(f"drawgame: {error}", file=sys.stderr)
         return 1
     print(json.dumps(body, indent=2))
     return 0 if body.get("status") in ("ok", "degraded") else 1
@@ -112,11 +134,16 @@ COMMANDS: dict[str, Callable[[Config, argparse.Namespace], int]] = {
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="drawgame", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("serve", help="run the server (settings from DRAWGAME_* and .env)")
+    serve = sub.add_parser("serve", help="run the server (settings from DRAWGAME_* and .env)")
+    serve.add_argument("--daemon", action="store_true",
+                       help="run in the background (needs --pidfile and --log-file)")
+    serve.add_argument("--pidfile", help="with --daemon: where the server's pid is kept")
+    serve.add_argument("--log-file", help="append logs (and, with --daemon, all output) here")
     migrate = sub.add_parser("migrate", help="apply pending database migrations")
     migrate.add_argument("--dry-run", action="store_true", help="list them, change nothing")
     health = sub.add_parser("health", help="print a running server's health")
     health.add_argument("--url", help="base URL (default: the configured host and port)")
+    COMMANDS.update(ops_cli.add_commands(sub))
     return parser
 
 
@@ -132,3 +159,4 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+

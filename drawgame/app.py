@@ -22,7 +22,7 @@ from werkzeug.exceptions import HTTPException
 from drawgame.config import Config
 from drawgame.logs import event, get_logger
 from drawgame.services import Services, open_services
-from drawgame.web import api, health, pages, ws
+from drawgame.web import admin, api, health, pages, ws
 from drawgame.web.context import EXTENSION_KEY
 from drawgame.web.errors import error_response
 from drawgame.web.middleware import Middleware
@@ -45,7 +45,8 @@ def create_app(services: Services) -> QuartTrio:
     app = QuartTrio("drawgame", static_folder=None)
     app.extensions[EXTENSION_KEY] = services
     app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024
-    for blueprint in (health.blueprint, api.blueprint, ws.blueprint, pages.blueprint):
+    blueprints = (health.blueprint, api.blueprint, admin.blueprint, ws.blueprint, pages.blueprint)
+    for blueprint in blueprints:
         app.register_blueprint(blueprint)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)

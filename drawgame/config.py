@@ -307,6 +307,61 @@ FIELDS: tuple[Field, ...] = (
         "an integer 1..10000",
         "Backups kept; older ones are pruned.",
     ),
+    Field(
+        "deploy_root",
+        _text,
+        "a folder path (~ is your home)",
+        "Production deployment folder: releases, the current link, data, logs, backups.",
+    ),
+    Field(
+        "deploy_port",
+        _int_in(1, 65535),
+        "an integer 1..65535",
+        "Port the production service listens on (make deploy).",
+    ),
+    Field(
+        "staging_root",
+        _text,
+        "a folder path (~ is your home)",
+        "Staging deployment folder (make deploy-dev), laid out like the production one.",
+    ),
+    Field(
+        "staging_port",
+        _int_in(1, 65535),
+        "an integer 1..65535",
+        "Port the staging service listens on.",
+    ),
+    Field(
+        "prod_url",
+        _optional_text,
+        "a URL or empty",
+        "URL make smoke-prod tests; empty means the production service's local address.",
+    ),
+    Field(
+        "staging_url",
+        _optional_text,
+        "a URL or empty",
+        "URL make smoke-staging tests; empty means the staging service's local address.",
+    ),
+    Field(
+        "service_manager",
+        _choice(("auto", "systemd", "supervisor")),
+        "one of auto|systemd|supervisor",
+        "How deployed services run; auto is systemd when it is running, else the built-in "
+        "supervisor.",
+    ),
+    Field(
+        "releases_keep",
+        _int_in(2, 100),
+        "an integer 2..100",
+        "Releases kept in a deployment folder; older ones are removed after a deploy.",
+    ),
+    Field(
+        "health_timeout_s",
+        _float_in(1, 600),
+        "a number of seconds 1..600",
+        "How long a deploy, rollback or restore waits for /api/health to be ok.",
+    ),
 )
 
 
@@ -348,6 +403,15 @@ class Config:
     lag_degraded_ms: float = 250.0
     backup_dir: str = "backups"
     backup_keep: int = 14
+    deploy_root: str = "~/drawgame"
+    deploy_port: int = 8080
+    staging_root: str = "~/drawgame-staging"
+    staging_port: int = 8081
+    prod_url: str = ""
+    staging_url: str = ""
+    service_manager: str = "auto"
+    releases_keep: int = 5
+    health_timeout_s: float = 60.0
 
     @property
     def effective_log_format(self) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -11,6 +12,7 @@ import trio
 
 from drawgame.config import Config
 from drawgame.logs import event, get_logger
+from drawgame.ops import admin_token
 from drawgame.rooms.registry import Maintenance, Registry
 from drawgame.stats import Stats, watch_loop_lag
 from drawgame.store import Store, apply_migrations, kv
@@ -18,6 +20,8 @@ from drawgame.store import Store, apply_migrations, kv
 log = get_logger("services")
 
 MAINTENANCE_KEY = "maintenance"
+MAINTENANCE_POLL_S = 2.0
+"""How often the persisted maintenance flag is re-read (the CLI may change it)."""
 
 
 @dataclass
@@ -29,13 +33,28 @@ class Services:
     started_wall: float = field(default_factory=time.time)
     stopping: bool = False
 
+    maintenance_lock: trio.Lock = field(default_factory=trio.Lock)
+
     async def set_maintenance(self, on: bool, message: str = "") -> None:
         """Switch maintenance mode, persist it, and tell every open room."""
         text = message if on else ""
         value = {"on": on, "message": text}
-        await self.store.transaction(lambda conn: kv.set_json(conn, MAINTENANCE_KEY, value))
-        event(log, 20, "maintenance", on=on, message=text)
-        self.registry.announce_maintenance(on, text)
+        async with self.maintenance_lock:
+            await self.store.transaction(lambda conn: kv.set_json(conn, MAINTENANCE_KEY, value))
+            event(log, 20, "maintenance", on=on, message=text)
+            self.registry.announce_maintenance(on, text)
+
+    async def watch_maintenance(self, interval_s: float = MAINTENANCE_POLL_S) -> None:
+        """Follow the persisted flag: a change made outside (the CLI) is announced here."""
+        while True:
+            await trio.sleep(interval_s)
+            async with self.maintenance_lock:
+                before = self.maintenance
+                after = await self.reload_maintenance()
+                if after != before:
+                    event(log, 20, "maintenance", on=after.on, message=after.message,
+                          source="database")
+                    self.registry.announce_maintenance(after.on, after.message)
 
     @property
     def maintenance(self) -> Maintenance:
@@ -60,6 +79,16 @@ async def prepare_database(config: Config) -> Store:
         raise
     for migration in applied:
         event(log, 20, "migration_applied", version=migration.version, name=migration.name)
+    try:
+        token = await store.transaction(admin_token.ensure)
+    except BaseException:
+        await store.close()
+        raise
+    if token is not None:
+        # Shown once, on the console (or the service's log), never in the structured log.
+        print(f"drawgame: admin token (shown once, keep it safe): {token}", file=sys.stderr,
+              flush=True)
+        event(log, 20, "admin_token_created", hint="printed once on standard error")
     return store
 
 
@@ -78,6 +107,7 @@ async def open_services(config: Config) -> AsyncIterator[Services]:
             services = Services(config=config, store=store, stats=stats, registry=registry)
             await services.reload_maintenance()
             nursery.start_soon(watch_loop_lag, stats)
+            nursery.start_soon(services.watch_maintenance)
             await nursery.start(registry.run)
             try:
                 yield services

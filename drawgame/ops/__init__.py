@@ -1,0 +1,1 @@
+"""Operations for one box: deploys, the service, backups, the admin token, maintenance."""

@@ -1,0 +1,343 @@
+"""Deploy, dry run, rollback and restore of a deployed instance.
+
+A deploy, in order: ``make check`` and ``make test`` (unless skipped, loudly);
+build the wheel; create the release folder with its own venv; check its
+migrations on a copy of the live database; take an online backup of the live
+database; apply the migrations with the new release; switch ``current``;
+restart the service; wait for /api/health (bounded); run the smoke tests;
+prune old releases. A failure after the switch rolls back on its own: the
+previous release comes back, and the backup too if a migration ran; the
+deploy then exits non-zero with the reason.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import sqlite3
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from drawgame.ops import database, releases
+from drawgame.ops.instance import Instance, InstanceError
+from drawgame.ops.probe import fetch_health, wait_healthy
+from drawgame.ops.releases import Release
+from drawgame.ops.service import Service, ServiceError
+from drawgame.ops.steps import OperationFailed, Steps
+
+MIGRATE_TIMEOUT_S = 600
+SMOKE_TIMEOUT_S = 120
+
+
+@dataclass
+class DeployOptions:
+    instance: Instance
+    service: Service
+    source: Path
+    dry_run: bool = False
+    skip_tests: bool = False
+    deps_from: Path | None = None
+
+
+@contextmanager
+def deploy_lock(instance: Instance) -> Iterator[None]:
+    """One deploy, rollback or restore at a time per instance."""
+    assert instance.root is not None
+    instance.root.mkdir(parents=True, exist_ok=True)
+    with open(instance.lock_file, "a+") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise OperationFailed(
+                f"another deploy, rollback or restore of {instance.name} is running"
+            ) from None
+        yield
+
+
+def applied_versions(db: Path) -> set[int]:
+    """Migration versions recorded in ``db`` (empty when there is no database yet)."""
+    if not db.exists():
+        return set()
+    conn = database.open_existing(db, read_only=True)
+    try:
+        return {int(row[0]) for row in conn.execute("SELECT version FROM schema_migrations")}
+    except sqlite3.OperationalError:
+        return set()
+    finally:
+        conn.close()
+
+
+def run_migrations(python: Path, instance: Instance, db: Path | None = None) -> list[str]:
+    """``python -m drawgame migrate`` of a release against the instance's database (or
+    ``db``); returns the names of the migrations it applied."""
+    assert instance.root is not None
+    env = instance.process_env()
+    if db is not None:
+        env["DRAWGAME_DB_PATH"] = str(db)
+    cwd = instance.root if instance.root.exists() else Path(tempfile.gettempdir())
+    done = subprocess.run([str(python), "-m", "drawgame", "migrate"], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=MIGRATE_TIMEOUT_S)
+    if done.returncode != 0:
+        raise OperationFailed(f"migrations failed: {(done.stderr or done.stdout).strip()}")
+    return [line.split(" ", 1)[1] for line in done.stdout.splitlines()
+            if line.startswith("applied ")]
+
+
+def check_migrations(python: Path, instance: Instance, scratch: Path) -> list[str]:
+    """Apply the release's migrations to a copy of the live database (or an empty one)."""
+    copy = scratch / "live-copy.sqlite3"
+    if instance.db_path.exists():
+        database.copy_consistent(instance.db_path, copy)
+    return run_migrations(python, instance, copy)
+
+
+def smoke(source: Path, url: str) -> None:
+    """The smoke tests of the source tree against ``url``; raises when a step fails."""
+    try:
+        done = subprocess.run([sys.executable, "-m", "smoke", url], cwd=source,
+                              timeout=SMOKE_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        raise OperationFailed(f"smoke tests did not finish within {SMOKE_TIMEOUT_S} s") from None
+    if done.returncode != 0:
+        raise OperationFailed("smoke tests failed (the failed step is named above)")
+
+
+def smoke_available(source: Path) -> None:
+    done = subprocess.run([sys.executable, "-c", "import smoke.run"], cwd=source,
+                          capture_output=True, text=True, timeout=60)
+    if done.returncode != 0:
+        raise OperationFailed(
+            "the smoke tests cannot run here: " + done.stderr.strip().splitlines()[-1]
+            + " (make installs what they need: pip install -e '.[ops]')"
+        )
+
+
+def _make(source: Path, target: str) -> None:
+    done = subprocess.run(["make", target], cwd=source)
+    if done.returncode != 0:
+        raise OperationFailed(f"make {target} failed (exit {done.returncode})")
+
+
+def deploy(opts: DeployOptions, steps: Steps) -> None:
+    """Deploy ``opts.source`` to the instance; raises OperationFailed with the reason."""
+    inst, source = opts.instance, opts.source.resolve()
+    if inst.root is None:
+        raise InstanceError("only production and staging are deployed")
+    if opts.skip_tests:
+        steps.banner("SKIP_TESTS: deploying WITHOUT make check and make test (emergency path)")
+    with steps.step("preflight"):
+        sha = releases.git_sha(source)
+        smoke_available(source)
+        steps.say(f"source {source} at {sha}; instance {inst.name} in {inst.root}")
+    if not opts.skip_tests:
+        with steps.step("make check"):
+            _make(source, "check")
+        with steps.step("make test"):
+            _make(source, "test")
+    with tempfile.TemporaryDirectory(prefix="drawgame-deploy-") as scratch_name:
+        scratch = Path(scratch_name)
+        with steps.step("build wheel"):
+            wheel = releases.build_wheel(source, scratch / "dist")
+            steps.say(f"built {wheel.name}")
+        if opts.dry_run:
+            _dry_run(opts, steps, sha, wheel, scratch)
+            return
+        with deploy_lock(inst):
+            _deploy(opts, steps, sha, wheel, scratch)
+
+
+def _dry_run(opts: DeployOptions, steps: Steps, sha: str, wheel: Path, scratch: Path) -> None:
+    inst = opts.instance
+    assert inst.root is not None
+    with steps.step("build release (in a temporary folder)"):
+        python = releases.install(scratch / "release", wheel, opts.deps_from)
+    with steps.step("check migrations on a copy of the live database"):
+        pending = check_migrations(python, inst, scratch)
+    release_id = releases.new_release_id(inst.releases_dir, sha)
+    now = releases.current(inst.current_link, inst.releases_dir)
+    keep = inst.config.releases_keep
+    doomed = [r.id for r in releases.list_releases(inst.releases_dir)[: -(keep - 1) or None]
+              if now is None or r.path != now.path]
+    live = "the live database" if inst.db_path.exists() else "a new database (none yet)"
+    state = "running" if opts.service.running() else "not running"
+    steps.say("dry run: nothing was changed under " + str(inst.root))
+    steps.say(f"would create  {inst.releases_dir / release_id}")
+    steps.say(f"would replace {now.id if now else 'nothing (first deploy)'} as current")
+    steps.say(f"would back up {inst.db_path} into {inst.backup_dir}")
+    steps.say(f"would apply   {', '.join(pending) or 'no migrations'} to {live} "
+              "(checked on a copy: they apply cleanly)")
+    steps.say(f"would restart {opts.service.describe()}, now {state}")
+    steps.say(f"would wait    for {inst.url}/api/health (at most "
+              f"{inst.config.health_timeout_s:g} s), then run the smoke tests")
+    steps.say(f"would remove  {', '.join(doomed) or 'no old releases'} (keeping {keep})")
+
+
+ENV_TEMPLATE = """\
+# Settings of the drawgame {name} instance: DRAWGAME_<NAME>=value lines (README.md,
+# "Configuration", lists them). The deploy sets DRAWGAME_ENVIRONMENT, DRAWGAME_HOST,
+# DRAWGAME_PORT, DRAWGAME_DB_PATH and DRAWGAME_BACKUP_DIR itself; anything else goes here.
+# Changes apply at the next restart: python -m drawgame service restart --instance {name}
+"""
+
+
+def _deploy(opts: DeployOptions, steps: Steps, sha: str, wheel: Path, scratch: Path) -> None:
+    inst, service = opts.instance, opts.service
+    if not inst.env_file.exists():
+        inst.env_file.write_text(ENV_TEMPLATE.format(name=inst.name))
+    previous = releases.current(inst.current_link, inst.releases_dir)
+    release_id = releases.new_release_id(inst.releases_dir, sha)
+    with steps.step(f"create release {release_id}"):
+        release = releases.create(inst.releases_dir, release_id, wheel,
+                                  {"sha": sha, "source": str(opts.source)}, opts.deps_from)
+    try:
+        with steps.step("check migrations on a copy of the live database"):
+            pending = check_migrations(release.python, inst, scratch)
+            steps.say(f"to apply: {', '.join(pending) or 'none'}")
+    except OperationFailed as exc:
+        release.mark_failed(str(exc))
+        raise
+    backup = None
+    if inst.db_path.exists():
+        with steps.step("back up the live database"):
+            backup, _ = database.backup(inst.db_path, inst.backup_dir, inst.config.backup_keep,
+                                        label=f"predeploy-{release_id}")
+            steps.say(f"backup {backup}")
+    before = applied_versions(inst.db_path)
+    try:
+        with steps.step("apply migrations"):
+            applied = run_migrations(release.python, inst)
+            steps.say(f"applied: {', '.join(applied) or 'none'}")
+        with steps.step("switch current"):
+            releases.switch(inst.current_link, release)
+            steps.say(f"current -> releases/{release.id}")
+        with steps.step(f"restart {inst.service_name}"):
+            service.install()
+            service.stop()
+            service.start()
+        with steps.step("wait for health"):
+            ok, why = wait_healthy(inst.url, inst.config.health_timeout_s, service.running)
+            if not ok:
+                raise OperationFailed(f"wait for health: {why}")
+            steps.say(f"{inst.url}: {why}")
+        _smoke_unless_maintenance(opts, steps)
+    except OperationFailed as exc:
+        release.mark_failed(str(exc))
+        migrated = applied_versions(inst.db_path) != before
+        _roll_back(opts, steps, previous, backup if migrated else None, str(exc))
+        raise OperationFailed(f"deploy of {release.id} failed and was rolled back: {exc}") from exc
+    with steps.step("prune old releases"):
+        removed = releases.prune(inst.current_link, inst.releases_dir, inst.config.releases_keep)
+        steps.say(f"removed: {', '.join(removed) or 'none'}")
+    steps.say(f"deployed {release.id} to {inst.name}: {inst.url}")
+
+
+def _smoke_unless_maintenance(opts: DeployOptions, steps: Steps) -> None:
+    body, _ = fetch_health(opts.instance.url)
+    if body is not None and body.get("maintenance"):
+        steps.say("maintenance mode is on: smoke tests skipped (they need to create a room); "
+                  "run make smoke-prod or make smoke-staging once it is off")
+        return
+    with steps.step("smoke tests"):
+        smoke(opts.source.resolve(), opts.instance.url)
+
+
+def _roll_back(opts: DeployOptions, steps: Steps, previous: Release | None,
+               backup: Path | None, reason: str) -> None:
+    """Put the previous release (and the pre-deploy backup, if given) back; bounded."""
+    inst, service = opts.instance, opts.service
+    steps.say(f"ROLLING BACK: {reason}")
+    try:
+        service.stop()
+        if previous is not None:
+            releases.switch(inst.current_link, previous)
+            steps.say(f"current -> releases/{previous.id}")
+        else:
+            inst.current_link.unlink(missing_ok=True)
+            steps.say("no previous release: the service stays stopped")
+        if backup is not None:
+            aside = database.set_aside(inst.db_path, "failed-deploy")
+            database.put_in_place(backup, inst.db_path)
+            steps.say(f"restored {backup} (the migrated database is kept as {aside})")
+        if previous is None:
+            return
+        service.start()
+        ok, why = wait_healthy(inst.url, inst.config.health_timeout_s, service.running)
+    except (OperationFailed, ServiceError, database.DatabaseError, OSError) as exc:
+        steps.banner(f"ROLLBACK FAILED: {exc}; see docs/RUNBOOK.md, 'Deploy and rollback'")
+        return
+    if ok:
+        steps.say(f"rolled back to {previous.id}: {inst.url} {why}")
+    else:
+        steps.banner(f"ROLLBACK DONE BUT NOT HEALTHY: {why}")
+
+
+def rollback(instance: Instance, service: Service, steps: Steps) -> None:
+    """Back to the previous good release: switch, restart, wait for health."""
+    with deploy_lock(instance):
+        now = releases.current(instance.current_link, instance.releases_dir)
+        target = releases.previous(instance.current_link, instance.releases_dir)
+        if target is None:
+            raise OperationFailed(f"no release older than {now.id if now else 'nothing'} to "
+                                  "roll back to")
+        with steps.step(f"switch current to {target.id}"):
+            releases.switch(instance.current_link, target)
+        with steps.step(f"restart {instance.service_name}"):
+            service.install()
+            service.stop()
+            service.start()
+        with steps.step("wait for health"):
+            ok, why = wait_healthy(instance.url, instance.config.health_timeout_s,
+                                   service.running)
+            if not ok:
+                raise OperationFailed(f"{target.id} is not healthy: {why}")
+        steps.say(f"{instance.name} runs {target.id} (was {now.id if now else 'nothing'})")
+
+
+def restore(instance: Instance, service: Service | None, source: Path, steps: Steps) -> None:
+    """Stop, set the live database aside, restore ``source``, check, start, wait for health.
+
+    ``service`` is None for the local instance: its server must be stopped first.
+    """
+    with steps.step(f"check {source}"):
+        report = database.check(source)
+        if not report.ok:
+            raise OperationFailed(f"{source} is not a sound database:\n{report.render()}")
+    db = instance.db_path
+    lock = deploy_lock(instance) if instance.root is not None else _no_lock()
+    with lock:
+        if service is None:
+            body, _ = fetch_health(instance.url, timeout=2)
+            if body is not None:
+                raise OperationFailed(f"a server answers at {instance.url}: stop it first")
+        else:
+            with steps.step(f"stop {instance.service_name}"):
+                service.stop()
+        with steps.step("set the current database aside"):
+            aside = database.set_aside(db, "before-restore")
+            steps.say(f"kept as {aside}" if aside else "there was no database")
+        with steps.step("restore"):
+            database.put_in_place(source, db)
+        with steps.step("integrity check"):
+            report = database.check(db)
+            if not report.ok:
+                raise OperationFailed(f"the restored database is not sound:\n{report.render()}")
+        if service is None:
+            steps.say(f"restored {source} into {db}; start the server (make start)")
+            return
+        with steps.step(f"start {instance.service_name}"):
+            service.start()
+        with steps.step("wait for health"):
+            ok, why = wait_healthy(instance.url, instance.config.health_timeout_s,
+                                   service.running)
+            if not ok:
+                raise OperationFailed(f"not healthy after the restore: {why}")
+        steps.say(f"restored {source} into {db}; {instance.url} {why}")
+
+
+@contextmanager
+def _no_lock() -> Iterator[None]:
+    yield

@@ -1,0 +1,229 @@
+"""The service that runs a deployed instance: a systemd unit, or the built-in supervisor.
+
+Both start the release that ``<root>/current`` points to, resolved when the
+process starts (so a running server never picks up files of a newer
+release), and stop it with SIGTERM: the graceful shutdown tells players to
+reconnect and writes every room, so a restart does not end games.
+"""
+
+from __future__ import annotations
+
+import os
+import pwd
+import shlex
+import shutil
+import signal
+import subprocess
+import time
+from pathlib import Path
+from typing import Protocol
+
+from drawgame.ops.daemon import is_drawgame, read_pid, tail
+from drawgame.ops.instance import Instance
+
+STOP_MARGIN_S = 10.0
+"""Time a server gets beyond its shutdown grace before it is killed."""
+START_TIMEOUT_S = 60.0
+
+
+class ServiceError(RuntimeError):
+    """The service could not be started or stopped."""
+
+
+class Service(Protocol):
+    """What deploys, rollbacks and restores need from a service manager."""
+
+    instance: Instance
+
+    def describe(self) -> str: ...
+    def install(self) -> None: ...
+    def start(self) -> None: ...
+    def stop(self) -> None: ...
+    def running(self) -> bool: ...
+    def logs_command(self, lines: int, follow: bool) -> list[str]: ...
+
+
+def systemd_running() -> bool:
+    """Whether this box was booted with systemd (the test sd_booted() makes)."""
+    return Path("/run/systemd/system").is_dir() and shutil.which("systemctl") is not None
+
+
+def for_instance(instance: Instance, manager: str | None = None) -> Service:
+    """The service of a deployed instance, by the configured manager (auto: detect)."""
+    manager = manager or instance.config.service_manager
+    if manager == "auto":
+        manager = "systemd" if systemd_running() else "supervisor"
+    if manager == "systemd":
+        return Systemd(instance)
+    return Supervisor(instance)
+
+
+def release_python(instance: Instance) -> Path:
+    """The Python of the release ``current`` points to, with the link resolved now."""
+    link = instance.current_link
+    if not link.is_symlink():
+        raise ServiceError(f"{link} does not exist: nothing is deployed")
+    return link.resolve() / "venv" / "bin" / "python"
+
+
+def _stop_wait_s(instance: Instance) -> float:
+    return instance.config.shutdown_grace_s + STOP_MARGIN_S
+
+
+class Supervisor:
+    """``python -m drawgame serve --daemon`` with a pidfile and a log file under the root."""
+
+    def __init__(self, instance: Instance) -> None:
+        self.instance = instance
+
+    def describe(self) -> str:
+        return (f"{self.instance.service_name} (built-in supervisor, pidfile "
+                f"{self.instance.pidfile}, log {self.instance.log_file})")
+
+    def install(self) -> None:
+        for folder in (self.instance.pidfile.parent, self.instance.log_file.parent):
+            folder.mkdir(parents=True, exist_ok=True)
+
+    def pid(self) -> int | None:
+        return read_pid(self.instance.pidfile)
+
+    def running(self) -> bool:
+        return self.pid() is not None
+
+    def command(self) -> list[str]:
+        return [str(release_python(self.instance)), "-m", "drawgame", "serve", "--daemon",
+                "--pidfile", str(self.instance.pidfile), "--log-file", str(self.instance.log_file)]
+
+    def start(self) -> None:
+        self.install()
+        if self.running():
+            raise ServiceError(f"{self.instance.service_name} is already running "
+                               f"(pid {self.pid()})")
+        root = self.instance.root
+        assert root is not None
+        try:
+            done = subprocess.run(self.command(), cwd=root, env=self.instance.process_env(),
+                                  capture_output=True, text=True, timeout=START_TIMEOUT_S + 5)
+        except subprocess.TimeoutExpired:
+            raise ServiceError("the server did not report back in time") from None
+        if done.returncode != 0:
+            raise ServiceError(f"the server did not start: {(done.stderr or done.stdout).strip()}")
+
+    def stop(self) -> None:
+        pid = self.pid()
+        if pid is None:
+            return
+        os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + _stop_wait_s(self.instance)
+        while time.monotonic() < deadline:
+            if not is_drawgame(pid):
+                return
+            time.sleep(0.05)
+        os.kill(pid, signal.SIGKILL)  # the graceful shutdown is over its deadline
+        time.sleep(0.2)
+        if is_drawgame(pid):
+            raise ServiceError(f"pid {pid} did not stop")
+
+    def logs_command(self, lines: int, follow: bool) -> list[str]:
+        return ["tail", "-n", str(lines), *(["-F"] if follow else []), str(self.instance.log_file)]
+
+    def last_log_lines(self) -> str:
+        return tail(self.instance.log_file)
+
+
+def unit_text(instance: Instance, *, system: bool, user: str | None = None) -> str:
+    """The systemd unit of an instance: data folder, settings, restart policy.
+
+    ``system``: a system unit (else a user unit); ``user``: whom a system unit runs as.
+    """
+    root = instance.root
+    assert root is not None
+    env = "\n".join(f"Environment={shlex.quote(f'{k}={v}')}" for k, v in instance.env)
+    start = shlex.quote(
+        f'exec "$(readlink -f {shlex.quote(str(instance.current_link))})/venv/bin/python"'
+        " -m drawgame serve"
+    )
+    user_line = f"User={user}\n" if user else ""
+    return f"""[Unit]
+Description=drawgame ({instance.name})
+After=network-online.target
+Wants=network-online.target
+
+[Service]
+Type=simple
+{user_line}WorkingDirectory={root}
+{env}
+ExecStart=/bin/sh -c {start}
+KillSignal=SIGTERM
+TimeoutStopSec={int(_stop_wait_s(instance))}
+Restart=on-failure
+RestartSec=2
+StartLimitIntervalSec=60
+StartLimitBurst=5
+
+[Install]
+WantedBy={"multi-user.target" if system else "default.target"}
+"""
+
+
+class Systemd:
+    """A generated unit, ``drawgame.service`` or ``drawgame-staging.service``.
+
+    As root it is a system unit in /etc/systemd/system; otherwise a user unit
+    in ~/.config/systemd/user driven with ``systemctl --user`` (run
+    ``loginctl enable-linger`` once so it keeps running after you log out).
+    """
+
+    def __init__(self, instance: Instance) -> None:
+        self.instance = instance
+        self.system = os.geteuid() == 0
+
+    @property
+    def unit(self) -> str:
+        return f"{self.instance.service_name}.service"
+
+    @property
+    def unit_path(self) -> Path:
+        if self.system:
+            return Path("/etc/systemd/system") / self.unit
+        return Path.home() / ".config" / "systemd" / "user" / self.unit
+
+    def _systemctl(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        cmd = ["systemctl", *([] if self.system else ["--user"]), *args]
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+        if check and done.returncode != 0:
+            raise ServiceError(f"{' '.join(cmd)}: {(done.stderr or done.stdout).strip()}")
+        return done
+
+    def describe(self) -> str:
+        return f"{self.unit} (systemd, {self.unit_path})"
+
+    def install(self) -> None:
+        text = unit_text(self.instance, system=self.system, user=self._owner())
+        if not self.unit_path.exists() or self.unit_path.read_text() != text:
+            self.unit_path.parent.mkdir(parents=True, exist_ok=True)
+            self.unit_path.write_text(text)
+            self._systemctl("daemon-reload")
+            self._systemctl("enable", self.unit)
+
+    def _owner(self) -> str | None:
+        """A system unit runs as the owner of the deployment folder, unless that is root."""
+        root = self.instance.root
+        if not self.system or root is None or not root.exists():
+            return None
+        uid = root.stat().st_uid
+        return pwd.getpwuid(uid).pw_name if uid != 0 else None
+
+    def running(self) -> bool:
+        return self._systemctl("is-active", "--quiet", self.unit, check=False).returncode == 0
+
+    def start(self) -> None:
+        self.install()
+        self._systemctl("start", self.unit)
+
+    def stop(self) -> None:
+        self._systemctl("stop", self.unit, check=False)
+
+    def logs_command(self, lines: int, follow: bool) -> list[str]:
+        user = [] if self.system else ["--user"]
+        return ["journalctl", *user, "-u", self.unit, "-n", str(lines), *(["-f"] if follow else [])]
