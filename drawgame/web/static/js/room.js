@@ -6,7 +6,7 @@ import * as api from "./api.js";
 import * as store from "./store.js";
 import * as sound from "./sound.js";
 import { announce } from "./announce.js";
-import { C, S, PHASE, CLOSE_CODE, MAX_CHAT_LEN, MAX_NAME_LEN } from "./protocol.js";
+import { C, S, PHASE, CLOSE_CODE, MAX_CHAT_LEN } from "./protocol.js";
 import { Connection, NET } from "./net.js";
 import { Board } from "./canvas.js";
 import { DrawInput } from "./draw-input.js";
@@ -17,6 +17,8 @@ import { Hud } from "./hud.js";
 import { buildSettingsFields } from "./settings-form.js";
 import { choosingOverlay, revealOverlay, renderRanking, rankingFromPlayers } from "./panels.js";
 import { renderAlbum, closeReplay } from "./album.js";
+import { showScreen, showRoomView, nameScreen, fatalScreen, waitingScreen } from "./screens.js";
+import { renderConnection, renderVeil } from "./status.js";
 
 // --- state -------------------------------------------------------------------------
 
@@ -92,79 +94,33 @@ function send(msg) {
 
 // --- full-page screens ----------------------------------------------------------------
 
-function showScreen(...children) {
-  replaceChildren($("#screen-body"), children);
-  show($("#screen"), true);
-  show($("#room"), false);
-}
-
 function showRoom() {
-  show($("#screen"), false);
-  show($("#room"), true);
+  showRoomView();
   resizeCanvas();
 }
 
-function validName(name) {
-  if (!name) return "Please type a name.";
-  if ([...name].length > MAX_NAME_LEN) return `At most ${MAX_NAME_LEN} characters.`;
-  if (/\p{Cc}/u.test(name)) return "Names cannot hold control characters.";
-  return null;
-}
-
 function promptName(error = "") {
-  const roomLabel = st.summary?.name || `room ${st.code}`;
   const playing = st.summary && st.summary.phase !== PHASE.LOBBY ? " · game in progress, jump right in" : "";
-  const count = st.summary ? `${st.summary.players}/${st.summary.max_players} players${playing}` : "";
-  const nameInput = h("input", { id: "name-input", dataset: { testid: "name-input" }, maxlength: MAX_NAME_LEN,
-    autocomplete: "nickname", required: true, value: st.name, "aria-describedby": "name-error", placeholder: "Your name" });
-  const spectate = h("input", { type: "checkbox", id: "spectate", checked: st.spectate });
-  const errorBox = h("p", { id: "name-error", class: "field-error", role: "alert", text: error });
-  const form = h("form", { class: "name-form", novalidate: true },
-    h("label", { for: "name-input", class: "name-label", text: "Choose a name" }),
-    nameInput, errorBox,
-    h("label", { class: "check", for: "spectate" }, spectate, h("span", { text: "Just watch (spectator)" })),
-    h("button", { type: "submit", class: "btn btn-primary btn-lg btn-block", dataset: { testid: "name-submit" }, text: "Play!" }));
-  form.addEventListener("submit", (e) => {
-    e.preventDefault();
-    const name = nameInput.value.normalize("NFC").trim();
-    const problem = validName(name);
-    if (problem) {
-      errorBox.textContent = problem;
-      nameInput.focus();
-      return;
-    }
-    st.name = name;
-    st.spectate = spectate.checked;
-    store.setName(name);
-    store.setSpectate(st.spectate);
-    joinNow();
+  nameScreen({
+    title: st.summary?.name || `room ${st.code}`,
+    subtitle: st.summary ? `${st.summary.players}/${st.summary.max_players} players${playing}` : "",
+    name: st.name, spectate: st.spectate, error,
+    onSubmit: (name, spectate) => {
+      Object.assign(st, { name, spectate });
+      store.setName(name);
+      store.setSpectate(spectate);
+      joinNow();
+    },
   });
-  showScreen(h("h1", { class: "screen-title" }, "Join ", h("span", { text: roomLabel })),
-    count ? h("p", { class: "muted", text: count }) : null, form);
-  nameInput.focus();
-  if (error) nameInput.select();
 }
-
-const FATAL = {
-  not_found: ["Room not found", "This room does not exist or has closed. Check the link, or start a new room."],
-  full: ["This room is full", "Every seat is taken. Try again in a little while, or start your own room."],
-  kicked: ["You were removed from the room", "The host or a vote of the players removed you from this room."],
-  replaced: ["Opened somewhere else", "You joined this room from another tab or device, so this page was disconnected."],
-  refused: ["Connection refused", "The server refused the connection from this page."],
-  left: ["You left the room", "Your seat is free again."],
-};
 
 function fatal(kind) {
-  const [title, text] = FATAL[kind] ?? FATAL.refused;
-  const actions = [h("a", { class: "btn btn-primary", href: "/", text: "Back to the lobby" })];
-  if (kind === "replaced" || kind === "refused" || kind === "full") {
-    actions.push(h("button", { type: "button", class: "btn btn-secondary", text: kind === "replaced" ? "Play here instead" : "Try again",
-      on: { click: () => (kind === "full" ? window.location.reload() : joinNow()) } }));
-  }
-  document.title = `${title} · drawgame`;
-  showScreen(h("h1", { class: "screen-title", dataset: { testid: "error-title" }, text: title }),
-    h("p", { class: "screen-text", dataset: { testid: "error-message", error: kind }, text }),
-    h("div", { class: "screen-actions" }, actions));
+  const retries = {
+    replaced: { label: "Play here instead", run: joinNow },
+    refused: { label: "Try again", run: joinNow },
+    full: { label: "Try again", run: () => window.location.reload() },
+  };
+  fatalScreen(kind, retries[kind] ?? null);
 }
 
 function onFatalClose(code) {
@@ -776,53 +732,13 @@ let lastStatus = null;
 function renderStatus(status = lastStatus) {
   if (!status) return;
   lastStatus = status;
-  const el = $("#connection-status");
-  const [state, text, detail] = statusText(status);
-  el.dataset.state = state;
-  replaceChildren(el, h("span", { class: "conn-text" }, text,
-    detail ? h("span", { class: "conn-latency", text: ` · ${detail}` }) : null));
-  el.title = detail ? `${text} · ${detail}` : text;
-  renderVeil(status, text);
-  if (!st.joined && status.state === NET.WAITING) renderWaitingScreen(text);
-}
-
-function statusText({ state, retryAt, latency, busy, closeCode, restarting }) {
-  if (state === NET.ONLINE) return ["online", "Online", latency === null ? "" : `${latency} ms`];
-  if (state === NET.CONNECTING) return ["connecting", st.joined ? "Reconnecting…" : "Connecting…"];
-  if (state === NET.STOPPED) return ["offline", "Disconnected"];
-  const seconds = retryAt ? secondsLeft(retryAt - Date.now()) : 0;
-  if (seconds === 0) return ["reconnecting", "Reconnecting…"];
-  if (restarting || closeCode === CLOSE_CODE.RESTART) return ["reconnecting", `Server restarting · back in ${seconds} s`];
-  if (busy) return ["reconnecting", `Server busy · retrying in ${seconds} s`];
-  return ["reconnecting", `Offline · retrying in ${seconds} s`];
-}
-
-function renderVeil(status, text) {
-  const veil = $("#reconnect-veil");
-  const visible = st.joined && status.state !== NET.ONLINE && status.state !== NET.STOPPED;
-  show(veil, visible);
-  if (!visible) return;
-  const note = isDrawer() && phase() === PHASE.DRAWING ? " Keep drawing: your strokes are sent when you are back." : "";
-  replaceChildren(veil, h("span", { text: `${text}.${note}` }),
-    status.state === NET.WAITING ? h("button", { type: "button", class: "btn btn-sm btn-secondary", text: "Retry now",
-      on: { click: () => net.retrySoon() } }) : null);
-}
-
-function renderWaitingScreen(text) {
-  const live = $("#screen-body [data-waiting-status]");
-  if (live && !$("#screen").hidden) {
-    live.textContent = text;
-    return;
-  }
-  const message = lastStatus?.busy
-    ? "The server is busy or in maintenance. This page joins by itself as soon as it can."
-    : "Cannot reach the server. This page joins by itself as soon as it can.";
-  showScreen(h("h1", { class: "screen-title", text: "Just a moment" }),
-    h("p", { class: "screen-text", text: message }),
-    h("p", { class: "muted", role: "status", dataset: { waitingStatus: "" }, text }),
-    h("div", { class: "screen-actions" },
-      h("button", { type: "button", class: "btn btn-primary", text: "Retry now", on: { click: () => net.retrySoon() } }),
-      h("a", { class: "btn btn-secondary", href: "/", text: "Back to the lobby" })));
+  const text = renderConnection($("#connection-status"), status, st.joined);
+  const drawingNote = isDrawer() && phase() === PHASE.DRAWING ? " Keep drawing: your strokes are sent when you are back." : "";
+  renderVeil($("#reconnect-veil"), {
+    visible: st.joined && status.state !== NET.ONLINE && status.state !== NET.STOPPED,
+    text: `${text}.${drawingNote}`, canRetry: status.state === NET.WAITING, onRetry: () => net.retrySoon(),
+  });
+  if (!st.joined && status.state === NET.WAITING) waitingScreen(text, status.busy, () => net.retrySoon());
 }
 
 function showBanner(text) {
