@@ -64,16 +64,29 @@ async function main() {
   st.code = decodeURIComponent(window.location.pathname.split("/")[2] ?? "").trim();
   if (!st.code) return fatal("not_found");
   try {
-    st.summary = await api.getRoom(st.code);
+    st.summary = await findRoom(st.code);
   } catch (err) {
     if (err.status === 404) return fatal("not_found");
   }
-  if (st.summary?.code) st.code = st.summary.code;
+  if (st.summary?.code && st.summary.code !== st.code) {
+    st.code = st.summary.code;
+    window.history.replaceState(null, "", `/r/${encodeURIComponent(st.code)}`);
+  }
   document.title = `${st.summary?.name || st.code} · drawgame`;
   setupRoomUi();
   net = new Connection(st.code, { hello, onMessage: dispatch, onStatus: renderStatus, onFatal: onFatalClose });
   if (store.getSeat(st.code)?.token) joinNow();
   else promptName();
+}
+
+/** The room's summary; a code typed in lower case is tried in upper case too. */
+async function findRoom(code) {
+  try {
+    return await api.getRoom(code);
+  } catch (err) {
+    if (err.status !== 404 || code === code.toUpperCase()) throw err;
+    return api.getRoom(code.toUpperCase());
+  }
 }
 
 function hello() {
