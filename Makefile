@@ -12,8 +12,19 @@ URL    ?= http://$(HOST):$(PORT)
 
 RUN_ENV = DRAWGAME_HOST=$(HOST) DRAWGAME_PORT=$(PORT) DRAWGAME_DB_PATH=$(DB)
 
+# Operations act on INSTANCE: production (the default), staging, or local (the
+# database and address of `make start`: DB, HOST, PORT). Deploys take their
+# settings from .env / DRAWGAME_* (docs/RUNBOOK.md).
+INSTANCE ?= production
+DRAWGAME  = $(BIN)/python -m drawgame
+OPS       = $(if $(filter local,$(INSTANCE)),$(RUN_ENV)) $(DRAWGAME)
+SKIP_FLAG = $(if $(filter-out 0,$(SKIP_TESTS)),--skip-tests)
+
 .DEFAULT_GOAL := help
-.PHONY: help start serve test check migrate migrate-dry-run health browser clean-venv
+.PHONY: help start serve test check migrate migrate-dry-run health browser clean-venv \
+	deploy deploy-dev deploy-dry-run rollback releases status restart stop-service \
+	start-service logs smoke smoke-staging smoke-prod db-check backup backups restore \
+	cleanup maintenance-on maintenance-off rotate-token
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 22
@@ -32,6 +43,10 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 
 $(VENV)/.installed-check: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[check]'
+	@touch $@ $(VENV)/.installed-runtime
+
+$(VENV)/.installed-ops: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[ops]'
 	@touch $@ $(VENV)/.installed-runtime
 
 start: $(VENV)/.installed-runtime ## set up, migrate and serve on $(HOST):$(PORT) (DB=$(DB))
@@ -57,9 +72,81 @@ browser: ## install Debian's Chromium for the browser tests when it is missing
 test: $(VENV)/.installed-test browser ## install what the tests need and run them all
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-check: $(VENV)/.installed-check ## ruff and mypy on drawgame/
-	$(BIN)/ruff check drawgame tests
-	$(BIN)/mypy drawgame
+check: $(VENV)/.installed-check ## ruff and mypy on drawgame/ (and smoke/)
+	$(BIN)/ruff check drawgame tests smoke
+	$(BIN)/mypy drawgame smoke
+
+# ------------------------------------------------------------------ deploys
+
+deploy: $(VENV)/.installed-ops ## check, test, build and deploy to production (SKIP_TESTS=1: emergency)
+	$(DRAWGAME) deploy --instance production $(SKIP_FLAG)
+
+deploy-dev: $(VENV)/.installed-ops ## the same, to staging
+	$(DRAWGAME) deploy --instance staging $(SKIP_FLAG)
+
+deploy-dry-run: $(VENV)/.installed-ops ## build and check a release for INSTANCE, change nothing
+	$(DRAWGAME) deploy --instance $(INSTANCE) --dry-run $(SKIP_FLAG)
+
+rollback: $(VENV)/.installed-runtime ## INSTANCE back to its previous release, restart, health wait
+	$(DRAWGAME) rollback --instance $(INSTANCE)
+
+releases: $(VENV)/.installed-runtime ## list INSTANCE's releases (* is current)
+	@$(DRAWGAME) releases --instance $(INSTANCE)
+
+status: $(VENV)/.installed-runtime ## INSTANCE's service and health
+	@$(DRAWGAME) service status --instance $(INSTANCE)
+
+restart: $(VENV)/.installed-runtime ## restart INSTANCE's service (graceful: games resume)
+	$(DRAWGAME) service restart --instance $(INSTANCE)
+
+stop-service: $(VENV)/.installed-runtime ## stop INSTANCE's service (graceful)
+	$(DRAWGAME) service stop --instance $(INSTANCE)
+
+start-service: $(VENV)/.installed-runtime ## start INSTANCE's service
+	$(DRAWGAME) service start --instance $(INSTANCE)
+
+logs: $(VENV)/.installed-runtime ## follow INSTANCE's service log (Ctrl+C stops)
+	@$(OPS) logs --instance $(INSTANCE)
+
+# ------------------------------------------------------------------ smoke tests
+
+smoke: $(VENV)/.installed-ops ## smoke tests against URL (default http://$(HOST):$(PORT))
+	$(BIN)/python -m smoke $(URL)
+
+smoke-staging: $(VENV)/.installed-ops ## smoke tests against staging (DRAWGAME_STAGING_URL)
+	@url=$$($(DRAWGAME) url --instance staging) && $(BIN)/python -m smoke "$$url"
+
+smoke-prod: $(VENV)/.installed-ops ## smoke tests against production (DRAWGAME_PROD_URL)
+	@url=$$($(DRAWGAME) url --instance production) && $(BIN)/python -m smoke "$$url"
+
+# ------------------------------------------------------------------ data
+
+db-check: $(VENV)/.installed-runtime ## SELECT 1 and integrity check of INSTANCE's database
+	@$(OPS) db-check --instance $(INSTANCE)
+
+backup: $(VENV)/.installed-runtime ## online backup of INSTANCE's database, old ones pruned
+	$(OPS) backup --instance $(INSTANCE)
+
+backups: $(VENV)/.installed-runtime ## list INSTANCE's backups
+	@$(OPS) backups --instance $(INSTANCE)
+
+restore: $(VENV)/.installed-runtime ## restore FILE=... into INSTANCE (stops and starts it)
+	@test -n "$(FILE)" || { echo "usage: make restore FILE=path/to/backup.sqlite3"; exit 2; }
+	$(OPS) restore --instance $(INSTANCE) "$(FILE)"
+
+cleanup: $(VENV)/.installed-runtime ## remove INSTANCE's closed rooms and games past retention
+	$(OPS) cleanup --instance $(INSTANCE)
+
+# ------------------------------------------------------------------ control
+
+maintenance-on: $(VENV)/.installed-runtime ## maintenance mode on for INSTANCE (MESSAGE=...)
+	$(OPS) maintenance on --instance $(INSTANCE) --message "$(MESSAGE)"
+
+maintenance-off: $(VENV)/.installed-runtime ## maintenance mode off for INSTANCE
+	$(OPS) maintenance off --instance $(INSTANCE)
+
+rotate-token: $(VENV)/.installed-runtime ## print a new admin token for INSTANCE (the old one stops working)
+	@$(OPS) token rotate --instance $(INSTANCE)
 
 clean-venv: ## remove the virtual environment
 	rm -rf $(VENV)
