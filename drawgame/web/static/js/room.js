@@ -190,6 +190,7 @@ function setupControls() {
   $("#react-dislike").addEventListener("click", () => react("dislike"));
   $("#mute-toggle").addEventListener("click", () => { sound.setMute(!sound.isMuted()); renderMute(); });
   $("#share-link").addEventListener("focus", (e) => e.target.select());
+  $("#settings-details > summary").addEventListener("click", () => { $("#settings-details").dataset.touched = "1"; });
   renderMute();
 }
 
@@ -350,6 +351,7 @@ function onSettings(m) {
   st.room.settings = { ...st.room.settings, ...(m.settings ?? {}) };
   settingsForm.write(st.room.settings);
   $("#settings-error").textContent = "";
+  renderSettingsSummary(isHost());
   hud.setRound(st.room.round, roundsTotal(), phase());
 }
 
@@ -618,11 +620,24 @@ function renderLobbyPanel() {
   settingsForm.setDisabled(!host);
   $("#settings-owner").textContent = host ? "(you are the host)" : "(only the host can change them)";
   show($("#start-game"), host);
+  renderSettingsSummary(host);
   $("#start-game").disabled = ready < 2;
   const hostName = st.players.find((p) => p.host)?.name ?? "the host";
   $("#lobby-hint").textContent = host
     ? (ready < 2 ? "Invite at least one more player to start." : `${ready} players ready. Start when everyone is in!`)
     : `Waiting for ${hostName} to start the game…`;
+}
+
+/** One line saying what the settings are; on phones guests see only it at first. */
+function renderSettingsSummary(host) {
+  const s = st.room.settings;
+  const custom = s.custom_words?.length ? ` · ${s.custom_words.length} custom words${s.custom_only ? " only" : ""}` : "";
+  const language = $("#room-language")?.selectedOptions[0]?.textContent.replace(/ \(.*\)$/, "") ?? s.language;
+  $("#settings-summary").textContent =
+    `${s.rounds} rounds · ${s.draw_time_s} s to draw · ${language} · up to ${s.max_players} players${custom}`;
+  const details = $("#settings-details");
+  if (details.dataset.touched) return;
+  details.open = host || !window.matchMedia("(max-width: 560px)").matches;
 }
 
 function renderOverlay() {
