@@ -44,6 +44,10 @@ class Stats:
         self.ws_connections = 0
         self.connections_by_ip: Counter[str] = Counter()
         self.loop_lag_ms = 0.0
+        self.frames_in: Counter[str] = Counter()
+        """Valid client frames received, by type."""
+        self.errors: Counter[str] = Counter()
+        """Refused client frames, by error code."""
 
     @property
     def uptime_s(self) -> float:

@@ -338,6 +338,7 @@ class Room:
     def _send_error(
         self, conn: Connection, code: str, message: str, ref: str | None = None
     ) -> None:
+        self.hooks.stats.errors[code] += 1
         msg: dict[str, Any] = {"type": "error", "code": code, "message": message}
         if ref is not None:
             msg["ref"] = ref

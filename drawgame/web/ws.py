@@ -8,7 +8,6 @@ waits. Whichever ends first cancels the other.
 
 from __future__ import annotations
 
-import time
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -16,18 +15,9 @@ import trio
 from quart import Blueprint, Response, websocket
 
 from drawgame.config import Config
-from drawgame.game.errors import BadMessage, GameError, RateLimited
-from drawgame.game.protocol import Hello, Ping, parse_client_frame
 from drawgame.rooms.connection import CloseFrame, Connection
-from drawgame.rooms.limits import ConnectionLimits
-from drawgame.rooms.room import (
-    CommandEvent,
-    GoneEvent,
-    JoinEvent,
-    Room,
-    RoomClosed,
-    dumps,
-)
+from drawgame.rooms.room import GoneEvent, Room, RoomClosed
+from drawgame.rooms.session import ROOM_GONE_CLOSE, Session
 from drawgame.services import Services
 from drawgame.web.context import services
 
@@ -38,9 +28,7 @@ MAX_BATCH_CHARS = 256 * 1024
 """A batched frame stays under this size (clients' default message limits are 1 MiB)."""
 CLOSE_TIMEOUT_S = 2.0
 
-NOT_FOUND_CLOSE = (4004, "room not found or closed")
 NO_HELLO_CLOSE = (4401, "no hello in time")
-ABUSE_CLOSE = (1008, "too many refused messages")
 OVERLOAD_CLOSE = 1013
 RESTART_CLOSE = (1012, "server restarting")
 
@@ -81,9 +69,9 @@ async def room_socket(code: str) -> Response | None:
     refusal = _refusal(svc, ip)
     room = svc.registry.get(code)
     if refusal is None and room is None:
-        refusal = NOT_FOUND_CLOSE
+        refusal = ROOM_GONE_CLOSE
     if refusal is not None or room is None:
-        await _close(*(refusal or NOT_FOUND_CLOSE))
+        await _close(*(refusal or ROOM_GONE_CLOSE))
         return None
     svc.stats.connection_opened(ip)
     conn = Connection(ip, config.outbox_size)
@@ -128,7 +116,8 @@ async def _serve_connection(svc: Services, room: Room, conn: Connection) -> None
             await watch()
             nursery.cancel_scope.cancel()
 
-        nursery.start_soon(until, lambda: _reader(svc, room, conn))
+        session = Session(conn, room, svc.config, svc.stats)
+        nursery.start_soon(until, lambda: _reader(session))
         nursery.start_soon(until, lambda: _writer(conn))
         nursery.start_soon(until, conn.close_requested.wait)
         nursery.start_soon(_hello_deadline, conn, svc.config.hello_timeout_s)
@@ -141,36 +130,9 @@ async def _hello_deadline(conn: Connection, timeout_s: float) -> None:
     conn.close_now(*NO_HELLO_CLOSE)
 
 
-async def _reader(svc: Services, room: Room, conn: Connection) -> None:
-    limits = ConnectionLimits(svc.config)
-    while True:
-        data = await websocket.receive()
-        svc.stats.messages_in.add()
-        now = trio.current_time()
-        try:
-            if not isinstance(data, str):
-                raise BadMessage("frames must be JSON text")
-            cmd = parse_client_frame(data)
-            if not limits.allow(cmd, now):
-                raise RateLimited("too many messages: slow down", ref=cmd.type)
-        except GameError as exc:
-            conn.send_text(dumps(exc.to_message()))
-            if limits.abuse.strike(now):
-                conn.close_now(*ABUSE_CLOSE)
-                return
-            continue
-        if isinstance(cmd, Ping):
-            pong = {"type": "pong", "t": cmd.t, "server_ms": int(time.time() * 1000)}
-            conn.send_text(dumps(pong))
-            continue
-        try:
-            if isinstance(cmd, Hello):
-                await room.submit(JoinEvent(conn, cmd))
-            else:
-                await room.submit(CommandEvent(conn, cmd))
-        except RoomClosed:
-            conn.close_now(*NOT_FOUND_CLOSE)
-            return
+async def _reader(session: Session) -> None:
+    while await session.frame(await websocket.receive(), trio.current_time()):
+        pass
 
 
 async def _writer(conn: Connection) -> None:

@@ -1,0 +1,67 @@
+"""What happens to each frame a client sends, whatever carries it.
+
+The WebSocket reader and the tests' fake players both feed raw frames to a
+:class:`Session`: it parses and validates the frame, applies the rate limits,
+answers ``ping`` itself and puts every other command on the room's inbox.
+Refused frames get an ``error`` on the connection; too many of them within a
+minute close it (1008).
+"""
+
+from __future__ import annotations
+
+import time
+
+from drawgame.config import Config
+from drawgame.game.errors import BadMessage, GameError, RateLimited
+from drawgame.game.protocol import Hello, Ping, parse_client_frame
+from drawgame.rooms.connection import Connection
+from drawgame.rooms.limits import ConnectionLimits
+from drawgame.rooms.room import CommandEvent, JoinEvent, Room, RoomClosed, dumps
+from drawgame.stats import Stats
+
+ABUSE_CLOSE = (1008, "too many refused messages")
+ROOM_GONE_CLOSE = (4004, "room not found or closed")
+
+
+class Session:
+    """One connection's frame handling: parse, limit, answer pings, hand to the room."""
+
+    def __init__(self, conn: Connection, room: Room, config: Config, stats: Stats) -> None:
+        self.conn = conn
+        self.room = room
+        self.stats = stats
+        self.limits = ConnectionLimits(config)
+
+    async def frame(self, data: str | bytes, now: float) -> bool:
+        """Handle one frame; False when the connection must stop reading."""
+        self.stats.messages_in.add()
+        try:
+            if not isinstance(data, str):
+                raise BadMessage("frames must be JSON text")
+            cmd = parse_client_frame(data)
+            self.stats.frames_in[cmd.type] += 1
+            if not self.limits.allow(cmd, now):
+                raise RateLimited("too many messages: slow down", ref=cmd.type)
+        except GameError as exc:
+            self.refused(exc)
+            if self.limits.abuse.strike(now):
+                self.conn.close_now(*ABUSE_CLOSE)
+                return False
+            return True
+        if isinstance(cmd, Ping):
+            pong = {"type": "pong", "t": cmd.t, "server_ms": int(time.time() * 1000)}
+            self.conn.send_text(dumps(pong))
+            return True
+        try:
+            if isinstance(cmd, Hello):
+                await self.room.submit(JoinEvent(self.conn, cmd))
+            else:
+                await self.room.submit(CommandEvent(self.conn, cmd))
+        except RoomClosed:
+            self.conn.close_now(*ROOM_GONE_CLOSE)
+            return False
+        return True
+
+    def refused(self, exc: GameError) -> None:
+        self.stats.errors[exc.code] += 1
+        self.conn.send_text(dumps(exc.to_message()))
