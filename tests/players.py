@@ -137,7 +137,8 @@ class FakePlayer:
 
     def last(self, kind: str) -> dict[str, Any]:
         found = self.of(kind)
-        assert found, f"{self.name} has no {kind!r} message; got {[m['type'] for m in self.received]}"
+        seen = [m["type"] for m in self.received]
+        assert found, f"{self.name} has no {kind!r} message; got {seen}"
         return found[-1]
 
     def errors(self) -> list[str]:

@@ -24,7 +24,6 @@ from tests.players import (
 )
 
 
-
 async def play_turn(players: list[FakePlayer], guessers: list[FakePlayer], wait_s: float) -> str:
     """Drawer chooses and draws; each of ``guessers`` guesses right after ``wait_s``."""
     drawer, word = await choose(players)
@@ -302,9 +301,11 @@ async def test_room_full_closes_with_4009(autojump_clock: MockClock) -> None:
         assert next(p for p in welcome["room"]["players"] if p["id"] == spectator.id)["spectator"]
 
 
-async def test_maintenance_refuses_new_players_but_not_returning_ones(autojump_clock: MockClock) -> None:
+async def test_maintenance_refuses_new_players_but_not_returning_ones(
+    autojump_clock: MockClock,
+) -> None:
     async with running_room() as h:
-        ada, bob = await join_all(h, "Ada", "Bob")
+        _, bob = await join_all(h, "Ada", "Bob")
         h.maintenance[:] = [True, "back soon"]
         newcomer = h.player("New")
         await newcomer.send({"type": "hello", "name": "New"})
