@@ -170,7 +170,7 @@ def cmd_db_check(config: Config, args: argparse.Namespace) -> int:
 def cmd_backup(config: Config, args: argparse.Namespace) -> int:
     """An online, checked backup of the live database; old backups pruned."""
     instance = _instance(config, args)
-    keep = instance.config.backup_keep
+    keep = instance.ops.backup_keep
     path, pruned = database.backup(instance.db_path, instance.backup_dir, keep)
     print(f"backup {path} ({path.stat().st_size / 1024:.0f} KiB, integrity ok)")
     print(f"kept the newest {keep}; removed {len(pruned)}: "

@@ -159,7 +159,7 @@ def _dry_run(opts: DeployOptions, steps: Steps, sha: str, wheel: Path, scratch: 
         pending = check_migrations(python, inst, scratch)
     release_id = releases.new_release_id(inst.releases_dir, sha)
     now = releases.current(inst.current_link, inst.releases_dir)
-    keep = inst.config.releases_keep
+    keep = inst.ops.releases_keep
     doomed = [r.id for r in releases.list_releases(inst.releases_dir)[: -(keep - 1) or None]
               if now is None or r.path != now.path]
     live = "the live database" if inst.db_path.exists() else "a new database (none yet)"
@@ -172,7 +172,7 @@ def _dry_run(opts: DeployOptions, steps: Steps, sha: str, wheel: Path, scratch: 
               "(checked on a copy: they apply cleanly)")
     steps.say(f"would restart {opts.service.describe()}, now {state}")
     steps.say(f"would wait    for {inst.url}/api/health (at most "
-              f"{inst.config.health_timeout_s:g} s), then run the smoke tests")
+              f"{inst.ops.health_timeout_s:g} s), then run the smoke tests")
     steps.say(f"would remove  {', '.join(doomed) or 'no old releases'} (keeping {keep})")
 
 
@@ -203,7 +203,7 @@ def _deploy(opts: DeployOptions, steps: Steps, sha: str, wheel: Path, scratch: P
     backup = None
     if inst.db_path.exists():
         with steps.step("back up the live database"):
-            backup, _ = database.backup(inst.db_path, inst.backup_dir, inst.config.backup_keep,
+            backup, _ = database.backup(inst.db_path, inst.backup_dir, inst.ops.backup_keep,
                                         label=f"predeploy-{release_id}")
             steps.say(f"backup {backup}")
     before = applied_versions(inst.db_path)
@@ -219,7 +219,7 @@ def _deploy(opts: DeployOptions, steps: Steps, sha: str, wheel: Path, scratch: P
             service.stop()
             service.start()
         with steps.step("wait for health"):
-            ok, why = wait_healthy(inst.url, inst.config.health_timeout_s, service.running)
+            ok, why = wait_healthy(inst.url, inst.ops.health_timeout_s, service.running)
             if not ok:
                 raise OperationFailed(f"wait for health: {why}")
             steps.say(f"{inst.url}: {why}")
@@ -230,7 +230,7 @@ def _deploy(opts: DeployOptions, steps: Steps, sha: str, wheel: Path, scratch: P
         _roll_back(opts, steps, previous, backup if migrated else None, str(exc))
         raise OperationFailed(f"deploy of {release.id} failed and was rolled back: {exc}") from exc
     with steps.step("prune old releases"):
-        removed = releases.prune(inst.current_link, inst.releases_dir, inst.config.releases_keep)
+        removed = releases.prune(inst.current_link, inst.releases_dir, inst.ops.releases_keep)
         steps.say(f"removed: {', '.join(removed) or 'none'}")
     steps.say(f"deployed {release.id} to {inst.name}: {inst.url}")
 
@@ -265,7 +265,7 @@ def _roll_back(opts: DeployOptions, steps: Steps, previous: Release | None,
         if previous is None:
             return
         service.start()
-        ok, why = wait_healthy(inst.url, inst.config.health_timeout_s, service.running)
+        ok, why = wait_healthy(inst.url, inst.ops.health_timeout_s, service.running)
     except (OperationFailed, ServiceError, database.DatabaseError, OSError) as exc:
         steps.banner(f"ROLLBACK FAILED: {exc}; see docs/RUNBOOK.md, 'Deploy and rollback'")
         return
@@ -290,7 +290,7 @@ def rollback(instance: Instance, service: Service, steps: Steps) -> None:
             service.stop()
             service.start()
         with steps.step("wait for health"):
-            ok, why = wait_healthy(instance.url, instance.config.health_timeout_s,
+            ok, why = wait_healthy(instance.url, instance.ops.health_timeout_s,
                                    service.running)
             if not ok:
                 raise OperationFailed(f"{target.id} is not healthy: {why}")
@@ -331,7 +331,7 @@ def restore(instance: Instance, service: Service | None, source: Path, steps: St
         with steps.step(f"start {instance.service_name}"):
             service.start()
         with steps.step("wait for health"):
-            ok, why = wait_healthy(instance.url, instance.config.health_timeout_s,
+            ok, why = wait_healthy(instance.url, instance.ops.health_timeout_s,
                                    service.running)
             if not ok:
                 raise OperationFailed(f"not healthy after the restore: {why}")

@@ -37,10 +37,16 @@ class InstanceError(RuntimeError):
 
 @dataclass(frozen=True)
 class Instance:
-    """One operated instance: its name, folder, settings and service name."""
+    """One operated instance: its name, folder, settings and service name.
+
+    ``config`` holds the settings its server runs with; ``ops`` the settings
+    of whoever operates it (the checkout's ``.env`` and ``DRAWGAME_*``), which
+    say how deploys, backups and health waits behave.
+    """
 
     name: str
     config: Config
+    ops: Config
     root: Path | None = None
     env: tuple[tuple[str, str], ...] = ()
     public_url: str = ""
@@ -131,7 +137,7 @@ def resolve(name: str, config: Config) -> Instance:
     """The instance called ``name`` as the settings in ``config`` describe it."""
     if name == "local":
         public = config.public_url or ""
-        return Instance("local", config, public_url=public)
+        return Instance("local", config, config, public_url=public)
     if name not in SERVICE_NAMES:
         raise InstanceError(f"unknown instance {name!r}: expected one of {', '.join(INSTANCES)}")
     raw_root = config.deploy_root if name == "production" else config.staging_root
@@ -142,4 +148,4 @@ def resolve(name: str, config: Config) -> Instance:
     except ConfigError as exc:
         raise InstanceError(f"{root / '.env'}: {exc}") from None
     public = config.prod_url if name == "production" else config.staging_url
-    return Instance(name, own, root, tuple(sorted(env.items())), public)
+    return Instance(name, own, config, root, tuple(sorted(env.items())), public)

@@ -50,7 +50,7 @@ def systemd_running() -> bool:
 
 def for_instance(instance: Instance, manager: str | None = None) -> Service:
     """The service of a deployed instance, by the configured manager (auto: detect)."""
-    manager = manager or instance.config.service_manager
+    manager = manager or instance.ops.service_manager
     if manager == "auto":
         manager = "systemd" if systemd_running() else "supervisor"
     if manager == "systemd":
