@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import itertools
 import os
 import select
 import signal
@@ -39,10 +40,11 @@ def is_drawgame(pid: int) -> bool:
     except PermissionError:
         return True
     try:
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
     except OSError:
         return True  # no /proc here: trust the pidfile
-    return b"drawgame" in cmdline
+    module = any(pair == (b"-m", b"drawgame") for pair in itertools.pairwise(argv))
+    return module or any(Path(os.fsdecode(arg)).name == "drawgame" for arg in argv[:2])
 
 
 def tail(path: Path, lines: int = 20) -> str:
