@@ -7,6 +7,7 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 import trio
 
@@ -16,6 +17,7 @@ from drawgame.ops import admin_token
 from drawgame.rooms.registry import Maintenance, Registry
 from drawgame.stats import Stats, watch_loop_lag
 from drawgame.store import Store, apply_migrations, kv
+from drawgame.store.cleanup import cleanup
 
 log = get_logger("services")
 
@@ -55,6 +57,22 @@ class Services:
                     event(log, 20, "maintenance", on=after.on, message=after.message,
                           source="database")
                     self.registry.announce_maintenance(after.on, after.message)
+
+    async def clean_up(self) -> dict[str, int]:
+        """Delete closed rooms and finished games past ``retention_days``; return counts."""
+        days, now = self.config.retention_days, datetime.now(UTC)
+        counts = await self.store.transaction(lambda conn: cleanup(conn, days, now))
+        event(log, 20, "cleanup", retention_days=days, **counts)
+        return counts
+
+    async def clean_up_periodically(self) -> None:
+        """The scheduled cleanup: every ``cleanup_interval_s``, starting one interval in."""
+        while True:
+            await trio.sleep(self.config.cleanup_interval_s)
+            try:
+                await self.clean_up()
+            except Exception as exc:  # a failed run is retried at the next interval
+                event(log, 40, "cleanup_failed", error=f"{type(exc).__name__}: {exc}")
 
     @property
     def maintenance(self) -> Maintenance:
@@ -109,6 +127,8 @@ async def open_services(config: Config) -> AsyncIterator[Services]:
             nursery.start_soon(watch_loop_lag, stats)
             nursery.start_soon(services.watch_maintenance)
             await nursery.start(registry.run)
+            await registry.recover()
+            nursery.start_soon(services.clean_up_periodically)
             try:
                 yield services
             finally:

@@ -140,6 +140,14 @@ def _room_closed(conn: sqlite3.Connection, code: str, d: dict[str, Any], at: str
     )
 
 
+def _snapshot(conn: sqlite3.Connection, code: str, d: dict[str, Any], at: str) -> None:
+    state = dict(d["state"], clean=bool(d.get("clean")))
+    conn.execute(
+        "UPDATE rooms SET snapshot = ?, snapshot_at = ? WHERE code = ? AND is_active = 1",
+        (json.dumps(state, separators=(",", ":"), ensure_ascii=False), at, code),
+    )
+
+
 WRITERS: dict[str, Callable[[sqlite3.Connection, str, dict[str, Any], str], None]] = {
     "player_joined": _player_joined,
     "player_left": _player_left,
@@ -151,6 +159,7 @@ WRITERS: dict[str, Callable[[sqlite3.Connection, str, dict[str, Any], str], None
     "scores": _scores,
     "game_over": _game_over,
     "room_closed": _room_closed,
+    "snapshot": _snapshot,
 }
 
 
@@ -158,9 +167,11 @@ def write_batch(conn: sqlite3.Connection, batch: list[Pending]) -> list[str]:
     """Write every record under its own savepoint; return the errors (one line each)."""
     errors: list[str] = []
     touched: dict[str, str] = {}
-    for code, record, at in batch:
+    # Only the newest snapshot of each room in a batch is worth writing.
+    newest = {code: i for i, (code, record, _) in enumerate(batch) if record.kind == "snapshot"}
+    for i, (code, record, at) in enumerate(batch):
         writer = WRITERS.get(record.kind)
-        if writer is None:
+        if writer is None or (record.kind == "snapshot" and newest[code] != i):
             continue
         conn.execute("SAVEPOINT record")
         try:

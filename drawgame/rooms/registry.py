@@ -14,7 +14,10 @@ import trio
 from drawgame.config import Config
 from drawgame.game import rules
 from drawgame.game.effects import Record
+from drawgame.game.errors import GameError
+from drawgame.game.persist import load_state
 from drawgame.game.settings import Settings
+from drawgame.game.state import RoomState
 from drawgame.game.words import WordBank
 from drawgame.logs import event, get_logger
 from drawgame.rooms.limits import KeyedLimiter
@@ -22,6 +25,7 @@ from drawgame.rooms.recorder import Recorder, utc_now
 from drawgame.rooms.room import NoticeEvent, Room, RoomHooks, StopEvent
 from drawgame.stats import Stats
 from drawgame.store import Store
+from drawgame.store import games as game_store
 
 log = get_logger("registry")
 
@@ -53,6 +57,10 @@ def normalize_code(code: str) -> str:
 
 def default_room_name(code: str) -> str:
     return f"Room {code[:4]}"
+
+
+def new_game_id() -> str:
+    return "g_" + secrets.token_hex(8)
 
 
 class Registry:
@@ -127,7 +135,7 @@ class Registry:
         state = rules.new_room(
             code, name, private, settings, random.Random(secrets.randbits(64)),
             self.words.words, languages=self.words.codes(), seat_grace_s=self.config.seat_grace_s,
-            new_id=lambda: "g_" + secrets.token_hex(8),
+            new_id=new_game_id,
         )
         now = utc_now()
         await self.store.transaction(lambda conn: conn.execute(
@@ -140,6 +148,50 @@ class Registry:
         self.rooms[code] = room
         event(log, logging.INFO, "room_created", room=code, private=private)
         return room
+
+    async def recover(self) -> list[str]:
+        """Bring back every room that was active when the process stopped.
+
+        Each comes back from its last snapshot, its canvas from the persisted
+        op batches; every seat is held for ``seat_grace_s`` from now. A room
+        whose snapshot cannot be read is closed with a logged error: it never
+        stops the start.
+        """
+        assert self._nursery is not None
+        recovered: list[str] = []
+        for code, raw in await self.store.run(game_store.active_snapshots):
+            try:
+                state = await self._load(raw)
+            except (ValueError, TypeError, KeyError, GameError) as exc:
+                event(log, logging.ERROR, "room_not_recovered", room=code,
+                      error=f"{type(exc).__name__}: {exc}")
+                await self._close_unreadable(code)
+                continue
+            room = self._make_room(state)
+            await self._nursery.start(room.run)
+            self.rooms[code] = room
+            recovered.append(code)
+            event(log, logging.INFO, "room_recovered", room=code, phase=state.phase,
+                  players=len(state.players))
+        return recovered
+
+    async def _close_unreadable(self, code: str) -> None:
+        at = utc_now()
+        await self.store.transaction(lambda c: game_store.close_room(c, code, at))
+
+    async def _load(self, raw: str | None) -> RoomState:
+        if raw is None:
+            raise ValueError("the room has no snapshot")
+        data = json.loads(raw)
+        state = load_state(
+            data, trio.current_time(), words_for=self.words.words, new_id=new_game_id,
+            languages=self.words.codes(), seat_grace_s=self.config.seat_grace_s,
+        )
+        if state.phase in ("drawing", "reveal") and state.game_id is not None:
+            game, turn = state.game_id, state.turn
+            batches = await self.store.run(lambda c: game_store.turn_op_batches(c, game, turn))
+            state.oplog = game_store.replay(batches)
+        return state
 
     def _make_room(self, state: Any) -> Room:
         hooks = RoomHooks(

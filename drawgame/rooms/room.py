@@ -25,6 +25,7 @@ import trio
 from drawgame.game import rules
 from drawgame.game.effects import Close, Effect, Record, Send
 from drawgame.game.errors import BadToken, Forbidden, GameError, Maintenance, RoomFull
+from drawgame.game.persist import dump_state
 from drawgame.game.protocol import Command, Hello, Ping
 from drawgame.game.state import RoomState
 from drawgame.logs import event, get_logger
@@ -39,6 +40,9 @@ REPLACED_CLOSE = 4409
 MAINTENANCE_CLOSE = 1013
 RESTART_CLOSE = 1012
 ROOM_CLOSED_CLOSE = 4004
+SNAPSHOT_HEARTBEAT_S = 5.0
+"""While a phase timer runs, the snapshot is rewritten at least this often, so after
+a crash the timer resumes with at most this much more time than it had."""
 
 
 def hash_token(token: str) -> str:
@@ -111,6 +115,8 @@ class Room:
         self._inbox, self._inbox_reader = trio.open_memory_channel[RoomEvent](inbox_size)
         self._empty_since: float | None = None
         self._stop: StopEvent | None = None
+        self._snapshot_due = True
+        self._snapshot_at = -math.inf
         self.ended = trio.Event()
 
     @property
@@ -147,6 +153,7 @@ class Room:
     async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
         """Serve events and deadlines until the room is idle too long or asked to stop."""
         self._empty_since = trio.current_time()
+        self.write_snapshot(clean=False)
         task_status.started()
         try:
             async with self._inbox_reader:
@@ -163,6 +170,7 @@ class Room:
                 item = await self._inbox_reader.receive()
                 self._safely(self._dispatch, item)
             self._safely(self._tick)
+            self._safely(self._snapshot_if_due)
             if self._idle_expired():
                 event(log, logging.INFO, "room_idle_closed", room=self.code)
                 self._close_everyone(ROOM_CLOSED_CLOSE, "the room was closed")
@@ -172,7 +180,30 @@ class Room:
         candidates = [rules.next_deadline(self.state) or math.inf]
         if self._empty_since is not None:
             candidates.append(self._empty_since + self.idle_close_s)
+        if self.state.deadline is not None:
+            candidates.append(self._snapshot_at + SNAPSHOT_HEARTBEAT_S)
         return min(candidates)
+
+    def _snapshot_if_due(self) -> None:
+        now = trio.current_time()
+        heartbeat = self.state.deadline is not None and (
+            now >= self._snapshot_at + SNAPSHOT_HEARTBEAT_S
+        )
+        if self._snapshot_due or heartbeat:
+            self.write_snapshot(clean=False)
+
+    def write_snapshot(self, *, clean: bool) -> None:
+        """Hand the room's runtime state to the recorder (``clean``: a graceful stop).
+
+        The canvas is left out: its ops are persisted in batches as they are
+        drawn, and recovery replays them.
+        """
+        now = trio.current_time()
+        data = dump_state(self.state, now)
+        data["ops"] = []
+        self.hooks.record(self.code, Record("snapshot", {"state": data, "clean": clean}))
+        self._snapshot_due = False
+        self._snapshot_at = now
 
     def _idle_expired(self) -> bool:
         return (
@@ -295,6 +326,7 @@ class Room:
     def _on_stop(self, request: StopEvent) -> None:
         self._stop = request
         if request.restart:
+            self.write_snapshot(clean=True)
             self._broadcast({"type": "shutdown", "reconnect_in_ms": request.reconnect_in_ms})
             self._close_everyone(RESTART_CLOSE, "server restarting")
         else:
@@ -305,6 +337,7 @@ class Room:
 
     def _apply(self, effects: list[Effect]) -> None:
         for effect in effects:
+            self._snapshot_due = self._snapshot_due or _changes_state(effect)
             if isinstance(effect, Send):
                 self._send(effect.to, effect.msg)
             elif isinstance(effect, Close):
@@ -348,3 +381,15 @@ class Room:
         for conn in self.connections.values():
             conn.close(code, reason)
         self.connections.clear()
+
+
+NO_SNAPSHOT_SENDS = frozenset({"draw", "chat", "close", "pong", "error", "notice"})
+"""Messages that change nothing a snapshot holds (ops are persisted on their own)."""
+
+
+def _changes_state(effect: Effect) -> bool:
+    if isinstance(effect, Send):
+        return effect.msg.get("type") not in NO_SNAPSHOT_SENDS
+    if isinstance(effect, Record):
+        return effect.kind not in ("ops", "snapshot")
+    return True

@@ -9,13 +9,11 @@ the database on each request and compared in constant time, so a rotation
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from typing import Any
 
 from quart import Blueprint, Response, jsonify, request
 
 from drawgame.ops import admin_token
-from drawgame.store.cleanup import cleanup
 from drawgame.web.context import services
 from drawgame.web.errors import error_response
 
@@ -81,7 +79,5 @@ async def set_maintenance() -> Response:
 async def run_cleanup() -> Response:
     """Remove closed rooms and finished games past retention now; answers the counts."""
     svc = services()
-    days = svc.config.retention_days
-    now = datetime.now(UTC)
-    removed = await svc.store.transaction(lambda conn: cleanup(conn, days, now))
-    return _json({"retention_days": days, "removed": removed})
+    removed = await svc.clean_up()
+    return _json({"retention_days": svc.config.retention_days, "removed": removed})

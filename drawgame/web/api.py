@@ -11,6 +11,7 @@ from quart import Blueprint, Response, jsonify, request
 from drawgame.game.errors import GameError
 from drawgame.game.settings import Settings
 from drawgame.rooms.registry import TooManyRooms
+from drawgame.store.games import load_album
 from drawgame.web.context import services
 from drawgame.web.errors import error_response
 from drawgame.web.ws import client_address
@@ -38,6 +39,17 @@ async def get_room(code: str) -> Response:
     if room is None:
         return error_response(404, "room_not_found", "there is no open room with this code")
     return _json(registry.summary(room))
+
+
+@blueprint.get("/api/games/<game_id>")
+async def get_game(game_id: str) -> Response:
+    """A finished game's album: ranking and every turn's drawer, word and ops."""
+    if len(game_id) > 64:
+        return error_response(404, "game_not_found", "there is no finished game with this id")
+    album = await services().store.run(lambda conn: load_album(conn, game_id))
+    if album is None:
+        return error_response(404, "game_not_found", "there is no finished game with this id")
+    return _json(album)
 
 
 @blueprint.get("/api/languages")

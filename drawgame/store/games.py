@@ -1,0 +1,76 @@
+"""Reading back what the recorder wrote: room snapshots, turn ops and the album."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from typing import Any
+
+from drawgame.game.ops import OpLog
+
+
+def active_snapshots(conn: sqlite3.Connection) -> list[tuple[str, str | None]]:
+    """(code, snapshot JSON or None) of every room still marked active."""
+    rows = conn.execute("SELECT code, snapshot FROM rooms WHERE is_active = 1 ORDER BY id")
+    return [(row[0], row[1]) for row in rows]
+
+
+def close_room(conn: sqlite3.Connection, code: str, at: str) -> None:
+    conn.execute(
+        "UPDATE rooms SET is_active = 0, closed_at = ?, snapshot = NULL WHERE code = ?", (at, code)
+    )
+
+
+def turn_op_batches(conn: sqlite3.Connection, game: str, turn: int) -> list[list[dict[str, Any]]]:
+    """The op batches of one turn in the order they were drawn (undo included)."""
+    rows = conn.execute(
+        "SELECT o.ops FROM turn_ops o JOIN turns t ON t.id = o.turn_id"
+        " JOIN games g ON g.id = t.game_id WHERE g.public_id = ? AND t.number = ?"
+        " ORDER BY o.seq",
+        (game, turn),
+    )
+    return [json.loads(row[0]) for row in rows]
+
+
+def replay(batches: list[list[dict[str, Any]]]) -> OpLog:
+    """The effective drawing: batches applied in order, undo applied."""
+    log = OpLog()
+    for batch in batches:
+        log.apply(batch)
+    return log
+
+
+def load_album(conn: sqlite3.Connection, game: str) -> dict[str, Any] | None:
+    """The finished game's album (PROTOCOL.md's GET /api/games/<id>), or None."""
+    row = conn.execute(
+        "SELECT g.id, g.public_id, g.finished_at, g.ranking, r.code FROM games g"
+        " JOIN rooms r ON r.id = g.room_id WHERE g.public_id = ? AND g.finished_at IS NOT NULL",
+        (game,),
+    ).fetchone()
+    if row is None:
+        return None
+    turns = conn.execute(
+        "SELECT id, number, drawer_public_id, drawer_name, word, duration_ms FROM turns"
+        " WHERE game_id = ? AND ended_at IS NOT NULL ORDER BY number",
+        (row[0],),
+    ).fetchall()
+    return {
+        "game_id": row[1],
+        "room_code": row[4],
+        "finished_at": row[2],
+        "ranking": json.loads(row[3] or "[]"),
+        "turns": [_album_turn(conn, t) for t in turns],
+    }
+
+
+def _album_turn(conn: sqlite3.Connection, turn: sqlite3.Row) -> dict[str, Any]:
+    batches = [
+        json.loads(r[0])
+        for r in conn.execute("SELECT ops FROM turn_ops WHERE turn_id = ? ORDER BY seq", (turn[0],))
+    ]
+    return {
+        "drawer": {"id": turn[2], "name": turn[3]},
+        "word": turn[4],
+        "ops": list(replay(batches).ops),
+        "duration_ms": turn[5],
+    }
