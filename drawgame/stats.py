@@ -48,6 +48,8 @@ class Stats:
         """Valid client frames received, by type."""
         self.errors: Counter[str] = Counter()
         """Refused client frames, by error code."""
+        self.frames_out: Counter[str] = Counter()
+        """Messages sent to clients, by type (a batched frame counts each of its messages)."""
 
     @property
     def uptime_s(self) -> float:
@@ -62,6 +64,20 @@ class Stats:
         self.connections_by_ip[ip] -= 1
         if self.connections_by_ip[ip] <= 0:
             del self.connections_by_ip[ip]
+
+
+def message_type(text: str) -> str:
+    """The ``type`` of a serialized server message, read from its start without parsing.
+
+    Server messages are dicts whose first key is ``type`` (``{"type":"phase",...``);
+    anything else counts as ``other``.
+    """
+    prefix = '{"type":"'
+    if text.startswith(prefix):
+        end = text.find('"', len(prefix))
+        if 0 < end - len(prefix) <= 32:
+            return text[len(prefix):end]
+    return "other"
 
 
 def memory_rss_mb() -> float:

@@ -19,6 +19,7 @@ from drawgame.rooms.connection import CloseFrame, Connection
 from drawgame.rooms.room import GoneEvent, Room, RoomClosed
 from drawgame.rooms.session import ROOM_GONE_CLOSE, Session
 from drawgame.services import Services
+from drawgame.stats import Stats, message_type
 from drawgame.web.context import services
 
 blueprint = Blueprint("ws", __name__)
@@ -118,7 +119,7 @@ async def _serve_connection(svc: Services, room: Room, conn: Connection) -> None
 
         session = Session(conn, room, svc.config, svc.stats)
         nursery.start_soon(until, lambda: _reader(session))
-        nursery.start_soon(until, lambda: _writer(conn))
+        nursery.start_soon(until, lambda: _writer(conn, svc.stats))
         nursery.start_soon(until, conn.close_requested.wait)
         nursery.start_soon(_hello_deadline, conn, svc.config.hello_timeout_s)
 
@@ -135,7 +136,7 @@ async def _reader(session: Session) -> None:
         pass
 
 
-async def _writer(conn: Connection) -> None:
+async def _writer(conn: Connection, stats: Stats) -> None:
     """Send what is queued; several pending messages go out as one JSON array frame."""
     async for item in conn.outbox_reader:
         batch: list[str] = []
@@ -146,6 +147,7 @@ async def _writer(conn: Connection) -> None:
                 conn.close_requested.set()
                 return
             batch.append(item)
+            stats.frames_out[message_type(item)] += 1
             size += len(item)
             if len(batch) >= MAX_BATCH_MESSAGES or size >= MAX_BATCH_CHARS:
                 break
