@@ -22,7 +22,7 @@ from werkzeug.exceptions import HTTPException
 from drawgame.config import Config
 from drawgame.logs import event, get_logger
 from drawgame.services import Services, open_services
-from drawgame.web import admin, api, health, pages, ws
+from drawgame.web import admin, api, health, metrics, pages, ws
 from drawgame.web.context import EXTENSION_KEY
 from drawgame.web.errors import error_response
 from drawgame.web.middleware import Middleware
@@ -45,12 +45,14 @@ def create_app(services: Services) -> QuartTrio:
     app = QuartTrio("drawgame", static_folder=None)
     app.extensions[EXTENSION_KEY] = services
     app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024
-    blueprints = (health.blueprint, api.blueprint, admin.blueprint, ws.blueprint, pages.blueprint)
+    blueprints = (health.blueprint, api.blueprint, admin.blueprint, metrics.blueprint,
+                  ws.blueprint, pages.blueprint)
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)
     app.asgi_app = Middleware(app.asgi_app)  # type: ignore[method-assign,assignment,arg-type]
+    metrics.install(app, services)
     return app
 
 

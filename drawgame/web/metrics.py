@@ -1,0 +1,161 @@
+"""GET /metrics: the server's figures in Prometheus text format.
+
+Each app gets its own ``CollectorRegistry`` (never the library's global one),
+so several apps in one process, as in the tests, keep separate figures.
+Live values (rooms, players, connections, loop lag, message counts by type,
+error codes, database calls) are read when scraped; request durations and
+what the recorder wrote are observed as they happen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram
+from prometheus_client import generate_latest as render
+from prometheus_client.core import (
+    CounterMetricFamily,
+    GaugeMetricFamily,
+    Metric,
+    SummaryMetricFamily,
+)
+from quart import Blueprint, Response, current_app
+from werkzeug.exceptions import HTTPException
+
+from drawgame.rooms.recorder import Pending
+from drawgame.services import Services
+from drawgame.stats import memory_rss_mb
+
+EXTENSION_KEY = "drawgame_metrics"
+UNMATCHED_ROUTE = "(unmatched)"
+HTTP_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
+
+blueprint = Blueprint("metrics", __name__)
+
+
+class LiveFigures:
+    """A collector that reads the running services at scrape time."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    def collect(self) -> Iterator[Metric]:
+        svc = self.services
+        stats, registry, store = svc.stats, svc.registry, svc.store
+        yield _gauge("drawgame_active_rooms", "Rooms open in this process.", registry.active_rooms)
+        yield _gauge("drawgame_active_players", "Players connected to a room.",
+                     registry.active_players)
+        yield _gauge("drawgame_ws_connections", "Open WebSocket connections.",
+                     stats.ws_connections)
+        yield _gauge("drawgame_event_loop_lag_seconds",
+                     "Worst recent delay of the event loop in waking a sleeping task.",
+                     stats.loop_lag_ms / 1000)
+        yield _gauge("drawgame_maintenance", "1 while maintenance mode is on.",
+                     int(svc.maintenance.on))
+        yield _gauge("drawgame_uptime_seconds", "Time since the server started.", stats.uptime_s)
+        yield _gauge("drawgame_memory_rss_bytes", "Resident memory of the process.",
+                     memory_rss_mb() * 1024 * 1024)
+        yield _by_label("drawgame_ws_frames_in", "Client messages received, by type.", "type",
+                        stats.frames_in)
+        yield _by_label("drawgame_ws_frames_out",
+                        "Messages sent to clients, by type (each message of a batched frame "
+                        "counts).", "type", stats.frames_out)
+        yield _by_label("drawgame_errors", "Client messages refused, by error code.", "code",
+                        stats.errors)
+        calls = SummaryMetricFamily("drawgame_db_call_seconds",
+                                    "Database work through the store thread: calls and time.",
+                                    count_value=store.hops, sum_value=store.busy_s)
+        yield calls
+        recorder = registry.recorder
+        yield _gauge("drawgame_recorder_pending", "Records waiting for the next batch write.",
+                     len(recorder.pending))
+        dropped = CounterMetricFamily("drawgame_recorder_dropped_ops",
+                                      "Drawing ops dropped because the write backlog was full.",
+                                      value=recorder.dropped)
+        yield dropped
+
+    def describe(self) -> Iterator[Metric]:
+        return self.collect()
+
+
+def _gauge(name: str, doc: str, value: float) -> GaugeMetricFamily:
+    return GaugeMetricFamily(name, doc, value=value)
+
+
+def _by_label(name: str, doc: str, label: str, counts: Any) -> CounterMetricFamily:
+    family = CounterMetricFamily(name, doc, labels=[label])
+    for key, value in sorted(counts.items()):
+        family.add_metric([str(key)], value)
+    return family
+
+
+class Metrics:
+    """Everything /metrics shows for one app."""
+
+    def __init__(self, services: Services) -> None:
+        self.registry = CollectorRegistry()
+        self.registry.register(LiveFigures(services))
+        self.http_seconds = Histogram(
+            "drawgame_http_request_duration_seconds", "HTTP request duration, by route.",
+            ["method", "route"], buckets=HTTP_BUCKETS, registry=self.registry)
+        self.http_requests = Counter(
+            "drawgame_http_requests", "HTTP requests, by route and status.",
+            ["method", "route", "status"], registry=self.registry)
+        self.games_started = Counter("drawgame_games_started", "Games started.",
+                                     registry=self.registry)
+        self.games_finished = Counter(
+            "drawgame_games_finished", "Games over: complete, or ended early (too few players).",
+            ["complete"], registry=self.registry)
+        self.ops_persisted = Counter("drawgame_ops_persisted",
+                                     "Drawing ops written to the database.",
+                                     registry=self.registry)
+        self.records_written = Counter("drawgame_records_written",
+                                       "Records the recorder wrote, by kind.", ["kind"],
+                                       registry=self.registry)
+
+    def observe_request(self, route: str, method: str, status: int, seconds: float) -> None:
+        self.http_seconds.labels(method, route).observe(seconds)
+        self.http_requests.labels(method, route, str(status)).inc()
+
+    def observe_batch(self, batch: list[Pending]) -> None:
+        for _, record, _ in batch:
+            self.records_written.labels(record.kind).inc()
+            if record.kind == "game_started":
+                self.games_started.inc()
+            elif record.kind == "game_over":
+                complete = bool(record.data.get("complete", True))
+                self.games_finished.labels(str(complete).lower()).inc()
+            elif record.kind == "ops":
+                self.ops_persisted.inc(len(record.data.get("ops", ())))
+
+    def render(self) -> bytes:
+        data: bytes = render(self.registry)
+        return data
+
+
+def install(app: Any, services: Services) -> Metrics:
+    """Create the app's metrics and hook them to the request middleware and the recorder."""
+    metrics = Metrics(services)
+    app.extensions[EXTENSION_KEY] = metrics
+    routes = app.url_map.bind("localhost")  # route patterns keep label values few
+
+
+    def on_request(method: str, path: str, status: int, seconds: float) -> None:
+        try:
+            rule, _ = routes.match(path, method=method, return_rule=True)
+            route = str(rule.rule)
+        except HTTPException:  # not found, wrong method, or a redirect
+            route = UNMATCHED_ROUTE
+        metrics.observe_request(route, method, status, seconds)
+
+    app.asgi_app.observers.append(on_request)
+    services.registry.recorder.on_batch.append(metrics.observe_batch)
+    return metrics
+
+
+@blueprint.get("/metrics")
+async def metrics_page() -> Response:
+    metrics: Metrics = current_app.extensions[EXTENSION_KEY]
+    return Response(metrics.render(), status=200, content_type=CONTENT_TYPE_LATEST,
+                    headers={"Cache-Control": "no-store"})
