@@ -25,6 +25,7 @@ from typing import Any
 
 import pytest
 import trio
+from trio_websocket import open_websocket_url
 
 from drawgame.ops import releases
 from drawgame.ops.daemon import is_drawgame
@@ -177,19 +178,20 @@ def first(deployment: Deployment, trees: dict[str, Path]) -> str:
 class Seated:
     code: str
     tokens: dict[str, str]
+    ids: dict[str, str]
 
 
-async def _seat_players(url: str, code: str) -> dict[str, str]:
-    from trio_websocket import open_websocket_url
-
-    tokens = {}
-    for name in ("Ada", "Bob"):
+async def _hello(url: str, code: str, name: str, token: str | None = None) -> dict[str, Any]:
+    """Join (or, with a token, take a seat back) and leave the connection; the welcome."""
+    with trio.fail_after(15):
         async with open_websocket_url(f"ws{url[4:]}/ws/{code}", disconnect_timeout=1) as ws:
             p = Player(ws, name)
-            await p.send({"type": "hello", "name": name})
-            welcome = await p.expect("welcome")
-            tokens[name] = welcome["you"]["token"]
-    return tokens
+            await p.send({"type": "hello", "name": name, "token": token})
+            return await p.expect("welcome")
+
+
+def seat(url: str, code: str, name: str, token: str | None = None) -> dict[str, Any]:
+    return trio.run(_hello, url, code, name, token)
 
 
 @pytest.fixture(scope="module")
@@ -198,8 +200,9 @@ def seated(deployment: Deployment, first: str) -> Seated:
                                  data=json.dumps({"name": "kept across deploys"}).encode())
     with urllib.request.urlopen(req, timeout=5) as answer:
         code = json.load(answer)["code"]
-    tokens = trio.run(_seat_players, deployment.url, code)
-    return Seated(code, tokens)
+    welcomes = {name: seat(deployment.url, code, name) for name in ("Ada", "Bob")}
+    return Seated(code, {n: w["you"]["token"] for n, w in welcomes.items()},
+                  {n: w["you"]["id"] for n, w in welcomes.items()})
 
 
 @pytest.fixture(scope="module")
@@ -243,6 +246,18 @@ def test_the_second_release_migrates_and_keeps_rooms_and_players(
     assert rooms and rooms[0][1] == "kept across deploys"
     names = {r[0] for r in deployment.query(
         f"SELECT name FROM players WHERE room_id = {rooms[0][0]}")}
+    assert names == {"Ada", "Bob"}
+    assert_room_still_there(deployment, seated)
+
+
+def assert_room_still_there(deployment: Deployment, seated: Seated) -> None:
+    """The room is served again after the restart, and a player takes their seat back."""
+    with urllib.request.urlopen(f"{deployment.url}/api/rooms/{seated.code}", timeout=5) as r:
+        summary = json.load(r)
+    assert (summary["name"], summary["players"]) == ("kept across deploys", 2)
+    welcome = seat(deployment.url, seated.code, "Ada", seated.tokens["Ada"])
+    assert welcome["you"]["id"] == seated.ids["Ada"]
+    names = {p["name"] for p in welcome["room"]["players"]}
     assert names == {"Ada", "Bob"}
 
 
@@ -299,7 +314,7 @@ def test_a_release_that_never_gets_healthy_is_rolled_back(
     kept = [p for p in (deployment.root / "data").iterdir() if ".failed-deploy-" in p.name
             and not p.name.endswith(("-wal", "-shm"))]
     assert len(kept) == 1 and 9002 in deployment.versions(kept[0])
-    assert deployment.query(f"SELECT 1 FROM rooms WHERE code = '{seated.code}'")
+    assert_room_still_there(deployment, seated)
     releases_listed = deployment.run("releases").stdout
     assert f"* {second}" in releases_listed and "FAILED" in releases_listed
 
