@@ -9,6 +9,8 @@ const CONNECT_TIMEOUT_MS = 10000;
 const BACKOFF_BASE_MS = 500;
 const BACKOFF_BUSY_MS = 3000;
 const BACKOFF_CAP_MS = 15000;
+const RESTART_RETRY_MS = 800; // while a restarting server comes back: steady, quick retries
+const RESTART_RETRIES = 30;
 
 /** Connection states, as shown to the player. */
 export const NET = Object.freeze({
@@ -178,14 +180,22 @@ export class Connection {
     this.timers.retry = setTimeout(() => this.connect(), delay);
   }
 
-  /** Wait out a planned restart, else exponential backoff with jitter. */
+  /**
+   * Wait out a planned restart and then retry steadily for a while (the server
+   * is known to be coming back); otherwise exponential backoff with jitter.
+   */
   nextDelay() {
     const now = performance.now();
     if (this.plannedAt !== null && this.plannedAt > now - 1000) {
       const wait = Math.max(0, this.plannedAt - now);
       this.plannedAt = null;
       this.restarting = true;
+      this.attempt = 0;
       return wait + Math.random() * 400;
+    }
+    if (this.restarting && this.attempt < RESTART_RETRIES) {
+      this.attempt++;
+      return RESTART_RETRY_MS / 2 + Math.random() * RESTART_RETRY_MS;
     }
     const base = this.busy ? BACKOFF_BUSY_MS : BACKOFF_BASE_MS;
     const ceiling = Math.min(BACKOFF_CAP_MS, base * 2 ** this.attempt);
