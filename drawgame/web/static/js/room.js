@@ -513,6 +513,9 @@ const ERROR_TEXT = {
   already_reacted: "You already reacted to this drawing.",
   already_voted: "You already voted to kick this player.",
   canvas_full: "The drawing is full: undo or clear to go on.",
+  not_enough_players: "At least 2 connected players are needed to start.",
+  wrong_phase: "That is not possible right now.",
+  unknown_player: "That player is no longer in the room.",
 };
 
 function onError(m) {
@@ -544,6 +547,11 @@ function onJoinError(m) {
   if (m.code === "room_full") {
     net.stop();
     return fatal("full");
+  }
+  if (m.code === "forbidden") {
+    net.stop();
+    store.setSeat(st.code, null);
+    return fatal("kicked");
   }
   if (m.code === "maintenance") {
     net.retryLater();
