@@ -204,12 +204,8 @@ def cmd_cleanup(config: Config, args: argparse.Namespace) -> int:
     """Remove closed rooms and finished games past retention; print the counts."""
     instance = _instance(config, args)
     days = instance.config.retention_days if args.days is None else args.days
-    conn = database.open_existing(instance.db_path)
-    try:
-        now = datetime.now(UTC)
-        counts = in_transaction(conn, lambda c: cleanup(c, days, now))
-    finally:
-        conn.close()
+    now = datetime.now(UTC)
+    counts = _with_db(instance, lambda conn: cleanup(conn, days, now))
     removed = ", ".join(f"{table} {count}" for table, count in counts.items())
     print(f"removed what was closed or finished more than {days:g} days ago: {removed}")
     return 0
@@ -219,9 +215,9 @@ def cmd_cleanup(config: Config, args: argparse.Namespace) -> int:
 
 
 def _with_db(instance: Instance, work: Callable[[Any], Any]) -> Any:
+    """``work(conn)`` in one transaction on the instance's existing database."""
     conn = database.open_existing(instance.db_path)
     try:
-        conn.execute("PRAGMA busy_timeout=5000")
         return in_transaction(conn, work)
     finally:
         conn.close()

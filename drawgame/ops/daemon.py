@@ -102,11 +102,10 @@ def _await_ready(read_end: int, pidfile: Path, log_file: Path, timeout_s: float)
             if not chunk:
                 break
             got += chunk
-    if READY in got:
-        print(f"drawgame: serving in the background (pid {pidfile.read_text().strip()}, "
-              f"log {log_file})")
-        return 0
     pid = read_pid(pidfile)
+    if READY in got:
+        print(f"drawgame: serving in the background (pid {pid}, log {log_file})")
+        return 0
     if pid is not None:  # alive but not serving in time: do not leave it half-started
         os.kill(pid, signal.SIGTERM)
     print(f"drawgame: the server did not start; the end of {log_file}:\n{tail(log_file)}",

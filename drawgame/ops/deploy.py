@@ -116,6 +116,21 @@ def smoke_available(source: Path) -> None:
         )
 
 
+def restart(instance: Instance, service: Service) -> None:
+    """Install or refresh the service, then stop it (gracefully) and start it again."""
+    service.install()
+    service.stop()
+    service.start()
+
+
+def await_health(instance: Instance, service: Service) -> str:
+    """Wait, bounded, for the instance to be healthy; raises OperationFailed if it is not."""
+    ok, why = wait_healthy(instance.url, instance.ops.health_timeout_s, service.running)
+    if not ok:
+        raise OperationFailed(f"wait for health: {why}")
+    return f"{instance.url} {why}"
+
+
 def _make(source: Path, target: str) -> None:
     done = subprocess.run(["make", target], cwd=source)
     if done.returncode != 0:
@@ -215,14 +230,9 @@ def _deploy(opts: DeployOptions, steps: Steps, sha: str, wheel: Path, scratch: P
             releases.switch(inst.current_link, release)
             steps.say(f"current -> releases/{release.id}")
         with steps.step(f"restart {inst.service_name}"):
-            service.install()
-            service.stop()
-            service.start()
+            restart(inst, service)
         with steps.step("wait for health"):
-            ok, why = wait_healthy(inst.url, inst.ops.health_timeout_s, service.running)
-            if not ok:
-                raise OperationFailed(f"wait for health: {why}")
-            steps.say(f"{inst.url}: {why}")
+            steps.say(await_health(inst, service))
         _smoke_unless_maintenance(opts, steps)
     except OperationFailed as exc:
         release.mark_failed(str(exc))
@@ -265,14 +275,13 @@ def _roll_back(opts: DeployOptions, steps: Steps, previous: Release | None,
         if previous is None:
             return
         service.start()
-        ok, why = wait_healthy(inst.url, inst.ops.health_timeout_s, service.running)
     except (OperationFailed, ServiceError, database.DatabaseError, OSError) as exc:
         steps.banner(f"ROLLBACK FAILED: {exc}; see docs/RUNBOOK.md, 'Deploy and rollback'")
         return
-    if ok:
-        steps.say(f"rolled back to {previous.id}: {inst.url} {why}")
-    else:
-        steps.banner(f"ROLLBACK DONE BUT NOT HEALTHY: {why}")
+    try:
+        steps.say(f"rolled back to {previous.id}: {await_health(inst, service)}")
+    except OperationFailed as exc:
+        steps.banner(f"ROLLBACK DONE BUT NOT HEALTHY: {exc}")
 
 
 def rollback(instance: Instance, service: Service, steps: Steps) -> None:
@@ -286,14 +295,9 @@ def rollback(instance: Instance, service: Service, steps: Steps) -> None:
         with steps.step(f"switch current to {target.id}"):
             releases.switch(instance.current_link, target)
         with steps.step(f"restart {instance.service_name}"):
-            service.install()
-            service.stop()
-            service.start()
+            restart(instance, service)
         with steps.step("wait for health"):
-            ok, why = wait_healthy(instance.url, instance.ops.health_timeout_s,
-                                   service.running)
-            if not ok:
-                raise OperationFailed(f"{target.id} is not healthy: {why}")
+            steps.say(await_health(instance, service))
         steps.say(f"{instance.name} runs {target.id} (was {now.id if now else 'nothing'})")
 
 
@@ -331,11 +335,8 @@ def restore(instance: Instance, service: Service | None, source: Path, steps: St
         with steps.step(f"start {instance.service_name}"):
             service.start()
         with steps.step("wait for health"):
-            ok, why = wait_healthy(instance.url, instance.ops.health_timeout_s,
-                                   service.running)
-            if not ok:
-                raise OperationFailed(f"not healthy after the restore: {why}")
-        steps.say(f"restored {source} into {db}; {instance.url} {why}")
+            healthy = await_health(instance, service)
+        steps.say(f"restored {source} into {db}; {healthy}")
 
 
 @contextmanager
