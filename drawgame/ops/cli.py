@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sqlite3
 import sys
 import time
 import urllib.error
@@ -58,7 +59,7 @@ def guarded(command: Command) -> Command:
         try:
             return command(config, args)
         except (InstanceError, ServiceError, OperationFailed, database.DatabaseError,
-                releases.ReleaseError) as exc:
+                releases.ReleaseError, sqlite3.Error) as exc:
             return fail(str(exc))
 
     run.__doc__ = command.__doc__

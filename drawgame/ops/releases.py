@@ -14,7 +14,6 @@ import os
 import shutil
 import subprocess
 import sys
-import sysconfig
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -115,11 +114,6 @@ def install(folder: Path, wheel: Path, deps_from: Path | None = None) -> Path:
     if not Path(where).resolve().is_relative_to(venv.resolve()):
         raise ReleaseError(f"the release imports drawgame from {where}, not from its own venv")
     return python
-
-
-def project_site_packages() -> Path:
-    """The site-packages of the Python running this code (for ``deps_from``)."""
-    return Path(sysconfig.get_path("purelib"))
 
 
 def list_releases(releases_dir: Path) -> list[Release]:

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 from typing import Protocol
 
-from drawgame.ops.daemon import is_drawgame, read_pid, tail
+from drawgame.ops.daemon import is_drawgame, read_pid
 from drawgame.ops.instance import Instance
 
 STOP_MARGIN_S = 10.0
@@ -126,9 +126,6 @@ class Supervisor:
 
     def logs_command(self, lines: int, follow: bool) -> list[str]:
         return ["tail", "-n", str(lines), *(["-F"] if follow else []), str(self.instance.log_file)]
-
-    def last_log_lines(self) -> str:
-        return tail(self.instance.log_file)
 
 
 def unit_text(instance: Instance, *, system: bool, user: str | None = None) -> str:
