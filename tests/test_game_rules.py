@@ -628,8 +628,9 @@ def test_snapshot_shape_and_word_visibility() -> None:
     word = g.choose()
     g.guess("p_bob")
     snap = snapshot(g.room, g.now, "p_cy")
-    assert set(snap) == {"code", "name", "settings", "phase", "round", "rounds", "host_id",
-                         "drawer_id", "ends_in_ms", "hint", "word", "players", "ops", "chat"}
+    assert set(snap) == {"code", "name", "game_id", "settings", "phase", "round", "rounds",
+                         "host_id", "drawer_id", "ends_in_ms", "hint", "word", "players", "ops",
+                         "chat"}
     assert set(snap["players"][0]) == {"id", "name", "score", "connected", "host", "drawer",
                                        "guessed", "spectator"}
     assert snap["word"] is None and snap["hint"] == "_" * len(word)

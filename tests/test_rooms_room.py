@@ -383,3 +383,26 @@ async def test_records_are_reported_for_persistence(autojump_clock: MockClock) -
         ops_record = next(r for _, r in h.records if r.kind == "ops")
         assert ops_record.data["ops"] == [stroke(1, 1, 1, 2, 2)]
 
+
+
+async def test_joiner_gets_the_join_once_others_get_it_announced(
+    autojump_clock: MockClock,
+) -> None:
+    async with running_room() as h:
+        (ada,) = await join_all(h, "Ada")
+        bob = h.player("Bob")
+        welcome = await bob.hello()
+        assert [m["text"] for m in welcome["room"]["chat"]][-1] == "Bob joined"
+        assert [m["type"] for m in bob.received] == ["welcome"]
+        assert ada.last("chat")["text"] == "Bob joined"
+        assert [p["name"] for p in ada.last("players")["players"]] == ["Ada", "Bob"]
+
+
+async def test_snapshot_names_the_game_during_and_after_it(autojump_clock: MockClock) -> None:
+    async with running_room(rounds=1) as h:
+        ada, _ = await join_all(h, "Ada", "Bob")
+        assert ada.of("welcome")[0]["room"]["game_id"] is None
+        await ada.send({"type": "start"})
+        late = h.player("Late")
+        game = (await late.hello())["room"]["game_id"]
+        assert game is not None and game.startswith("g")

@@ -276,6 +276,11 @@ def _forbidden_char(ch: str) -> bool:
     return category in ("Cc", "Cs", "Co", "Zl", "Zp") or (category == "Cf" and ch != _ZWJ)
 
 
+def has_forbidden_chars(text: str) -> bool:
+    """Control, surrogate, private-use or invisible format characters (names refuse them)."""
+    return any(_forbidden_char(ch) for ch in text)
+
+
 def clean_name(raw: object) -> str:
     """A player name: NFC, trimmed, 1..24 characters, no control characters (BadName)."""
     if not isinstance(raw, str):
@@ -283,7 +288,7 @@ def clean_name(raw: object) -> str:
     name = unicodedata.normalize("NFC", raw).strip()
     if not 1 <= len(name) <= MAX_NAME_LEN:
         raise BadName(f"name must be 1..{MAX_NAME_LEN} characters", field="name")
-    if any(_forbidden_char(ch) for ch in name):
+    if has_forbidden_chars(name):
         raise BadName("name may not hold control characters", field="name")
     return name
 

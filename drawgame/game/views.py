@@ -80,6 +80,7 @@ def snapshot(room: RoomState, now: float, viewer_id: str | None) -> dict[str, An
     return {
         "code": room.code,
         "name": room.name,
+        "game_id": room.game_id,
         "settings": room.settings.to_dict(),
         "phase": room.phase,
         "round": room.round,

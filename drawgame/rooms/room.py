@@ -281,7 +281,7 @@ class Room:
         }
         self._deliver(conn, dumps(welcome))
         conn.joined.set()
-        self._apply(effects)
+        self._apply(effects, welcomed=pid)
 
     def _resume(self, token: str, now: float) -> tuple[str, str, list[Effect]]:
         pid, effects = rules.resume(self.state, now, hash_token(token))
@@ -335,11 +335,14 @@ class Room:
 
     # ------------------------------------------------------------ effects
 
-    def _apply(self, effects: list[Effect]) -> None:
+    def _apply(self, effects: list[Effect], welcomed: str | None = None) -> None:
+        """Carry out effects in order; ``welcomed`` just got a snapshot that already
+        shows the player list and chat these effects announce, so it is spared them."""
         for effect in effects:
             self._snapshot_due = self._snapshot_due or _changes_state(effect)
             if isinstance(effect, Send):
-                self._send(effect.to, effect.msg)
+                covered = welcomed is not None and effect.msg.get("type") in IN_SNAPSHOT
+                self._send(effect.to, effect.msg, skip=welcomed if covered else None)
             elif isinstance(effect, Close):
                 conn = self.connections.pop(effect.player_id, None)
                 if conn is not None:
@@ -349,20 +352,23 @@ class Room:
             else:
                 self.hooks.record(self.code, effect)
 
-    def _send(self, to: tuple[str, ...] | None, msg: dict[str, Any]) -> None:
+    def _send(
+        self, to: tuple[str, ...] | None, msg: dict[str, Any], skip: str | None = None
+    ) -> None:
         if to is None:
-            self._broadcast(msg)
+            self._broadcast(msg, skip)
             return
         text = dumps(msg)
         for pid in to:
             conn = self.connections.get(pid)
-            if conn is not None:
+            if conn is not None and pid != skip:
                 self._deliver(conn, text)
 
-    def _broadcast(self, msg: dict[str, Any]) -> None:
+    def _broadcast(self, msg: dict[str, Any], skip: str | None = None) -> None:
         text = dumps(msg)
-        for conn in list(self.connections.values()):
-            self._deliver(conn, text)
+        for pid, conn in list(self.connections.items()):
+            if pid != skip:
+                self._deliver(conn, text)
 
     def _deliver(self, conn: Connection, text: str) -> None:
         if conn.send_text(text):
@@ -382,6 +388,9 @@ class Room:
             conn.close(code, reason)
         self.connections.clear()
 
+
+IN_SNAPSHOT = frozenset({"players", "chat"})
+"""What a `welcome` snapshot already shows, so the joiner is not sent it twice."""
 
 NO_SNAPSHOT_SENDS = frozenset({"draw", "chat", "close", "pong", "error", "notice"})
 """Messages that change nothing a snapshot holds (ops are persisted on their own)."""

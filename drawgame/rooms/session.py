@@ -45,7 +45,7 @@ class Session:
         except GameError as exc:
             self.refused(exc)
             if self.limits.abuse.strike(now):
-                self.conn.close_now(*ABUSE_CLOSE)
+                self.conn.close(*ABUSE_CLOSE)  # after the errors that explain it
                 return False
             return True
         if isinstance(cmd, Ping):

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
+import unicodedata
 from typing import Any
 
 import trio
 from quart import Blueprint, Response, jsonify, request
 
 from drawgame.game.errors import GameError
+from drawgame.game.protocol import has_forbidden_chars
 from drawgame.game.settings import Settings
-from drawgame.rooms.registry import TooManyRooms
+from drawgame.rooms.registry import MAX_ROOM_NAME, TooManyRooms
 from drawgame.store.games import load_album
 from drawgame.web.context import services
 from drawgame.web.errors import error_response
@@ -98,13 +100,21 @@ async def _create_body() -> tuple[dict[str, Any], Response | None]:
         return {}, error_response(422, "invalid_settings", f"unknown field {unknown[0]!r}",
                                   unknown[0])
     name = body.get("name")
-    if name is not None and not (isinstance(name, str) and len(name.strip()) <= 40):
-        return {}, error_response(422, "invalid_settings", "name must be text of 0..40 characters",
-                                  "name")
+    if name is not None:
+        if not isinstance(name, str) or len(name.strip()) > MAX_ROOM_NAME:
+            return {}, error_response(
+                422, "invalid_settings", f"name must be text of 0..{MAX_ROOM_NAME} characters",
+                "name")
+        name = unicodedata.normalize("NFC", name).strip()
+        if has_forbidden_chars(name):
+            return {}, error_response(
+                422, "invalid_settings", "name may not hold control characters", "name")
+        body["name"] = name
     if not isinstance(body.get("private", False), bool):
         return {}, error_response(422, "invalid_settings", "private must be true or false",
                                   "private")
-    if not isinstance(body.get("settings") or {}, dict):
+    settings = body.get("settings")
+    if settings is not None and not isinstance(settings, dict):
         return {}, error_response(422, "invalid_settings", "settings must be an object",
                                   "settings")
     return body, None
