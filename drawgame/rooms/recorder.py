@@ -163,15 +163,38 @@ WRITERS: dict[str, Callable[[sqlite3.Connection, str, dict[str, Any], str], None
 }
 
 
+def coalesce(batch: list[Pending]) -> list[Pending]:
+    """Fewer rows for the same facts: one op row per turn per batch, the newest snapshot.
+
+    Every ``ops`` record of a turn joins the turn's first one (ops keep their
+    order), so a busy drawer costs one row per flush, not one per frame; of a
+    room's snapshots only the newest is kept.
+    """
+    newest = {code: i for i, (code, record, _) in enumerate(batch) if record.kind == "snapshot"}
+    merged: dict[tuple[str, Any, Any], list[Any]] = {}
+    out: list[Pending] = []
+    for i, (code, record, at) in enumerate(batch):
+        if record.kind == "snapshot" and newest[code] != i:
+            continue
+        if record.kind == "ops":
+            key = (code, record.data.get("game_id"), record.data.get("turn"))
+            ops = merged.get(key)
+            if ops is not None:
+                ops.extend(record.data.get("ops", ()))
+                continue
+            ops = merged[key] = list(record.data.get("ops", ()))
+            record = Record("ops", {**record.data, "ops": ops})
+        out.append((code, record, at))
+    return out
+
+
 def write_batch(conn: sqlite3.Connection, batch: list[Pending]) -> list[str]:
     """Write every record under its own savepoint; return the errors (one line each)."""
     errors: list[str] = []
     touched: dict[str, str] = {}
-    # Only the newest snapshot of each room in a batch is worth writing.
-    newest = {code: i for i, (code, record, _) in enumerate(batch) if record.kind == "snapshot"}
-    for i, (code, record, at) in enumerate(batch):
+    for code, record, at in coalesce(batch):
         writer = WRITERS.get(record.kind)
-        if writer is None or (record.kind == "snapshot" and newest[code] != i):
+        if writer is None:
             continue
         conn.execute("SAVEPOINT record")
         try:

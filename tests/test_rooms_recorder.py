@@ -1,0 +1,89 @@
+"""The batched recorder against a real SQLite database."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from drawgame.game.effects import Record
+from drawgame.rooms import recorder as recorder_module
+from drawgame.rooms.recorder import Recorder, coalesce, utc_now
+from drawgame.store import Store, apply_migrations
+
+
+def ops(*ids: int) -> list[dict[str, object]]:
+    return [{"op": "line", "id": i, "c": "#000000", "w": 2, "p": [i, i]} for i in ids]
+
+
+def test_coalesce_merges_a_turns_ops_in_order_and_keeps_the_newest_snapshot() -> None:
+    at = utc_now()
+    batch = [
+        ("AAAA", Record("ops", {"game_id": "g1", "turn": 1, "ops": ops(1)}), at),
+        ("AAAA", Record("snapshot", {"state": {"n": 1}}), at),
+        ("BBBB", Record("ops", {"game_id": "g2", "turn": 4, "ops": ops(7)}), at),
+        ("AAAA", Record("ops", {"game_id": "g1", "turn": 1, "ops": ops(2, 3)}), at),
+        ("AAAA", Record("snapshot", {"state": {"n": 2}}), at),
+        ("AAAA", Record("ops", {"game_id": "g1", "turn": 2, "ops": ops(9)}), at),
+    ]
+    out = coalesce(batch)
+    assert [(c, r.kind) for c, r, _ in out] == [
+        ("AAAA", "ops"), ("BBBB", "ops"), ("AAAA", "snapshot"), ("AAAA", "ops")]
+    assert [o["id"] for o in out[0][1].data["ops"]] == [1, 2, 3]
+    assert out[2][1].data["state"] == {"n": 2}
+    assert [o["id"] for o in out[3][1].data["ops"]] == [9]
+    assert [o["id"] for o in batch[0][1].data["ops"]] == [1]  # the input is left as it was
+
+
+async def seeded_store(tmp_path: Path) -> Store:
+    store = await Store.open(tmp_path / "db.sqlite3")
+    await store.run(apply_migrations)
+    now = utc_now()
+    await store.transaction(lambda c: c.execute(
+        "INSERT INTO rooms (code, name, settings, created_at, last_active_at)"
+        " VALUES ('ROOMCODE', 'r', '{}', ?, ?)", (now, now)))
+    return store
+
+
+async def test_one_flush_one_hop_and_a_bad_record_loses_nothing_else(tmp_path: Path) -> None:
+    store = await seeded_store(tmp_path)
+    rec = Recorder(store)
+    rec.add("ROOMCODE", Record("player_joined", {"player_id": "p_1", "name": "Ada",
+                                                 "spectator": False, "token_hash": "h"}))
+    rec.add("ROOMCODE", Record("game_started", {"game_id": "g_1"}))
+    rec.add("ROOMCODE", Record("turn_started", {"game_id": "g_1", "turn": 1, "round": 1,
+                                                "drawer_id": "p_1", "word": "cat"}))
+    rec.add("NOSUCHRM", Record("game_started", {"game_id": "g_x"}))  # unknown room
+    for i in range(30):
+        rec.add("ROOMCODE", Record("ops", {"game_id": "g_1", "turn": 1, "ops": ops(i)}))
+    hops = store.hops
+    await rec.flush()
+    assert store.hops == hops + 1
+    rows = await store.run(lambda c: c.execute("SELECT seq, ops FROM turn_ops").fetchall())
+    assert len(rows) == 1 and [o["id"] for o in json.loads(rows[0][1])] == list(range(30))
+    drawer = await store.run(lambda c: c.execute("SELECT drawer_name FROM turns").fetchone())
+    assert drawer[0] == "Ada"
+    assert rec.pending == []
+    await store.close()
+
+
+async def test_a_failing_database_keeps_the_batch_for_the_next_flush(tmp_path: Path) -> None:
+    store = await seeded_store(tmp_path)
+    rec = Recorder(store)
+    rec.add("ROOMCODE", Record("game_started", {"game_id": "g_1"}))
+    await store.close()
+    await rec.flush()  # logged, not raised
+    assert len(rec.pending) == 1
+
+
+def test_ops_are_dropped_past_the_pending_cap(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(recorder_module, "MAX_PENDING", 3)
+    rec = Recorder(store=None)  # type: ignore[arg-type]
+    for i in range(5):
+        rec.add("ROOMCODE", Record("ops", {"game_id": "g", "turn": 1, "ops": ops(i)}))
+    rec.add("ROOMCODE", Record("game_over", {"game_id": "g", "ranking": []}))
+    assert [r.kind for _, r, _ in rec.pending] == ["ops", "ops", "ops", "game_over"]
+    assert rec.dropped == 2
