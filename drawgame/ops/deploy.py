@@ -195,7 +195,7 @@ ENV_TEMPLATE = """\
 # Settings of the drawgame {name} instance: DRAWGAME_<NAME>=value lines (README.md,
 # "Configuration", lists them). The deploy sets DRAWGAME_ENVIRONMENT, DRAWGAME_HOST,
 # DRAWGAME_PORT, DRAWGAME_DB_PATH and DRAWGAME_BACKUP_DIR itself; anything else goes here.
-# Changes apply at the next restart: python -m drawgame service restart --instance {name}
+# Changes apply at the next restart: make restart INSTANCE={name} (in the checkout).
 """
 
 
