@@ -138,12 +138,23 @@ def test_systemd_unit(production) -> None:  # type: ignore[no-untyped-def]
     root = production.root
     assert "User=games" in lines
     assert f"WorkingDirectory={root}" in lines
-    assert f"Environment=DRAWGAME_DB_PATH={root}/data/drawgame.sqlite3" in lines
-    assert f"Environment=DRAWGAME_ENV_FILE={root}/.env" in lines
-    assert "Environment=DRAWGAME_PORT=9123" in lines
+    assert f'Environment="DRAWGAME_DB_PATH={root}/data/drawgame.sqlite3"' in lines
+    assert f'Environment="DRAWGAME_ENV_FILE={root}/.env"' in lines
+    assert 'Environment="DRAWGAME_PORT=9123"' in lines
     assert "Restart=on-failure" in lines and "KillSignal=SIGTERM" in lines
     assert "WantedBy=multi-user.target" in lines
     start = next(line for line in lines if line.startswith("ExecStart="))
-    assert "readlink -f" in start and f"{root}/current" in start and "drawgame serve" in start
+    # `current` is resolved by the shell at start ($$ is how a unit file writes $):
+    assert start == (f'ExecStart=/bin/sh -c "exec \\"$$(readlink -f {root}/current)'
+                     '/venv/bin/python\\" -m drawgame serve"')
     user_unit = unit_text(production, system=False)
     assert "User=" not in user_unit and "WantedBy=default.target" in user_unit
+
+
+def test_systemd_unit_escapes_what_systemd_would_expand(tmp_path: Path) -> None:
+    odd = resolve("production", Config(deploy_root=str(tmp_path / "100% fun")))
+    lines = unit_text(odd, system=True).splitlines()
+    assert f"WorkingDirectory={tmp_path}/100%% fun" in lines
+    assert f'Environment="DRAWGAME_ENV_FILE={tmp_path}/100%% fun/.env"' in lines
+    start = next(line for line in lines if line.startswith("ExecStart="))
+    assert f"readlink -f '{tmp_path}/100%% fun/current'" in start

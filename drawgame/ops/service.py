@@ -128,6 +128,14 @@ class Supervisor:
         return ["tail", "-n", str(lines), *(["-F"] if follow else []), str(self.instance.log_file)]
 
 
+def _unit_quote(text: str, *, expand: bool = False) -> str:
+    """One double-quoted unit file word; ``expand``: for ExecStart=, where $ is special."""
+    text = text.replace("\\", "\\\\").replace('"', '\\"').replace("%", "%%")
+    if expand:
+        text = text.replace("$", "$$")
+    return f'"{text}"'
+
+
 def unit_text(instance: Instance, *, system: bool, user: str | None = None) -> str:
     """The systemd unit of an instance: data folder, settings, restart policy.
 
@@ -135,28 +143,30 @@ def unit_text(instance: Instance, *, system: bool, user: str | None = None) -> s
     """
     root = instance.root
     assert root is not None
-    env = "\n".join(f"Environment={shlex.quote(f'{k}={v}')}" for k, v in instance.env)
-    start = shlex.quote(
+    env = "\n".join(f"Environment={_unit_quote(f'{k}={v}')}" for k, v in instance.env)
+    # The shell resolves `current` when the server starts, so a running server never
+    # loads modules of a release switched to after it started.
+    start = _unit_quote(
         f'exec "$(readlink -f {shlex.quote(str(instance.current_link))})/venv/bin/python"'
-        " -m drawgame serve"
+        " -m drawgame serve", expand=True
     )
     user_line = f"User={user}\n" if user else ""
     return f"""[Unit]
 Description=drawgame ({instance.name})
 After=network-online.target
 Wants=network-online.target
+StartLimitIntervalSec=60
+StartLimitBurst=5
 
 [Service]
 Type=simple
-{user_line}WorkingDirectory={root}
+{user_line}WorkingDirectory={str(root).replace("%", "%%")}
 {env}
 ExecStart=/bin/sh -c {start}
 KillSignal=SIGTERM
 TimeoutStopSec={int(_stop_wait_s(instance))}
 Restart=on-failure
 RestartSec=2
-StartLimitIntervalSec=60
-StartLimitBurst=5
 
 [Install]
 WantedBy={"multi-user.target" if system else "default.target"}
