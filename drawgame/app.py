@@ -98,7 +98,7 @@ async def serve(
         async def shutdown_trigger() -> None:
             await stop.wait()
             event(log, logging.INFO, "shutdown_started", grace_s=config.shutdown_grace_s)
-            services.stopping = True
+            services.shutting_down.set()
             with trio.move_on_after(config.shutdown_grace_s):
                 await services.registry.shutdown()
 

@@ -33,9 +33,15 @@ class Services:
     stats: Stats
     registry: Registry
     started_wall: float = field(default_factory=time.time)
-    stopping: bool = False
+    shutting_down: trio.Event = field(default_factory=trio.Event)
+    """Set when a graceful shutdown begins: new connections are refused with 1012 and
+    connections that have not joined a room yet are told to come back."""
 
     maintenance_lock: trio.Lock = field(default_factory=trio.Lock)
+
+    @property
+    def stopping(self) -> bool:
+        return self.shutting_down.is_set()
 
     async def set_maintenance(self, on: bool, message: str = "") -> None:
         """Switch maintenance mode, persist it, and tell every open room."""

@@ -339,3 +339,19 @@ async def test_scheduled_cleanup_removes_what_is_past_retention(
         assert left == (1, 0)
         rows = await svc.store.run(lambda c: c.execute("SELECT code FROM rooms").fetchall())
         assert [r[0] for r in rows] == ["NEWROOM1"]
+
+
+async def test_a_connection_not_in_a_room_yet_is_told_to_come_back(
+    nursery: trio.Nursery, config: Config
+) -> None:
+    server = await start_server(nursery, config.replace(reconnect_in_ms=300))
+    code = await create_room(server.url)
+    with trio.fail_after(10):
+        async with connect(f"{server.ws_url}/ws/{code}", "Early") as early:
+            await early.send({"type": "ping", "t": 1})
+            await early.wait_for("pong")
+            server.stop.set()
+            shutdown = await early.wait_for("shutdown")
+            assert shutdown["reconnect_in_ms"] == 300
+            assert await early.wait_closed() == 1012
+        await server.done.wait()

@@ -329,9 +329,12 @@ async def test_rate_limit_then_abuse_close(autojump_clock: MockClock) -> None:
         await trio.sleep(1.1)
         await ada.send({"type": "chat", "text": "after a pause"})
         assert bob.last("chat")["text"] == "after a pause"
-        for _ in range(6):
+        for _ in range(8):
             await ada.send({"type": "nonsense"})
-        assert ada.conn.close_code == (1008, "too many refused messages")
+        # every refused frame up to the one past the limit (5 + 1, the first one
+        # rate_limited) is explained before the close; later frames are ignored
+        assert ada.errors() == ["rate_limited"] + ["unknown_type"] * 5
+        assert ada.closed == (1008, "too many refused messages")
 
 
 async def test_ping_is_answered_with_pong(autojump_clock: MockClock) -> None:

@@ -143,7 +143,7 @@ class OpLog:
         if len(self.ops) + added > MAX_TURN_OPS or self.points + points > MAX_TURN_POINTS:
             raise CanvasFull(
                 f"the drawing is full ({MAX_TURN_OPS} ops or {MAX_TURN_POINTS} points);"
-                " undo or clear to go on"
+                " undo to go on"
             )
         for op in ops:
             self._apply_one(op)

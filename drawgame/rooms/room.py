@@ -89,7 +89,11 @@ RoomEvent = JoinEvent | CommandEvent | GoneEvent | NoticeEvent | StopEvent
 
 
 class RoomClosed(Exception):
-    """The room has ended and takes no more events."""
+    """The room has ended and takes no more events (``restart``: for a graceful restart)."""
+
+    def __init__(self, code: str, restart: bool = False) -> None:
+        super().__init__(code)
+        self.restart = restart
 
 
 @dataclass
@@ -130,7 +134,8 @@ class Room:
         try:
             await self._inbox.send(item)
         except (trio.ClosedResourceError, trio.BrokenResourceError):
-            raise RoomClosed(self.code) from None
+            restart = self._stop is not None and self._stop.restart
+            raise RoomClosed(self.code, restart) from None
 
     def submit_nowait(self, item: RoomEvent) -> bool:
         try:

@@ -21,6 +21,7 @@ from drawgame.stats import Stats
 
 ABUSE_CLOSE = (1008, "too many refused messages")
 ROOM_GONE_CLOSE = (4004, "room not found or closed")
+RESTART_CLOSE = (1012, "server restarting")
 
 
 class Session:
@@ -32,8 +33,14 @@ class Session:
         self.stats = stats
         self.limits = ConnectionLimits(config)
 
-    async def frame(self, data: str | bytes, now: float) -> bool:
-        """Handle one frame; False when the connection must stop reading."""
+    async def frame(self, data: str | bytes, now: float) -> None:
+        """Handle one frame.
+
+        Once the connection is closing, frames are ignored: the writer sends
+        what is queued (the errors that explain the close) and then closes.
+        """
+        if self.conn.closing:
+            return
         self.stats.messages_in.add()
         try:
             if not isinstance(data, str):
@@ -46,21 +53,18 @@ class Session:
             self.refused(exc)
             if self.limits.abuse.strike(now):
                 self.conn.close(*ABUSE_CLOSE)  # after the errors that explain it
-                return False
-            return True
+            return
         if isinstance(cmd, Ping):
             pong = {"type": "pong", "t": cmd.t, "server_ms": int(time.time() * 1000)}
             self.conn.send_text(dumps(pong))
-            return True
+            return
         try:
             if isinstance(cmd, Hello):
                 await self.room.submit(JoinEvent(self.conn, cmd))
             else:
                 await self.room.submit(CommandEvent(self.conn, cmd))
-        except RoomClosed:
-            self.conn.close_now(*ROOM_GONE_CLOSE)
-            return False
-        return True
+        except RoomClosed as closed:
+            self.conn.close(*(RESTART_CLOSE if closed.restart else ROOM_GONE_CLOSE))
 
     def refused(self, exc: GameError) -> None:
         self.stats.errors[exc.code] += 1

@@ -16,8 +16,8 @@ from quart import Blueprint, Response, websocket
 
 from drawgame.config import Config
 from drawgame.rooms.connection import CloseFrame, Connection
-from drawgame.rooms.room import GoneEvent, Room, RoomClosed
-from drawgame.rooms.session import ROOM_GONE_CLOSE, Session
+from drawgame.rooms.room import GoneEvent, Room, RoomClosed, dumps
+from drawgame.rooms.session import RESTART_CLOSE, ROOM_GONE_CLOSE, Session
 from drawgame.services import Services
 from drawgame.stats import Stats, message_type
 from drawgame.web.context import services
@@ -31,7 +31,6 @@ CLOSE_TIMEOUT_S = 2.0
 
 NO_HELLO_CLOSE = (4401, "no hello in time")
 OVERLOAD_CLOSE = 1013
-RESTART_CLOSE = (1012, "server restarting")
 
 
 def client_address(config: Config, headers: Any, remote: str | None) -> str:
@@ -122,6 +121,18 @@ async def _serve_connection(svc: Services, room: Room, conn: Connection) -> None
         nursery.start_soon(until, lambda: _writer(conn, svc.stats))
         nursery.start_soon(until, conn.close_requested.wait)
         nursery.start_soon(_hello_deadline, conn, svc.config.hello_timeout_s)
+        nursery.start_soon(_restart_before_joining, svc, conn)
+
+
+async def _restart_before_joining(svc: Services, conn: Connection) -> None:
+    """At a graceful shutdown, a connection not in a room yet is told to come back.
+
+    Joined connections hear it from their room, which also writes its state.
+    """
+    await svc.shutting_down.wait()
+    if conn.player_id is None:
+        conn.send_text(dumps({"type": "shutdown", "reconnect_in_ms": svc.config.reconnect_in_ms}))
+        conn.close(*RESTART_CLOSE)
 
 
 async def _hello_deadline(conn: Connection, timeout_s: float) -> None:
@@ -132,8 +143,8 @@ async def _hello_deadline(conn: Connection, timeout_s: float) -> None:
 
 
 async def _reader(session: Session) -> None:
-    while await session.frame(await websocket.receive(), trio.current_time()):
-        pass
+    while True:
+        await session.frame(await websocket.receive(), trio.current_time())
 
 
 async def _writer(conn: Connection, stats: Stats) -> None:
