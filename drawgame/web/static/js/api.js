@@ -32,6 +32,7 @@ export const getHealth = () => request("GET", "/api/health").catch((err) => {
   if (err instanceof ApiError && err.status === 503 && err.body?.status) return err.body;
   throw err;
 });
+export const getMaintenance = () => request("GET", "/api/maintenance");
 export const listRooms = () => request("GET", "/api/rooms");
 export const getRoom = (code) => request("GET", `/api/rooms/${encodeURIComponent(code)}`);
 export const createRoom = (payload) => request("POST", "/api/rooms", payload);

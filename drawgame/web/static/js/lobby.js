@@ -32,7 +32,8 @@ function init() {
 async function refreshHealth() {
   try {
     const health = await api.getHealth();
-    setMaintenance(Boolean(health.maintenance));
+    const notice = health.maintenance ? await api.getMaintenance().catch(() => ({})) : {};
+    setMaintenance(Boolean(health.maintenance), notice.message);
     if (health.version) $("#version").textContent = `v${health.version}`;
   } catch {
     // Unreachable server: the room list says so.
