@@ -36,6 +36,13 @@ WAIT_MS = 5000
 
 CANVAS_W, CANVAS_H = 1000, 750
 WHITE = (255, 255, 255)
+RED, BLUE = "#f44336", "#2196f3"
+"""Palette colours (`color-swatch` data-colour) the tests draw with."""
+STROKE = [(200, 300), (400, 300), (600, 300)]
+ON_STROKE = [(220, 300), (400, 300), (580, 300)]
+"""Logical points a 24-wide STROKE covers with its full colour."""
+FAR = (850, 650)
+"""A logical point far from every stroke the tests draw."""
 WORDS = ("elephant", "giraffe", "penguin", "volcano", "lighthouse", "umbrella", "octopus",
          "pyramid", "tornado", "backpack")
 """Custom words only: all long enough for `close` guesses, none close to another."""
@@ -231,6 +238,11 @@ class Player:
         expect(self.by("word")).to_have_text(word)
         return word
 
+    def pick(self, colour: str, width: int) -> None:
+        """Choose a palette colour and a brush width from the toolbar."""
+        self.page.locator(f"[data-testid=color-swatch][data-colour='{colour}']").click()
+        self.page.locator(f"[data-testid=size-option][data-width='{width}']").click()
+
     def say(self, text: str) -> None:
         self.by("chat-input").fill(text)
         self.by("chat-send").click()
@@ -299,6 +311,12 @@ class Player:
             raise AssertionError(
                 f"{self}: pixel ({x}, {y}) of {target!r} is {shown}, expected {colour}"
             ) from None
+
+    def wait_drawn(self, points: list[tuple[int, int]], colour: str) -> None:
+        """Wait until every point shows `colour`, then check FAR is still background."""
+        for x, y in points:
+            self.wait_pixel(x, y, rgb(colour))
+        self.assert_pixel(*FAR, WHITE)
 
     def assert_pixel(
         self, x: int, y: int, colour: tuple[int, int, int], *,

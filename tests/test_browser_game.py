@@ -10,6 +10,10 @@ from playwright.sync_api import expect
 
 from drawgame.rooms import recorder
 from tests.browser import (
+    FAR,
+    ON_STROKE,
+    RED,
+    STROKE,
     WHITE,
     WORDS,
     Browser,
@@ -25,10 +29,6 @@ from tests.conftest import RunningServer
 
 pytestmark = pytest.mark.usefixtures("short_phases")
 
-RED = "#f44336"
-STROKE = [(200, 300), (400, 300), (600, 300)]
-ON_STROKE = [(220, 300), (400, 300), (580, 300)]
-FAR = (850, 650)
 
 # Keeps every reveal overlay the page shows (they pass quickly): its word and points.
 RECORD_REVEALS = """() => {
@@ -102,13 +102,10 @@ def whole_game(browser: Browser) -> None:
 
 
 def draw_and_check(drawer: Player, guessers: list[Player]) -> None:
-    drawer.page.locator(f"[data-testid=color-swatch][data-colour='{RED}']").click()
-    drawer.page.locator("[data-testid=size-option][data-width='24']").click()
+    drawer.pick(RED, 24)
     drawer.stroke_with_mouse(STROKE)
     for page in (drawer, *guessers):
-        for x, y in ON_STROKE:
-            page.wait_pixel(x, y, rgb(RED))
-        page.assert_pixel(*FAR, WHITE)
+        page.wait_drawn(ON_STROKE, RED)
         page.assert_pixel(400, 380, WHITE)  # 80 below a 24-wide line
 
 
