@@ -6,6 +6,7 @@ import json
 import logging
 import random
 import secrets
+import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,6 +58,24 @@ def normalize_code(code: str) -> str:
 
 def default_room_name(code: str) -> str:
     return f"Room {code[:4]}"
+
+
+def insert_room(
+    conn: sqlite3.Connection, name: str, private: int, settings: str, now: str,
+    taken: set[str],
+) -> tuple[str, str]:
+    """Insert a room under a fresh code (unique among every room kept, closed ones too)."""
+    for _ in range(20):
+        code = new_code()
+        title = name or default_room_name(code)
+        inserted = code not in taken and conn.execute(
+            "INSERT OR IGNORE INTO rooms (code, name, private, settings, is_active, created_at,"
+            " last_active_at) VALUES (?, ?, ?, ?, 1, ?, ?)",
+            (code, title, private, settings, now, now),
+        ).rowcount
+        if inserted:
+            return code, title
+    raise TooManyRooms("no free room code was found; try again")
 
 
 def new_game_id() -> str:
@@ -128,21 +147,16 @@ class Registry:
         """Create, persist and start a new room; raises TooManyRooms at the limit."""
         if len(self.rooms) >= self.config.max_rooms or self._nursery is None:
             raise TooManyRooms("the server has as many rooms as it may hold; try again later")
-        code = new_code()
-        while code in self.rooms:
-            code = new_code()
-        name = (name or "").strip()[:MAX_ROOM_NAME] or default_room_name(code)
+        title = (name or "").strip()[:MAX_ROOM_NAME]
+        row = (int(private), json.dumps(settings.to_dict()), utc_now())
+        code, title = await self.store.transaction(
+            lambda conn: insert_room(conn, title, *row, taken=set(self.rooms))
+        )
         state = rules.new_room(
-            code, name, private, settings, random.Random(secrets.randbits(64)),
+            code, title, private, settings, random.Random(secrets.randbits(64)),
             self.words.words, languages=self.words.codes(), seat_grace_s=self.config.seat_grace_s,
             new_id=new_game_id,
         )
-        now = utc_now()
-        await self.store.transaction(lambda conn: conn.execute(
-            "INSERT INTO rooms (code, name, private, settings, is_active, created_at,"
-            " last_active_at) VALUES (?, ?, ?, ?, 1, ?, ?)",
-            (code, name, int(private), json.dumps(settings.to_dict()), now, now),
-        ))
         room = self._make_room(state)
         await self._nursery.start(room.run)
         self.rooms[code] = room
