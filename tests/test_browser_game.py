@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 
 import pytest
 from playwright.sync_api import expect
@@ -146,30 +145,24 @@ def results(players: list[Player], first_drawer: Player) -> None:
         expect(page.by("results")).to_be_visible()
         expect(page.by("ranking-item")).to_have_count(3)
     scores = players[0].scores()
+    # Ties share a rank: one more than the number of players with more points.
+    expected = {pid: 1 + sum(s > score for s in scores.values()) for pid, score in scores.items()}
     for page in players:
         assert page.scores() == scores, (page, page.scores(), scores)
         ranking = ranking_of(page)
-        assert [pid for pid, _ in ranking] == sorted(scores, key=lambda pid: -scores[pid])
-        assert [rank for _, rank in ranking] == ranks(sorted(scores.values(), reverse=True))
+        assert dict(ranking) == expected, (page, ranking, scores)
+        assert [rank for _, rank in ranking] == sorted(expected.values()), (page, ranking)
         expect(page.by("album-item")).to_have_count(3)
-    host = players[0]
-    host.screenshot("results")
+    players[0].screenshot("results")
     album(first_drawer)
 
 
 def ranking_of(page: Player) -> list[tuple[str, int]]:
+    """(player id, rank) of each ranking item, top to bottom."""
     items = page.by("ranking-item")
-    rows: list[Any] = [(items.nth(i).get_attribute("data-player-id"),
-                        int(items.nth(i).get_attribute("data-rank") or 0))
-                       for i in range(items.count())]
-    return rows
-
-
-def ranks(scores: list[int]) -> list[int]:
-    out: list[int] = []
-    for i, score in enumerate(scores):
-        out.append(out[-1] if i and scores[i - 1] == score else i + 1)
-    return out
+    return [(str(items.nth(i).get_attribute("data-player-id")),
+             int(items.nth(i).get_attribute("data-rank") or 0))
+            for i in range(items.count())]
 
 
 def album(page: Player) -> None:
