@@ -64,3 +64,16 @@ async def test_one_log_line_per_request_without_query(
     assert fields["status"] == 200
     assert isinstance(fields["duration_ms"], float)
     assert "secret-value" not in json.dumps(fields)
+
+
+async def test_an_idle_keep_alive_connection_does_not_hold_up_shutdown(
+    nursery: trio.Nursery, config: Config
+) -> None:
+    running = await start_server(nursery, config.replace(shutdown_grace_s=5.0))
+    async with httpx.AsyncClient() as http:  # keeps its connection open, as browsers do
+        for _ in range(3):
+            assert (await http.get(running.url + "/api/health")).status_code == 200
+        running.stop.set()
+        # the idle connection is closed at once instead of being waited on for the grace
+        with trio.fail_after(2.5):
+            await running.done.wait()

@@ -7,6 +7,8 @@ import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
+import trio
+
 from drawgame.logs import event, get_logger
 
 Scope = MutableMapping[str, Any]
@@ -69,7 +71,13 @@ class Middleware:
                 present = {name.lower() for name, _ in message.get("headers", [])}
                 extra = [h for h in SECURITY_HEADERS if h[0] not in present]
                 message["headers"] = [*message.get("headers", []), *extra]
-            await send(message)
+            # quart-trio cancels the request's tasks as soon as the client side of the
+            # exchange is over, which can land while hypercorn is still marking the
+            # connection idle; an idle mark lost that way keeps a keep-alive connection
+            # open through a graceful shutdown until the grace runs out. Hypercorn
+            # shields its socket writes anyway, so shielding the send costs nothing.
+            with trio.CancelScope(shield=True):
+                await send(message)
 
         try:
             await self.app(scope, receive, send_with_headers)
