@@ -30,6 +30,9 @@ FLUSH_AT = 2000
 MAX_PENDING = 100_000
 """Past this many pending records, drawing ops are dropped (and counted) until a flush."""
 
+FLUSH_NOW = frozenset({"game_over"})
+"""Kinds written at once: players ask for the album as soon as a game ends."""
+
 Pending = tuple[str, Record, str]
 
 
@@ -221,6 +224,7 @@ class Recorder:
         self.written = 0
         self.batches = 0
         self._wake = trio.Event()
+        self._flushing = trio.Lock()
         self.on_batch: list[Callable[[list[Pending]], None]] = []
 
     def add(self, room_code: str, record: Record) -> None:
@@ -229,7 +233,7 @@ class Recorder:
             self.dropped += 1
             return
         self.pending.append((room_code, record, utc_now()))
-        if len(self.pending) >= FLUSH_AT:
+        if len(self.pending) >= FLUSH_AT or record.kind in FLUSH_NOW:
             self._wake.set()
 
     async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
@@ -242,7 +246,15 @@ class Recorder:
             await self.flush()
 
     async def flush(self) -> None:
-        """Write everything pending now, in one hop; shielded so it completes."""
+        """Write everything pending now, in one hop; shielded so it completes.
+
+        A flush that finds another one writing waits for it, so when it returns
+        every record added before the call is on disk (or kept after an error).
+        """
+        async with self._flushing:
+            await self._write_pending()
+
+    async def _write_pending(self) -> None:
         if not self.pending:
             return
         batch, self.pending = self.pending, []

@@ -48,7 +48,11 @@ async def get_game(game_id: str) -> Response:
     """A finished game's album: ranking and every turn's drawer, word and ops."""
     if len(game_id) > 64:
         return error_response(404, "game_not_found", "there is no finished game with this id")
-    album = await services().store.run(lambda conn: load_album(conn, game_id))
+    svc = services()
+    album = await svc.store.run(lambda conn: load_album(conn, game_id))
+    if album is None:  # a game that just ended may still be on its way to the disk
+        await svc.registry.recorder.flush()
+        album = await svc.store.run(lambda conn: load_album(conn, game_id))
     if album is None:
         return error_response(404, "game_not_found", "there is no finished game with this id")
     return _json(album)
