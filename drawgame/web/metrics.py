@@ -71,7 +71,7 @@ class LiveFigures:
         yield _gauge("drawgame_recorder_pending", "Records waiting for the next batch write.",
                      len(recorder.pending))
         dropped = CounterMetricFamily("drawgame_recorder_dropped_ops",
-                                      "Drawing ops dropped because the write backlog was full.",
+                                      "Draw frames not persisted: write backlog full.",
                                       value=recorder.dropped)
         yield dropped
 
