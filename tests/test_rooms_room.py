@@ -12,7 +12,7 @@ from drawgame.config import Config
 from drawgame.game import rules
 from drawgame.game.protocol import Command, Start
 from drawgame.game.state import RoomState
-from drawgame.rooms.room import StopEvent
+from drawgame.rooms.room import NoticeEvent, StopEvent
 from tests.players import (
     FakePlayer,
     choose,
@@ -409,3 +409,16 @@ async def test_snapshot_names_the_game_during_and_after_it(autojump_clock: MockC
         late = h.player("Late")
         game = (await late.hello())["room"]["game_id"]
         assert game is not None and game.startswith("g")
+
+
+async def test_a_departure_is_not_lost_when_the_inbox_is_full(autojump_clock: MockClock) -> None:
+    async with running_room(Config(environment="test", inbox_size=8)) as h:
+        ada, bob = await join_all(h, "Ada", "Bob")
+        queued = 0
+        while h.room.submit_nowait(NoticeEvent("busy")) and queued < 100:
+            queued += 1
+        assert queued in (8, 9)  # the buffer, plus one handed straight to the waiting room
+        h.room.depart(bob.conn)  # never waits, even now
+        await settle()
+        players = {p["id"]: p for p in ada.last("players")["players"]}
+        assert players[bob.id]["connected"] is False

@@ -121,6 +121,7 @@ class Room:
         self._stop: StopEvent | None = None
         self._snapshot_due = True
         self._snapshot_at = -math.inf
+        self._departed: list[Connection] = []
         self.ended = trio.Event()
 
     @property
@@ -136,6 +137,11 @@ class Room:
         except (trio.ClosedResourceError, trio.BrokenResourceError):
             restart = self._stop is not None and self._stop.restart
             raise RoomClosed(self.code, restart) from None
+
+    def depart(self, conn: Connection) -> None:
+        """The connection is gone; never waits (a full inbox only delays the news)."""
+        if not self.submit_nowait(GoneEvent(conn)):
+            self._departed.append(conn)
 
     def submit_nowait(self, item: RoomEvent) -> bool:
         try:
@@ -174,6 +180,8 @@ class Room:
             with trio.move_on_at(wake_at):
                 item = await self._inbox_reader.receive()
                 self._safely(self._dispatch, item)
+            while self._departed:
+                self._safely(self._dispatch, GoneEvent(self._departed.pop()))
             self._safely(self._tick)
             self._safely(self._snapshot_if_due)
             if self._idle_expired():

@@ -16,7 +16,7 @@ from quart import Blueprint, Response, websocket
 
 from drawgame.config import Config
 from drawgame.rooms.connection import CloseFrame, Connection
-from drawgame.rooms.room import GoneEvent, Room, RoomClosed, dumps
+from drawgame.rooms.room import Room, dumps
 from drawgame.rooms.session import RESTART_CLOSE, ROOM_GONE_CLOSE, Session
 from drawgame.services import Services
 from drawgame.stats import Stats, message_type
@@ -79,13 +79,9 @@ async def room_socket(code: str) -> Response | None:
         await _serve_connection(svc, room, conn)
     finally:
         svc.stats.connection_closed(ip)
-        with trio.CancelScope(shield=True):
-            with trio.move_on_after(CLOSE_TIMEOUT_S):
-                try:
-                    await room.submit(GoneEvent(conn))
-                except RoomClosed:
-                    pass
-            if conn.close_code is not None:
+        room.depart(conn)
+        if conn.close_code is not None:
+            with trio.CancelScope(shield=True):
                 await _close(*conn.close_code)
     return None
 
