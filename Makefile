@@ -42,7 +42,7 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	@touch $@ $(VENV)/.installed-runtime
 
 $(VENV)/.installed-check: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[check]'
+	$(BIN)/python -m pip install --quiet -e '.[check,ops]'
 	@touch $@ $(VENV)/.installed-runtime
 
 $(VENV)/.installed-ops: pyproject.toml | $(BIN)/python
