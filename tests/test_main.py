@@ -1,48 +1,14 @@
 """The command line, as an operator runs it: a real process, real signals."""
 
 import json
-import os
 import signal
-import subprocess
-import sys
 import time
 import urllib.request
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def start(tmp_path: Path, **env: str) -> subprocess.Popen[str]:
-    environ = {
-        **os.environ,
-        "DRAWGAME_PORT": "0",
-        "DRAWGAME_DB_PATH": str(tmp_path / "db.sqlite3"),
-        "DRAWGAME_LOG_FORMAT": "json",
-        "DRAWGAME_ENV_FILE": str(tmp_path / "none.env"),
-        "DRAWGAME_SHUTDOWN_GRACE_S": "3",
-        **env,
-    }
-    return subprocess.Popen(
-        [sys.executable, "-m", "drawgame", "serve"],
-        cwd=tmp_path, env=environ, stderr=subprocess.PIPE, text=True,
-    )
-
-
-def wait_for_event(proc: subprocess.Popen[str], name: str, timeout: float = 20) -> dict[str, Any]:
-    assert proc.stderr is not None
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        line = proc.stderr.readline()
-        if not line:
-            break
-        if line.startswith("{"):
-            data: dict[str, Any] = json.loads(line)
-            if data.get("event") == name:
-                return data
-    raise AssertionError(f"no {name!r} log line (exit code {proc.poll()})")
+from tests.serverproc import start, wait_for_event
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])

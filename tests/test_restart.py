@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import json
-import os
 import signal
 import sqlite3
-import subprocess
-import sys
 from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import Any
@@ -22,6 +18,7 @@ from drawgame.game.ops import OpLog
 from drawgame.rooms.room import SNAPSHOT_HEARTBEAT_S
 from drawgame.services import open_services
 from tests.conftest import RunningServer, start_server
+from tests.serverproc import start_and_wait
 from tests.wsclient import WsClient, connect
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -181,28 +178,13 @@ async def test_graceful_restart_keeps_the_game(nursery: trio.Nursery, config: Co
         await second.done.wait()
 
 
-def spawn_server(tmp_path: Path, db: Path) -> tuple[subprocess.Popen[str], str]:
-    env = {
-        **os.environ, "DRAWGAME_PORT": "0", "DRAWGAME_DB_PATH": str(db),
-        "DRAWGAME_LOG_FORMAT": "json", "DRAWGAME_ENV_FILE": str(tmp_path / "none.env"),
-        "DRAWGAME_ENVIRONMENT": "test", "PYTHONPATH": str(ROOT),
-    }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "drawgame", "serve"], cwd=tmp_path, env=env,
-        stderr=subprocess.PIPE, text=True,
-    )
-    assert proc.stderr is not None
-    for raw in proc.stderr:
-        if raw.startswith("{") and json.loads(raw).get("event") == "serving":
-            return proc, json.loads(raw)["binds"][0]
-    raise AssertionError(f"the server did not start (exit {proc.wait()})")
-
-
 async def test_sigkill_loses_at_most_the_last_batch(
     nursery: trio.Nursery, config: Config, tmp_path: Path
 ) -> None:
     db = Path(config.db_path)
-    proc, url = await trio.to_thread.run_sync(spawn_server, tmp_path, db)
+    proc, url = await trio.to_thread.run_sync(
+        lambda: start_and_wait(tmp_path, DRAWGAME_DB_PATH=str(db), DRAWGAME_ENVIRONMENT="test")
+    )
     try:
         code = await create_room(url, rounds=1, draw_time_s=60)
         ws_url = "ws" + url.removeprefix("http") + f"/ws/{code}"
