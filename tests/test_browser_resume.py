@@ -143,3 +143,27 @@ async def test_pages_come_back_by_themselves_after_a_server_restart(
         running[0].stop.set()
         with trio.fail_after(config.shutdown_grace_s + 5):
             await running[0].done.wait()
+
+
+def reload_at_results(browser: Browser) -> None:
+    players = seat(browser, ["Ada", "Bob"])
+    players[0].by("start-game").click()
+    done: set[str] = set()
+    for _ in range(2):
+        drawer, (guesser,), word = next_turn(players, done)
+        drawer.stroke_with_mouse(STROKE)
+        guess_right(guesser, word)
+    for page in players:
+        expect(page.by("results")).to_be_visible()
+        expect(page.by("album-item")).to_have_count(2)
+    players[1].page.reload()
+    players[1].wait_online()
+    expect(players[1].by("results")).to_be_visible()
+    expect(players[1].by("ranking-item")).to_have_count(2)
+    expect(players[1].by("album-item")).to_have_count(2)
+
+
+async def test_a_page_reloaded_at_the_results_still_shows_the_album(
+    server: RunningServer,
+) -> None:
+    await in_browser(server.url, reload_at_results)

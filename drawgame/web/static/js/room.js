@@ -327,8 +327,9 @@ function applySnapshot(room) {
   st.players = room.players ?? [];
   if (room.phase !== PHASE.CHOOSING) st.choices = null;
   if (room.phase === PHASE.RESULTS && !st.results) {
-    st.results = { game_id: null, ranking: rankingFromPlayers(st.players) };
+    st.results = { game_id: room.game_id ?? null, ranking: rankingFromPlayers(st.players) };
     st.showResults = true;
+    if (room.game_id) loadAlbum(room.game_id);
   }
   hud.setCountdown(room.ends_in_ms);
   settingsForm.write(st.room.settings, { keepFocused: false });
