@@ -234,16 +234,22 @@ async def test_unreadable_snapshot_does_not_stop_start_up(config: Config) -> Non
         good = await svc.registry.create_room("good", False, Settings())
         bad = await svc.registry.create_room("bad", False, Settings())
         worse = await svc.registry.create_room("worse", False, Settings())
-        codes = good.code, bad.code, worse.code
+        young = await svc.registry.create_room("young", True, Settings(rounds=7))
+        codes = good.code, bad.code, worse.code, young.code
     conn = sqlite3.connect(config.db_path)
     conn.execute("UPDATE rooms SET snapshot = '{not json' WHERE code = ?", (codes[1],))
     conn.execute("UPDATE rooms SET snapshot = '{\"v\": 99}' WHERE code = ?", (codes[2],))
+    # a room created just before a crash, whose first snapshot never reached the disk
+    conn.execute("UPDATE rooms SET snapshot = NULL WHERE code = ?", (codes[3],))
     conn.commit()
     async with open_services(config) as svc:
-        assert set(svc.registry.rooms) == {codes[0]}
+        assert set(svc.registry.rooms) == {codes[0], codes[3]}
+        young_state = svc.registry.rooms[codes[3]].state
+        assert (young_state.name, young_state.private) == ("young", True)
+        assert young_state.settings.rounds == 7 and young_state.phase == "lobby"
         assert await svc.store.ping() > 0
     active = dict(conn.execute("SELECT code, is_active FROM rooms").fetchall())
-    assert active == {codes[0]: 1, codes[1]: 0, codes[2]: 0}
+    assert active == {codes[0]: 1, codes[1]: 0, codes[2]: 0, codes[3]: 1}
 
 
 async def test_album_replays_to_what_every_player_saw(server: RunningServer) -> None:

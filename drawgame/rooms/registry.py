@@ -152,12 +152,7 @@ class Registry:
         code, title = await self.store.transaction(
             lambda conn: insert_room(conn, title, *row, taken=set(self.rooms))
         )
-        state = rules.new_room(
-            code, title, private, settings, random.Random(secrets.randbits(64)),
-            self.words.words, languages=self.words.codes(), seat_grace_s=self.config.seat_grace_s,
-            new_id=new_game_id,
-        )
-        room = self._make_room(state)
+        room = self._make_room(self._new_state(code, title, private, settings))
         await self._nursery.start(room.run)
         self.rooms[code] = room
         event(log, logging.INFO, "room_created", room=code, private=private)
@@ -173,9 +168,10 @@ class Registry:
         """
         assert self._nursery is not None
         recovered: list[str] = []
-        for code, raw in await self.store.run(game_store.active_snapshots):
+        for row in await self.store.run(game_store.active_rooms):
+            code = row["code"]
             try:
-                state = await self._load(raw)
+                state = await self._load(row)
             except (ValueError, TypeError, KeyError, GameError) as exc:
                 event(log, logging.ERROR, "room_not_recovered", room=code,
                       error=f"{type(exc).__name__}: {exc}")
@@ -189,14 +185,22 @@ class Registry:
                   players=len(state.players))
         return recovered
 
+    def _new_state(self, code: str, name: str, private: bool, settings: Settings) -> RoomState:
+        return rules.new_room(
+            code, name, private, settings, random.Random(secrets.randbits(64)),
+            self.words.words, languages=self.words.codes(), seat_grace_s=self.config.seat_grace_s,
+            new_id=new_game_id,
+        )
+
     async def _close_unreadable(self, code: str) -> None:
         at = utc_now()
         await self.store.transaction(lambda c: game_store.close_room(c, code, at))
 
-    async def _load(self, raw: str | None) -> RoomState:
-        if raw is None:
-            raise ValueError("the room has no snapshot")
-        data = json.loads(raw)
+    async def _load(self, row: sqlite3.Row) -> RoomState:
+        if row["snapshot"] is None:  # created just before a crash: an empty lobby again
+            settings = Settings.from_dict(json.loads(row["settings"]), languages=self.words.codes())
+            return self._new_state(row["code"], row["name"], bool(row["private"]), settings)
+        data = json.loads(row["snapshot"])
         state = load_state(
             data, trio.current_time(), words_for=self.words.words, new_id=new_game_id,
             languages=self.words.codes(), seat_grace_s=self.config.seat_grace_s,

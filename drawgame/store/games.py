@@ -9,10 +9,12 @@ from typing import Any
 from drawgame.game.ops import OpLog
 
 
-def active_snapshots(conn: sqlite3.Connection) -> list[tuple[str, str | None]]:
-    """(code, snapshot JSON or None) of every room still marked active."""
-    rows = conn.execute("SELECT code, snapshot FROM rooms WHERE is_active = 1 ORDER BY id")
-    return [(row[0], row[1]) for row in rows]
+def active_rooms(conn: sqlite3.Connection) -> list[sqlite3.Row]:
+    """Every room still marked active: code, name, private, settings, snapshot (or None)."""
+    return conn.execute(
+        "SELECT code, name, private, settings, snapshot FROM rooms WHERE is_active = 1"
+        " ORDER BY id"
+    ).fetchall()
 
 
 def close_room(conn: sqlite3.Connection, code: str, at: str) -> None:
