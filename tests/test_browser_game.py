@@ -252,3 +252,24 @@ def hostile_names(browser: Browser) -> None:
 
 async def test_html_in_names_and_chat_shows_as_text(server: RunningServer) -> None:
     await in_browser(server.url, hostile_names)
+
+
+def full_room_offers_watching(browser: Browser) -> None:
+    ada, bob, cy = (browser.player(name) for name in ("Ada", "Bob", "Cy"))
+    link = ada.create_room(max_players=2)
+    ada.join(link, "Ada")
+    bob.join(link, "Bob")
+    cy.page.goto(link)
+    cy.by("name-input").fill("Cy")
+    cy.by("name-submit").click()
+    expect(cy.page.get_by_test_id("error-title")).to_have_text("This room is full")
+    cy.page.get_by_role("button", name="Watch instead").click()
+    cy.id = cy.wait_online()
+    for page in (ada, bob, cy):
+        expect(page.item(cy.id)).to_contain_text("watching")
+        expect(page.by("player-item")).to_have_count(3)
+    expect(cy.by("start-game")).not_to_be_visible()
+
+
+async def test_a_full_room_offers_to_watch_instead(server: RunningServer) -> None:
+    await in_browser(server.url, full_room_offers_watching)

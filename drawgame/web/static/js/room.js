@@ -131,7 +131,9 @@ function fatal(kind) {
   const retries = {
     replaced: { label: "Play here instead", run: joinNow },
     refused: { label: "Try again", run: joinNow },
-    full: { label: "Try again", run: () => window.location.reload() },
+    full: st.spectate
+      ? { label: "Try again", run: () => window.location.reload() }
+      : { label: "Watch instead", run: () => { st.spectate = true; joinNow(); } },
   };
   fatalScreen(kind, retries[kind] ?? null);
 }

@@ -53,7 +53,7 @@ export function nameScreen({ title, subtitle, name, spectate, error = "", onSubm
 
 const FATAL = {
   not_found: ["Room not found", "This room does not exist or has closed. Check the link, or start a new room."],
-  full: ["This room is full", "Every seat is taken. Try again in a little while, or start your own room."],
+  full: ["This room is full", "Every seat is taken. Watch the game, try again in a little while, or start your own room."],
   kicked: ["You were removed from the room", "The host or a vote of the players removed you from this room."],
   replaced: ["Opened somewhere else", "You joined this room from another tab or device, so this page was disconnected."],
   refused: ["Connection refused", "The server refused the connection from this page."],
