@@ -34,6 +34,16 @@ export const getHealth = () => request("GET", "/api/health").catch((err) => {
 });
 export const getMaintenance = () => request("GET", "/api/maintenance");
 export const listRooms = () => request("GET", "/api/rooms");
+
+/** A room's summary; a code typed in lower case is tried in upper case too. */
+export async function findRoom(code) {
+  try {
+    return await getRoom(code);
+  } catch (err) {
+    if (err.status !== 404 || code === code.toUpperCase()) throw err;
+    return getRoom(code.toUpperCase());
+  }
+}
 export const getRoom = (code) => request("GET", `/api/rooms/${encodeURIComponent(code)}`);
 export const createRoom = (payload) => request("POST", "/api/rooms", payload);
 export const getGame = (id) => request("GET", `/api/games/${encodeURIComponent(id)}`);

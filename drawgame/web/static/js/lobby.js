@@ -94,14 +94,6 @@ function codeFrom(text) {
   return match ? decodeURIComponent(match[1]) : trimmed.replace(/\s+/g, "");
 }
 
-async function findRoom(code) {
-  try {
-    return await api.getRoom(code);
-  } catch (err) {
-    if (err.status !== 404 || code === code.toUpperCase()) throw err;
-    return api.getRoom(code.toUpperCase());
-  }
-}
 
 async function onJoin(event) {
   event.preventDefault();
@@ -113,7 +105,7 @@ async function onJoin(event) {
     return;
   }
   try {
-    const room = await findRoom(code);
+    const room = await api.findRoom(code);
     goToRoom(room.code);
   } catch (err) {
     error.textContent = err.status === 404 ? `There is no room with the code "${code}".` : err.message;

@@ -64,7 +64,7 @@ async function main() {
   st.code = decodeURIComponent(window.location.pathname.split("/")[2] ?? "").trim();
   if (!st.code) return fatal("not_found");
   try {
-    st.summary = await findRoom(st.code);
+    st.summary = await api.findRoom(st.code);
   } catch (err) {
     if (err.status === 404) return fatal("not_found");
   }
@@ -79,15 +79,6 @@ async function main() {
   else promptName();
 }
 
-/** The room's summary; a code typed in lower case is tried in upper case too. */
-async function findRoom(code) {
-  try {
-    return await api.getRoom(code);
-  } catch (err) {
-    if (err.status !== 404 || code === code.toUpperCase()) throw err;
-    return api.getRoom(code.toUpperCase());
-  }
-}
 
 function hello() {
   const seat = store.getSeat(st.code);
