@@ -273,3 +273,22 @@ def full_room_offers_watching(browser: Browser) -> None:
 
 async def test_a_full_room_offers_to_watch_instead(server: RunningServer) -> None:
     await in_browser(server.url, full_room_offers_watching)
+
+
+def join_by_typed_code(browser: Browser) -> None:
+    ada, bob = browser.player("Ada"), browser.player("Bob")
+    link = ada.create_room()
+    ada.join(link, "Ada")
+    code = link.rsplit("/", 1)[1]
+    bob.page.goto("/")
+    bob.by("join-code").fill(f"  {code.lower()} ")
+    bob.by("join-button").click()
+    expect(bob.page).to_have_url(re.compile(f"/r/{code}$"))
+    bob.by("name-input").fill("Bob")
+    bob.by("name-submit").click()
+    bob.id = bob.wait_online()
+    expect(ada.by("player-item")).to_have_count(2)
+
+
+async def test_a_code_typed_in_lower_case_finds_the_room(server: RunningServer) -> None:
+    await in_browser(server.url, join_by_typed_code)
