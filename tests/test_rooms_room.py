@@ -411,7 +411,9 @@ async def test_snapshot_names_the_game_during_and_after_it(autojump_clock: MockC
         assert game is not None and game.startswith("g")
 
 
-async def test_a_departure_is_not_lost_when_the_inbox_is_full(autojump_clock: MockClock) -> None:
+async def test_departures_and_notices_are_not_lost_when_the_inbox_is_full(
+    autojump_clock: MockClock,
+) -> None:
     async with running_room(Config(environment="test", inbox_size=8)) as h:
         ada, bob = await join_all(h, "Ada", "Bob")
         queued = 0
@@ -419,6 +421,8 @@ async def test_a_departure_is_not_lost_when_the_inbox_is_full(autojump_clock: Mo
             queued += 1
         assert queued in (8, 9)  # the buffer, plus one handed straight to the waiting room
         h.room.depart(bob.conn)  # never waits, even now
+        h.room.post(NoticeEvent("maintenance starts"))
         await settle()
         players = {p["id"]: p for p in ada.last("players")["players"]}
         assert players[bob.id]["connected"] is False
+        assert "maintenance starts" in [m["text"] for m in ada.of("notice")]

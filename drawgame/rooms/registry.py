@@ -136,7 +136,7 @@ class Registry:
         else:
             text = "Maintenance is over."
         for room in self.rooms.values():
-            room.submit_nowait(NoticeEvent(text))
+            room.post(NoticeEvent(text))
 
     # ------------------------------------------------------------ rooms
 

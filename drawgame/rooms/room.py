@@ -121,7 +121,9 @@ class Room:
         self._stop: StopEvent | None = None
         self._snapshot_due = True
         self._snapshot_at = -math.inf
-        self._departed: list[Connection] = []
+        self._overflow: list[RoomEvent] = []
+        """Events that must not be lost but found the inbox full (departures, notices);
+        bounded by the connections and the operator's maintenance switches."""
         self.ended = trio.Event()
 
     @property
@@ -140,8 +142,16 @@ class Room:
 
     def depart(self, conn: Connection) -> None:
         """The connection is gone; never waits (a full inbox only delays the news)."""
-        if not self.submit_nowait(GoneEvent(conn)):
-            self._departed.append(conn)
+        self.post(GoneEvent(conn))
+
+    def post(self, item: RoomEvent) -> None:
+        """Queue an event that must not be lost, without waiting: a full inbox only
+        delays it until after the event in hand."""
+        if not self.submit_nowait(item) and not self._inbox_closed():
+            self._overflow.append(item)
+
+    def _inbox_closed(self) -> bool:
+        return self.ended.is_set() or self._stop is not None
 
     def submit_nowait(self, item: RoomEvent) -> bool:
         try:
@@ -180,8 +190,8 @@ class Room:
             with trio.move_on_at(wake_at):
                 item = await self._inbox_reader.receive()
                 self._safely(self._dispatch, item)
-            while self._departed:
-                self._safely(self._dispatch, GoneEvent(self._departed.pop()))
+            while self._overflow:
+                self._safely(self._dispatch, self._overflow.pop(0))
             self._safely(self._tick)
             self._safely(self._snapshot_if_due)
             if self._idle_expired():
