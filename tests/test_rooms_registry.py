@@ -37,13 +37,17 @@ def test_a_code_kept_by_a_closed_room_is_never_reused(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     conn = seeded(tmp_path)
+    conn.execute(
+        "INSERT INTO rooms (code, name, settings, is_active, created_at, last_active_at)"
+        " VALUES ('CCCCCCCC', 'live', '{}', 1, 'x', 'x')"
+    )
     codes = iter(["AAAAAAAA", "CCCCCCCC", "BBBBBBBB"])
     monkeypatch.setattr(registry_module, "new_code", lambda: next(codes))
-    code, name = insert_room(conn, "", 0, "{}", "now", taken={"CCCCCCCC"})
+    code, name = insert_room(conn, "", 0, "{}", "now")
     assert code == "BBBBBBBB"
     assert name == "Room BBBB"
     rows = conn.execute("SELECT code, is_active FROM rooms ORDER BY code").fetchall()
-    assert [tuple(r) for r in rows] == [("AAAAAAAA", 0), ("BBBBBBBB", 1)]
+    assert [tuple(r) for r in rows] == [("AAAAAAAA", 0), ("BBBBBBBB", 1), ("CCCCCCCC", 1)]
 
 
 def test_no_free_code_is_an_error_not_a_crash(
@@ -52,7 +56,7 @@ def test_no_free_code_is_an_error_not_a_crash(
     conn = seeded(tmp_path)
     monkeypatch.setattr(registry_module, "new_code", lambda: "AAAAAAAA")
     with pytest.raises(TooManyRooms):
-        insert_room(conn, "named", 0, "{}", "now", taken=set())
+        insert_room(conn, "named", 0, "{}", "now")
 
 
 async def test_room_limit(config: Config) -> None:

@@ -363,12 +363,12 @@ async def test_idle_room_closes_after_everyone_left(autojump_clock: MockClock) -
 async def test_restart_stop_tells_everyone_then_closes_with_1012(autojump_clock: MockClock) -> None:
     async with running_room() as h:
         ada, bob = await join_all(h, "Ada", "Bob")
-        await h.room.stop(restart=True, reconnect_in_ms=1500)
+        await h.room.stop(reconnect_in_ms=1500)
         for p in (ada, bob):
             assert p.last("shutdown") == {"type": "shutdown", "reconnect_in_ms": 1500}
             assert p.closed == (1012, "server restarting")
         assert h.room.ended.is_set()
-        assert isinstance(h.stops[0], StopEvent) and h.stops[0].restart
+        assert isinstance(h.stops[0], StopEvent) and h.stops[0].reconnect_in_ms == 1500
 
 
 async def test_records_are_reported_for_persistence(autojump_clock: MockClock) -> None:

@@ -36,7 +36,6 @@ class Connection:
         self.serial = next(_ids)
         self.ip = ip
         self.player_id: str | None = None
-        self.token: str | None = None
         self.outbox, self.outbox_reader = trio.open_memory_channel[OutItem](outbox_size)
         self.joined = trio.Event()
         self.close_requested = trio.Event()

@@ -61,14 +61,14 @@ def default_room_name(code: str) -> str:
 
 
 def insert_room(
-    conn: sqlite3.Connection, name: str, private: int, settings: str, now: str,
-    taken: set[str],
+    conn: sqlite3.Connection, name: str, private: int, settings: str, now: str
 ) -> tuple[str, str]:
-    """Insert a room under a fresh code (unique among every room kept, closed ones too)."""
+    """Insert a room under a fresh code: unique among every room kept, active or closed
+    (the table's UNIQUE constraint decides, so concurrent creations cannot collide)."""
     for _ in range(20):
         code = new_code()
         title = name or default_room_name(code)
-        inserted = code not in taken and conn.execute(
+        inserted = conn.execute(
             "INSERT OR IGNORE INTO rooms (code, name, private, settings, is_active, created_at,"
             " last_active_at) VALUES (?, ?, ?, ?, 1, ?, ?)",
             (code, title, private, settings, now, now),
@@ -124,7 +124,7 @@ class Registry:
         """
         async with trio.open_nursery() as nursery:
             for room in list(self.rooms.values()):
-                nursery.start_soon(room.stop, True, self.config.reconnect_in_ms)
+                nursery.start_soon(room.stop, self.config.reconnect_in_ms)
         await self.recorder.flush()
 
     def announce_maintenance(self, on: bool, message: str) -> None:
@@ -150,7 +150,7 @@ class Registry:
         title = (name or "").strip()[:MAX_ROOM_NAME]
         row = (int(private), json.dumps(settings.to_dict()), utc_now())
         code, title = await self.store.transaction(
-            lambda conn: insert_room(conn, title, *row, taken=set(self.rooms))
+            lambda conn: insert_room(conn, title, *row)
         )
         room = self._make_room(self._new_state(code, title, private, settings))
         await self._nursery.start(room.run)
@@ -226,7 +226,7 @@ class Registry:
 
     def _room_stopped(self, room: Room, stop: StopEvent | None) -> None:
         self.rooms.pop(room.code, None)
-        if stop is None or not stop.restart:
+        if stop is None:  # closed for being idle; a room stopped for a restart stays active
             self.recorder.add(room.code, Record("room_closed", {}))
 
     # ------------------------------------------------------------ views

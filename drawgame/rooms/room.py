@@ -17,7 +17,7 @@ import logging
 import math
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import trio
@@ -26,7 +26,7 @@ from drawgame.game import rules
 from drawgame.game.effects import Close, Effect, Record, Send
 from drawgame.game.errors import BadToken, Forbidden, GameError, Maintenance, RoomFull
 from drawgame.game.persist import dump_state
-from drawgame.game.protocol import Command, Hello, Ping
+from drawgame.game.protocol import Command, Hello
 from drawgame.game.state import RoomState
 from drawgame.logs import event, get_logger
 from drawgame.rooms.connection import Connection
@@ -78,18 +78,16 @@ class NoticeEvent:
 
 @dataclass
 class StopEvent:
-    """Ask the room to end: ``restart`` tells players to come back (graceful restart)."""
+    """Ask the room to end for a graceful restart: players are told to come back."""
 
-    restart: bool
     reconnect_in_ms: int = 0
-    done: trio.Event = field(default_factory=trio.Event)
 
 
 RoomEvent = JoinEvent | CommandEvent | GoneEvent | NoticeEvent | StopEvent
 
 
 class RoomClosed(Exception):
-    """The room has ended and takes no more events (``restart``: for a graceful restart)."""
+    """The room has ended and takes no more events (``restart``: stopped for a restart)."""
 
     def __init__(self, code: str, restart: bool = False) -> None:
         super().__init__(code)
@@ -137,8 +135,7 @@ class Room:
         try:
             await self._inbox.send(item)
         except (trio.ClosedResourceError, trio.BrokenResourceError):
-            restart = self._stop is not None and self._stop.restart
-            raise RoomClosed(self.code, restart) from None
+            raise RoomClosed(self.code, restart=self._stop is not None) from None
 
     def depart(self, conn: Connection) -> None:
         """The connection is gone; never waits (a full inbox only delays the news)."""
@@ -160,11 +157,10 @@ class Room:
             return False
         return True
 
-    async def stop(self, restart: bool, reconnect_in_ms: int = 0) -> None:
-        """Ask the room to end and wait until it has."""
-        request = StopEvent(restart, reconnect_in_ms)
+    async def stop(self, reconnect_in_ms: int = 0) -> None:
+        """Ask the room to end for a restart and wait until it has."""
         try:
-            await self.submit(request)
+            await self.submit(StopEvent(reconnect_in_ms))
         except RoomClosed:
             pass
         await self.ended.wait()
@@ -268,8 +264,6 @@ class Room:
         if pid is None or self.connections.get(pid) is not conn:
             self._send_error(conn, "not_joined", "send hello first", cmd.type)
             return
-        if isinstance(cmd, Ping):  # answered by the connection; kept for completeness
-            return
         try:
             effects = rules.handle(self.state, now, pid, cmd)
         except GameError as exc:
@@ -283,18 +277,19 @@ class Room:
         if conn.player_id is not None:
             self._send_error(conn, "bad_message", "already joined", "hello")
             return
+        token = hello.token or secrets.token_urlsafe(24)
         try:
             if hello.token:
-                pid, token, effects = self._resume(hello.token, now)
+                pid, effects = rules.resume(self.state, now, hash_token(token))
             else:
-                pid, token, effects = self._seat_new(hello, now)
+                pid, effects = self._seat_new(hello, token, now)
         except GameError as exc:
             self._refuse_join(conn, exc)
             return
         old = self.connections.get(pid)
         if old is not None and old is not conn:
             old.close(REPLACED_CLOSE, "replaced by a newer connection")
-        conn.player_id, conn.token = pid, token
+        conn.player_id = pid
         self.connections[pid] = conn
         self._empty_since = None
         welcome = {
@@ -306,18 +301,13 @@ class Room:
         conn.joined.set()
         self._apply(effects, welcomed=pid)
 
-    def _resume(self, token: str, now: float) -> tuple[str, str, list[Effect]]:
-        pid, effects = rules.resume(self.state, now, hash_token(token))
-        return pid, token, effects
-
-    def _seat_new(self, hello: Hello, now: float) -> tuple[str, str, list[Effect]]:
+    def _seat_new(self, hello: Hello, token: str, now: float) -> tuple[str, list[Effect]]:
         on, message = self.hooks.maintenance()
         if on:
             raise Maintenance(message or "the server is in maintenance: no new players")
-        token = secrets.token_urlsafe(24)
         pid = self._new_player_id()
         effects = rules.join(self.state, now, pid, hello.name, hash_token(token), hello.spectate)
-        return pid, token, effects
+        return pid, effects
 
     def _new_player_id(self) -> str:
         while True:
@@ -348,13 +338,9 @@ class Room:
 
     def _on_stop(self, request: StopEvent) -> None:
         self._stop = request
-        if request.restart:
-            self.write_snapshot(clean=True)
-            self._broadcast({"type": "shutdown", "reconnect_in_ms": request.reconnect_in_ms})
-            self._close_everyone(RESTART_CLOSE, "server restarting")
-        else:
-            self._close_everyone(1001, "server going away")
-        request.done.set()
+        self.write_snapshot(clean=True)
+        self._broadcast({"type": "shutdown", "reconnect_in_ms": request.reconnect_in_ms})
+        self._close_everyone(RESTART_CLOSE, "server restarting")
 
     # ------------------------------------------------------------ effects
 

@@ -66,10 +66,8 @@ async def room_socket(code: str) -> Response | None:
         return Response("origin not allowed", status=403)
     ip = client_address(config, websocket.headers, websocket.remote_addr)
     await websocket.accept()
-    refusal = _refusal(svc, ip)
     room = svc.registry.get(code)
-    if refusal is None and room is None:
-        refusal = ROOM_GONE_CLOSE
+    refusal = _refusal(svc, ip)
     if refusal is not None or room is None:
         await _close(*(refusal or ROOM_GONE_CLOSE))
         return None
