@@ -49,8 +49,7 @@ class Services:
         value = {"on": on, "message": text}
         async with self.maintenance_lock:
             await self.store.transaction(lambda conn: kv.set_json(conn, MAINTENANCE_KEY, value))
-            event(log, 20, "maintenance", on=on, message=text)
-            self.registry.announce_maintenance(on, text)
+            self._announce_maintenance(Maintenance(on, text), source="api")
 
     async def watch_maintenance(self, interval_s: float = MAINTENANCE_POLL_S) -> None:
         """Follow the persisted flag: a change made outside (the CLI) is announced here."""
@@ -60,9 +59,11 @@ class Services:
                 before = self.maintenance
                 after = await self.reload_maintenance()
                 if after != before:
-                    event(log, 20, "maintenance", on=after.on, message=after.message,
-                          source="database")
-                    self.registry.announce_maintenance(after.on, after.message)
+                    self._announce_maintenance(after, source="database")
+
+    def _announce_maintenance(self, state: Maintenance, source: str) -> None:
+        event(log, 20, "maintenance", on=state.on, message=state.message, source=source)
+        self.registry.announce_maintenance(state.on, state.message)
 
     async def clean_up(self) -> dict[str, int]:
         """Delete closed rooms and finished games past ``retention_days``; return counts."""
@@ -98,12 +99,8 @@ async def prepare_database(config: Config) -> Store:
     store = await Store.open(config.db_path)
     try:
         applied = await store.run(apply_migrations)
-    except BaseException:
-        await store.close()
-        raise
-    for migration in applied:
-        event(log, 20, "migration_applied", version=migration.version, name=migration.name)
-    try:
+        for migration in applied:
+            event(log, 20, "migration_applied", version=migration.version, name=migration.name)
         token = await store.transaction(admin_token.ensure)
     except BaseException:
         await store.close()
