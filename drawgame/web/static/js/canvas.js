@@ -351,21 +351,25 @@ export class Board {
   /**
    * Paint spans onto the display through the scratch canvas, smoothed when scaled.
    * The spans stop at the raster's stroke pixels, which on the display are the
-   * stroke's half-covered edge; painting one pixel further on every side covers
-   * that edge, so no light seam stays between a fill and its outline.
+   * stroke's half-covered edge; painting a pixel further on every side (two when
+   * the display is larger than the raster, where smoothing fades the fill's edge
+   * over a whole raster pixel) covers that edge, so no light seam is left between
+   * a fill and its outline.
    */
   paintSpans(spans, colour) {
     const inner = spanBounds(spans);
     if (!inner) return;
-    const box = grow(inner);
+    const d = this.canvas.width > W ? 2 : 1;
+    const box = grow(inner, d);
     const sc = scratchCanvas();
     const image = sc.createImageData(box.w, box.h);
     const pixels = new Uint32Array(image.data.buffer);
     const abgr = (0xff000000 | ((colour & 0xff) << 16) | (colour & 0xff00) | ((colour >> 16) & 0xff)) >>> 0;
     for (let i = 0; i < spans.length; i += 3) {
-      const from = Math.max(0, spans[i + 1] - 1 - box.x);
-      const to = Math.min(box.w, spans[i + 2] + 2 - box.x);
-      for (let y = Math.max(box.y, spans[i] - 1); y <= Math.min(box.y + box.h - 1, spans[i] + 1); y++) {
+      const from = Math.max(0, spans[i + 1] - d - box.x);
+      const to = Math.min(box.w, spans[i + 2] + d + 1 - box.x);
+      const last = Math.min(box.y + box.h - 1, spans[i] + d);
+      for (let y = Math.max(box.y, spans[i] - d); y <= last; y++) {
         const row = (y - box.y) * box.w;
         pixels.fill(abgr, row + from, row + to);
       }
@@ -446,11 +450,11 @@ function outside(a, b) {
   return parts;
 }
 
-/** A span box grown by one pixel on every side, within the canvas. */
-function grow(box) {
-  const x = Math.max(0, box.x - 1);
-  const y = Math.max(0, box.y - 1);
-  return { x, y, w: Math.min(W, box.x + box.w + 1) - x, h: Math.min(H, box.y + box.h + 1) - y };
+/** A span box grown by d pixels on every side, within the canvas. */
+function grow(box, d) {
+  const x = Math.max(0, box.x - d);
+  const y = Math.max(0, box.y - d);
+  return { x, y, w: Math.min(W, box.x + box.w + d) - x, h: Math.min(H, box.y + box.h + d) - y };
 }
 
 /** Render ops onto a fresh canvas of the given pixel size (thumbnails, PNG export). */
