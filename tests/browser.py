@@ -58,7 +58,9 @@ expect.set_options(timeout=WAIT_MS)
 WIDE = {"width": 1280, "height": 720}
 NARROW = {"width": 375, "height": 740}
 """The two screen sizes every screen is checked at: a laptop and a phone in portrait."""
-AXE_OPTIONS = {"resultTypes": ["violations"], "rules": {"label-content-name-mismatch": {"enabled": True}}}
+AXE_OPTIONS = {
+    "resultTypes": ["violations"], "rules": {"label-content-name-mismatch": {"enabled": True}},
+}
 """axe-core's default rules, plus the experimental one that checks names hold the visible text."""
 
 # Runs in every page before its own scripts: CSP violations are reported to the test.

@@ -102,4 +102,4 @@ async def test_every_screen_passes_axe_core(
 ) -> None:
     monkeypatch.setattr(rules, "REVEAL_S", REVEAL_MS / 1000)
     monkeypatch.setattr(rules, "RESULTS_S", 120.0)
-    await in_browser(server.url, whole_game_audited, allow=[r"status of 404 .*/api/rooms/NOSUCHROOM"])
+    await in_browser(server.url, whole_game_audited, allow=[r"status of 404 .*/api/rooms/NOSUCH"])

@@ -25,7 +25,7 @@ SETUP = """async () => {
   const rnd = () => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed / 2147483648; };
   const colours = ["#f44336", "#2196f3", "#4caf50", "#1b1b1f", "#ff9800", "#7e57c2"];
   const widths = [3, 6, 12, 24];
-  /** n strokes of 41 wandering points, each cut into pieces of `per` points as the client sends them. */
+  /** n strokes of 41 wandering points, each cut into pieces of `per` points. */
   const strokes = (n, per = 8) => {
     const ops = [];
     for (let id = 0; id < n; id++) {
@@ -40,10 +40,12 @@ SETUP = """async () => {
     }
     return ops;
   };
-  /** A stroke's points as pieces of `per` points, each after the first starting at the last one. */
+  /** Pieces of `per` points, each after the first starting at the one before's last. */
   const pieces = (head, pts, per) => {
     const out = [];
-    for (let i = 0; i < pts.length; i += 2 * per) out.push({ ...head, p: pts.slice(Math.max(0, i - 2), i + 2 * per) });
+    for (let i = 0; i < pts.length; i += 2 * per) {
+      out.push({ ...head, p: pts.slice(Math.max(0, i - 2), i + 2 * per) });
+    }
     return out;
   };
   const board = (w, h) => {
@@ -84,7 +86,8 @@ UNDO_300 = """([w, h]) => {
   }
   const fresh = board(w, h);
   fresh.load(kept);
-  return { runs, every: canvas.CHECKPOINT_EVERY, entries: live.entries.length, diff: compare(live, fresh) };
+  const diff = compare(live, fresh);
+  return { runs, every: canvas.CHECKPOINT_EVERY, entries: live.entries.length, diff };
 }"""
 
 
@@ -114,7 +117,9 @@ CUT_ANY_WAY = """([w, h]) => {
   const { strokes, pieces, board, compare } = window.__dg;
   // One long curvy stroke: as the drawer makes it (a point a piece) and as guessers get it.
   const pts = [];
-  for (let i = 0; i <= 300; i++) pts.push(Math.round(500 + 380 * Math.cos(i / 30)), Math.round(375 + 300 * Math.sin(i / 47)));
+  for (let i = 0; i <= 300; i++) {
+    pts.push(Math.round(500 + 380 * Math.cos(i / 30)), Math.round(375 + 300 * Math.sin(i / 47)));
+  }
   const head = { op: "line", id: 7, c: "#1b1b1f", w: 12 };
   const a = board(w, h), b = board(w, h), c = board(w, h);
   for (const op of pieces(head, pts, 1)) a.apply(op);
@@ -143,9 +148,13 @@ async def test_a_stroke_looks_the_same_however_it_was_cut(server: RunningServer)
 FILL_IN_RING = """([w, h]) => {
   const { board, pixels } = window.__dg;
   const pts = [];
-  for (let i = 0; i <= 64; i++) pts.push(Math.round(500 + 200 * Math.cos(i * Math.PI / 32)), Math.round(375 + 200 * Math.sin(i * Math.PI / 32)));
+  for (let i = 0; i <= 64; i++) {
+    const a = (i * Math.PI) / 32;
+    pts.push(Math.round(500 + 200 * Math.cos(a)), Math.round(375 + 200 * Math.sin(a)));
+  }
   const b = board(w, h);
-  b.load([{ op: "line", id: 0, c: "#f44336", w: 12, p: pts }, { op: "fill", x: 500, y: 375, c: "#2196f3" }]);
+  b.load([{ op: "line", id: 0, c: "#f44336", w: 12, p: pts },
+    { op: "fill", x: 500, y: 375, c: "#2196f3" }]);
   const px = pixels(b);
   let green = 0;
   for (let y = 0; y < h; y++) {
@@ -165,17 +174,11 @@ def fill_against_a_stroke(browser: Browser) -> None:
     page.evaluate(SETUP)
     for size in (SIZE, (1000, 750), (2000, 1500)):
         green = page.evaluate(FILL_IN_RING, list(size))
-        assert green <= 160, f"at {size}: a light seam between the fill and the ring (green {green})"
+        assert green <= 160, f"at {size}: a light seam between fill and ring (green {green})"
 
 
 async def test_a_fill_leaves_no_light_seam_at_its_outline(server: RunningServer) -> None:
     await in_browser(server.url, fill_against_a_stroke)
-
-
-SAME_PICTURE = """([a, b]) => {
-  const read = (c) => { const d = document.querySelector(c); return [d.width, d.height, d.getContext("2d").getImageData(0, 0, d.width, d.height).data]; };
-  return read(a);
-}"""
 
 
 def drawer_and_guesser_agree(browser: Browser) -> None:
@@ -190,12 +193,15 @@ def drawer_and_guesser_agree(browser: Browser) -> None:
     drawer.page.mouse.click(*drawer.canvas_to_client(120, 700))
     guesser.wait_pixel(120, 700, (0x21, 0x96, 0xF3))
     expect(guesser.page.locator("[data-testid=canvas]")).to_be_visible()
-    shot = "() => { const c = document.querySelector('[data-testid=canvas]');" \
-           " return [c.width, c.height, Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data)]; }"
+    shot = """() => {
+      const c = document.querySelector("[data-testid=canvas]");
+      const data = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+      return [c.width, c.height, Array.from(data)];
+    }"""
     mine, theirs = drawer.page.evaluate(shot), guesser.page.evaluate(shot)
     assert mine[:2] == theirs[:2], f"canvas sizes differ: {mine[:2]} and {theirs[:2]}"
     differ = sum(1 for p, q in zip(mine[2], theirs[2], strict=True) if p != q)
-    assert differ == 0, f"{differ} colour values differ between the drawer's and the guesser's canvas"
+    assert differ == 0, f"{differ} colour values differ between the drawer's and the guesser's"
 
 
 @pytest.mark.usefixtures("short_phases")
