@@ -18,6 +18,7 @@ from drawgame.rooms.registry import Maintenance, Registry
 from drawgame.stats import Stats, watch_loop_lag
 from drawgame.store import Store, apply_migrations, kv
 from drawgame.store.cleanup import cleanup
+from drawgame.text import valid_text
 
 log = get_logger("services")
 
@@ -89,7 +90,7 @@ class Services:
         """Read the persisted flag (another process, such as the CLI, may have set it)."""
         value = await self.store.run(lambda conn: kv.get_json(conn, MAINTENANCE_KEY, {}))
         self.registry.maintenance = Maintenance(
-            bool(value.get("on")), str(value.get("message", ""))
+            bool(value.get("on")), valid_text(str(value.get("message", "")))
         )
         return self.registry.maintenance
 

@@ -183,6 +183,15 @@ def test_names_unique_ignoring_case() -> None:
         rules.join(g.room, 0, "p9", "ＡＤＡ", "h9", False)  # fullwidth ADA
     assert e.value.code == "name_taken"
     rules.join(g.room, 0, "p8", "Adá", "h8", False)  # a different name
+    for twin in ("Ada\u200d", "A\u3164da", "Ada\u2800", "\u115fAda", "Ada\ufe0f", "Ａda\u200b"):
+        with pytest.raises(GameError) as e:  # the same name with something invisible added
+            rules.join(g.room, 0, "p9", twin, "h9", False)
+        assert e.value.code in ("name_taken", "bad_name"), twin
+        assert e.value.code == "name_taken" or "\u200b" in twin, twin
+    rules.join(g.room, 0, "p7", "Ada B", "h7", False)
+    with pytest.raises(GameError) as e:
+        rules.join(g.room, 0, "p9", "ada\u3000 b", "h9", False)
+    assert e.value.code == "name_taken"
     with pytest.raises(GameError) as e:
         rules.join(g.room, 0, "p9", "", "h9", False)
     assert e.value.code == "bad_name"

@@ -59,7 +59,6 @@ stamps wall-clock times itself):
 from __future__ import annotations
 
 import random
-import unicodedata
 from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
@@ -100,6 +99,7 @@ from drawgame.game.protocol import (
     TransferHost,
     VoteKick,
     clean_name,
+    name_key,
 )
 from drawgame.game.scoring import drawer_points, guesser_points
 from drawgame.game.settings import Settings
@@ -216,11 +216,6 @@ def join(
     record = Record("player_joined", {"player_id": player_id, "name": name,
                                       "spectator": spectate, "token_hash": token_hash})
     return [record, _players(room), _system(room, f"{name} joined")]
-
-
-def name_key(name: str) -> str:
-    """What makes two names the same: case, and look-alike forms (fullwidth, ligatures)."""
-    return unicodedata.normalize("NFKC", name).casefold()
 
 
 def _check_free_seat(room: RoomState, spectate: bool) -> None:
