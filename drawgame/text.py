@@ -10,7 +10,11 @@ from __future__ import annotations
 
 import unicodedata
 
+import regex
+
 _LOG_ESCAPED = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+_JSON_UNSAFE = regex.compile(r"[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]")
+_NEEDS_QUOTES = regex.compile(r'[\s"=]')
 
 
 def operator_text_problem(text: str) -> str | None:
@@ -63,3 +67,27 @@ def _escape(ch: str) -> str:
     if code < 0x10000:
         return f"\\u{code:04x}"
     return f"\\U{code:08x}"
+
+
+def logfmt_value(value: object) -> str:
+    """One ``key=value`` value of the text log: escaped, and quoted when it holds
+    a space, a quote or ``=`` (so a value cannot pose as another field)."""
+    text = escape_controls(str(value))
+    if text and not _NEEDS_QUOTES.search(text):
+        return text
+    return '"' + text.replace('"', '\\"') + '"'
+
+
+def json_line_safe(line: str) -> str:
+    """A JSON text with every control, format, surrogate and line separator character
+    (which ``json.dumps(ensure_ascii=False)`` leaves as they are, except below U+0020)
+    written as a ``\\uXXXX`` escape: still the same JSON, but one plain line."""
+    return _JSON_UNSAFE.sub(_json_escape, line)
+
+
+def _json_escape(match: regex.Match[str]) -> str:
+    code = ord(match.group())
+    if code < 0x10000:
+        return f"\\u{code:04x}"
+    code -= 0x10000
+    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
