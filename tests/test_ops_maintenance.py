@@ -17,8 +17,9 @@ from trio_websocket import open_websocket_url
 
 from drawgame.config import Config
 from drawgame.ops import admin_token
-from drawgame.services import open_services
+from drawgame.services import Services, open_services
 from drawgame.store.db import connect, in_transaction
+from drawgame.web.api import MAINTENANCE_RETRY_AFTER_S
 from smoke.run import Player
 
 SETTINGS = {"rounds": 1, "max_players": 4, "word_choices": 1, "hints": 0}
@@ -219,3 +220,13 @@ async def test_command_line_without_a_server_sets_the_flag_for_the_next_start(
     assert rc == 0 and "when the server starts" in out, out
     async with open_services(config) as svc:
         assert (svc.maintenance.on, svc.maintenance.message) == (True, "offline")
+
+
+async def test_the_maintenance_refusal_says_when_to_try_again(
+    client: Any, services: Services
+) -> None:
+    await services.set_maintenance(True, "back soon")
+    answer = await client.post("/api/rooms", json={})
+    assert answer.status_code == 503
+    assert answer.headers["Retry-After"] == str(MAINTENANCE_RETRY_AFTER_S)
+    assert (await answer.get_json())["error"]["code"] == "maintenance"
