@@ -17,9 +17,10 @@ from trio_websocket import open_websocket_url
 
 from drawgame.config import Config
 from drawgame.ops import admin_token
-from drawgame.services import open_services
+from drawgame.services import Services, open_services
 from drawgame.store import kv
 from drawgame.store.db import connect, in_transaction
+from drawgame.web.api import MAINTENANCE_RETRY_AFTER_S
 from smoke.run import Player
 
 SETTINGS = {"rounds": 1, "max_players": 4, "word_choices": 1, "hints": 0}
@@ -253,3 +254,13 @@ async def test_a_bad_message_saved_in_the_database_never_reaches_players_broken(
         assert svc.maintenance.on is True
         svc.maintenance.message.encode("utf-8")  # what players get is valid text
         assert svc.maintenance.message == "a\ufffdb"
+
+
+async def test_the_maintenance_refusal_says_when_to_try_again(
+    client: Any, services: Services
+) -> None:
+    await services.set_maintenance(True, "back soon")
+    answer = await client.post("/api/rooms", json={})
+    assert answer.status_code == 503
+    assert answer.headers["Retry-After"] == str(MAINTENANCE_RETRY_AFTER_S)
+    assert (await answer.get_json())["error"]["code"] == "maintenance"

@@ -153,6 +153,7 @@ def test_systemd_unit(production) -> None:  # type: ignore[no-untyped-def]
     assert f'Environment="DRAWGAME_ENV_FILE={root}/.env"' in lines
     assert 'Environment="DRAWGAME_PORT=9123"' in lines
     assert "Restart=on-failure" in lines and "KillSignal=SIGTERM" in lines
+    assert "LimitNOFILE=65536" in lines  # systemd's default 1024 is below the connection cap
     assert "WantedBy=multi-user.target" in lines
     start = next(line for line in lines if line.startswith("ExecStart="))
     # `current` is resolved by the shell at start ($$ is how a unit file writes $):

@@ -21,6 +21,8 @@ from drawgame.web.ws import client_address
 blueprint = Blueprint("api", __name__)
 
 CREATE_FIELDS = frozenset({"name", "private", "settings"})
+MAINTENANCE_RETRY_AFTER_S = 60
+"""What the maintenance 503 tells clients to wait (the end of maintenance is not known)."""
 
 
 def _json(body: Any, status: int = 200) -> Response:
@@ -68,7 +70,8 @@ async def create_room() -> Response:
     svc = services()
     if svc.maintenance.on:
         message = svc.maintenance.message or "the server is in maintenance; try again later"
-        return error_response(503, "maintenance", message)
+        return error_response(503, "maintenance", message,
+                              Retry_After=str(MAINTENANCE_RETRY_AFTER_S))
     ip = client_address(svc.config, request.headers, request.remote_addr)
     if not svc.registry.create_limiter.take(ip, trio.current_time()):
         return error_response(429, "rate_limited", "too many rooms created; wait a minute",
