@@ -31,7 +31,8 @@ SHOWN_CHARS = """(el) => {
   const clips = [];
   for (let a = el; a; a = a.parentElement) {
     const s = getComputedStyle(a);
-    if (s.overflowX !== "visible" || s.overflowY !== "visible") clips.push(a.getBoundingClientRect());
+    const clipping = s.overflowX !== "visible" || s.overflowY !== "visible";
+    if (clipping) clips.push(a.getBoundingClientRect());
   }
   clips.push({ left: 0, top: 0, right: innerWidth, bottom: innerHeight });
   const range = document.createRange();
@@ -49,7 +50,8 @@ SHOWN_CHARS = """(el) => {
   }
   // An ellipsis is drawn over the last character that fits on a cut line.
   const holder = el.closest(".pname, .room-name-text") ?? el;
-  const cut = getComputedStyle(holder).textOverflow === "ellipsis" && holder.scrollWidth > holder.clientWidth;
+  const cut = getComputedStyle(holder).textOverflow === "ellipsis"
+    && holder.scrollWidth > holder.clientWidth;
   return cut ? Math.max(0, count - 1) : count;
 }"""
 
@@ -97,7 +99,7 @@ def names_and_strip(browser: Browser) -> None:
     # On the phone every name shows at least its first 10 characters, with its score, in
     # a strip above the canvas (scrolled sideways to the player when there are many).
     for name, pid in ids.items():
-        phone.item(pid).evaluate("(el) => el.scrollIntoView({ inline: 'nearest', block: 'nearest' })")
+        phone.item(pid).evaluate("(el) => el.scrollIntoView({inline: 'nearest', block: 'nearest'})")
         count = shown(phone, pid)
         assert count >= min(10, len(name)), f"the phone shows {count} characters of {name!r}"
         expect(phone.item(pid).locator(".pscore")).to_be_visible()
@@ -211,7 +213,8 @@ LAYOUT_SHIFT = """() => new Promise((resolve) => {
 def lobby_holds_still(browser: Browser) -> None:
     host = browser.player("Host")
     for i in range(3):
-        answer = host.context.request.post("/api/rooms", data={"private": False, "name": f"Room {i}"})
+        room = {"private": False, "name": f"Room {i}"}
+        answer = host.context.request.post("/api/rooms", data=room)
         assert answer.status == 201, answer.text()
     for viewport in (WIDE, NARROW):
         page = browser.player(f"at {viewport['width']}", viewport=viewport)
