@@ -3,6 +3,7 @@
 
 import { h } from "./dom.js";
 import { CHANNEL } from "./protocol.js";
+import { t } from "./i18n.js";
 
 const MAX_LINES = 300;
 
@@ -25,7 +26,7 @@ export class ChatLog {
     if (channel === CHANNEL.SYSTEM || !from) return this.system(text);
     const guessed = channel === CHANNEL.GUESSED;
     return this.add("chat", channel, [
-      guessed ? h("span", { class: "channel-tag", title: "Only the drawer and players who guessed see this", text: "guessed" }) : null,
+      guessed ? h("span", { class: "channel-tag", title: t("chat.guessedTitle"), text: t("chat.guessedTag") }) : null,
       h("span", { class: `msg-name${from === meId ? " is-me" : ""}`, text: name ?? "?" }),
       h("span", { class: "msg-text", text }),
     ], guessed ? "msg-guessed" : "");
@@ -40,7 +41,7 @@ export class ChatLog {
   }
 
   correct(name, points, isMe) {
-    const who = isMe ? "You guessed the word!" : `${name} guessed the word!`;
+    const who = isMe ? t("chat.youGuessed") : t("chat.theyGuessed", { name });
     return this.add("correct", CHANNEL.SYSTEM, [
       h("span", { class: "msg-text", text: who }),
       points ? h("span", { class: "msg-points", text: `+${points}` }) : null,
