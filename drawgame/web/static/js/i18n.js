@@ -6,7 +6,7 @@
 import en from "./locales/en.js";
 
 /** The languages the interface speaks, each named in itself. */
-export const LANGUAGES = Object.freeze([["en", "English"]]);
+export const LANGUAGES = Object.freeze([["en", "English"], ["de", "Deutsch"]]);
 
 const KEY = "drawgame.lang";
 let code = "en";
