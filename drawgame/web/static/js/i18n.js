@@ -6,7 +6,9 @@
 import en from "./locales/en.js";
 
 /** The languages the interface speaks, each named in itself. */
-export const LANGUAGES = Object.freeze([["en", "English"], ["de", "Deutsch"]]);
+export const LANGUAGES = Object.freeze([
+  ["en", "English"], ["de", "Deutsch"], ["fr", "Français"], ["es", "Español"],
+]);
 
 const KEY = "drawgame.lang";
 let code = "en";
