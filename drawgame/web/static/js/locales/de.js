@@ -198,6 +198,9 @@ export default {
   "chat.close": "„{text}“ ist nah dran!",
   "chat.wordWas": "Das Wort war „{word}“.",
   "chat.voteKick": "Abstimmung, {name} rauszuwerfen: {votes} von {needed}.",
+  "chat.joined": "{name} ist beigetreten",
+  "chat.left": "{name} ist gegangen",
+  "chat.kicked": "{name} wurde rausgeworfen",
   "chat.restarting": "Der Server startet neu; zurück in etwa {seconds} s.",
 
   "error.word_in_chat": "Du darfst das Wort nicht im Chat verraten.",

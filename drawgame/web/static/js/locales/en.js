@@ -208,6 +208,9 @@ export default {
   "chat.close": "\"{text}\" is close!",
   "chat.wordWas": "The word was \"{word}\".",
   "chat.voteKick": "Vote to kick {name}: {votes} of {needed}.",
+  "chat.joined": "{name} joined",
+  "chat.left": "{name} left",
+  "chat.kicked": "{name} was kicked",
   "chat.restarting": "The server is restarting; back in about {seconds} s.",
 
   // --- errors

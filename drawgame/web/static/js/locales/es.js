@@ -198,6 +198,9 @@ export default {
   "chat.close": "¡«{text}» está cerca!",
   "chat.wordWas": "La palabra era «{word}».",
   "chat.voteKick": "Votación para expulsar a {name}: {votes} de {needed}.",
+  "chat.joined": "{name} se ha unido",
+  "chat.left": "{name} se ha ido",
+  "chat.kicked": "{name} ha sido expulsado",
   "chat.restarting": "El servidor se está reiniciando; vuelve en unos {seconds} s.",
 
   "error.word_in_chat": "No puedes decir la palabra en el chat.",

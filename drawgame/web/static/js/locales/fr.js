@@ -198,6 +198,9 @@ export default {
   "chat.close": "« {text} », c’est presque ça !",
   "chat.wordWas": "Le mot était « {word} ».",
   "chat.voteKick": "Vote pour exclure {name} : {votes} sur {needed}.",
+  "chat.joined": "{name} a rejoint le salon",
+  "chat.left": "{name} est parti",
+  "chat.kicked": "{name} a été exclu",
   "chat.restarting": "Le serveur redémarre ; retour dans environ {seconds} s.",
 
   "error.word_in_chat": "Vous ne pouvez pas donner le mot dans la discussion.",
