@@ -237,28 +237,25 @@ def test_drawn_words_come_back_last() -> None:
     assert [w.text for w in picks] == [BANK.words[-1].text]
 
 
-def test_recent_words_are_avoided_oldest_first() -> None:
-    keys = [w.key for w in BANK.words]
-    fresh = keys[-1]
-    recent = keys[:-1]
-    for seed in range(10):
-        picks = pick_choices(random.Random(seed), BANK, difficulty="hard", recent=recent, n=1)
-        assert picks[0].key == fresh
+def test_recent_words_are_avoided_oldest_game_first() -> None:
     hard = [w.key for w in BANK.words if w.difficulty == "hard"]
-    oldest_first = hard[:10] + [k for k in keys if k not in hard[:10]]
-    for seed in range(10):  # every word recent: one from the older half
-        pick = pick_choices(random.Random(seed), BANK, difficulty="hard",
-                            recent=oldest_first, n=1)[0]
-        assert pick.key in hard[:10]
+    recent = {key: 1 for key in hard[:-1]}
+    for seed in range(10):  # the one hard word not offered lately
+        pick = pick_choices(random.Random(seed), BANK, difficulty="hard", recent=recent, n=1)
+        assert pick[0].key == hard[-1]
+    recent = {key: 1 + i % 3 for i, key in enumerate(hard)}  # offered in games 1, 2, 3
+    picks = {pick_choices(random.Random(seed), BANK, difficulty="hard", recent=recent, n=1)[0].key
+             for seed in range(30)}
+    assert picks == {key for key, game in recent.items() if game == 1}  # at random among them
 
 
 def test_remember_offered_moves_words_to_the_end_and_is_bounded() -> None:
-    recent = ["a", "b", "c"]
-    remember_offered(recent, ["b", "d"])
-    assert recent == ["a", "c", "b", "d"]
-    remember_offered(recent, (f"w{i}" for i in range(MAX_RECENT_WORDS)))
+    recent = {"a": 1, "b": 1, "c": 1}
+    remember_offered(recent, ["b", "d"], 2)
+    assert list(recent.items()) == [("a", 1), ("c", 1), ("b", 2), ("d", 2)]
+    remember_offered(recent, (f"w{i}" for i in range(MAX_RECENT_WORDS)), 3)
     assert len(recent) == MAX_RECENT_WORDS
-    assert recent[0] == "w0"
+    assert next(iter(recent)) == "w0"
 
 
 def test_one_offer_is_a_custom_word_without_difficulty() -> None:

@@ -51,6 +51,8 @@ _SPELLED = regex.compile(r"(?<![\w\p{M}])(?:\w\p{M}*[\s\-]+)+\w\p{M}*(?![\w\p{M}
 
 
 def _is_diacritic(ch: str) -> bool:
+    if not unicodedata.combining(ch):
+        return False
     code = ord(ch)
     return any(lo <= code <= hi for lo, hi in _DIACRITIC_RANGES)
 

@@ -44,7 +44,8 @@ def dump_state(room: RoomState, now: float) -> dict[str, Any]:
         "kick_votes": {t: sorted(v) for t, v in room.kick_votes.items()},
         "banned": sorted(room.banned), "used_words": sorted(room.used_words),
         "offered_words": sorted(room.offered_words),
-        "recent_words": list(room.recent_words),
+        "recent_words": [[key, game] for key, game in room.recent_words.items()],
+        "games_started": room.games_started,
         "players": [_dump_player(p) for p in room.players.values()],
         "chat": [{"msg": e.msg, "to": None if e.to is None else sorted(e.to)}
                  for e in room.chat],
@@ -144,7 +145,9 @@ def _load_game(room: RoomState, data: dict[str, Any], now: float) -> None:
     room.banned = set(data["banned"])
     room.used_words = set(data["used_words"])
     room.offered_words = {str(k) for k in data.get("offered_words", [])}
-    room.recent_words = [str(k) for k in data.get("recent_words", [])][-MAX_RECENT_WORDS:]
+    recent = [(str(k), int(n)) for k, n in data.get("recent_words", [])]
+    room.recent_words = dict(recent[-MAX_RECENT_WORDS:])
+    room.games_started = int(data.get("games_started", 0))
     room.chat = deque(
         (ChatEntry(e["msg"], None if e["to"] is None else frozenset(e["to"]))
          for e in data["chat"]),

@@ -394,6 +394,7 @@ def _start(room: RoomState, now: float, pid: str) -> list[Effect]:
     room.game_id = room.new_id()
     room.used_words.clear()
     room.offered_words.clear()
+    room.games_started += 1
     room.kick_votes.clear()
     room.order = [p.id for p in room.seated()]
     room.position, room.round, room.turn = -1, 1, 0
@@ -589,7 +590,7 @@ def _offer_words(room: RoomState) -> None:
     room.choices = [w.text for w in picks]
     room.choice_difficulties = [w.difficulty for w in picks]
     room.offered_words.update(w.key for w in picks)
-    remember_offered(room.recent_words, (w.key for w in picks))
+    remember_offered(room.recent_words, (w.key for w in picks), room.games_started)
 
 
 def _reset_turn(room: RoomState) -> None:

@@ -94,8 +94,10 @@ class RoomState:
     """Normalized words drawn in this game: not offered again while others remain."""
     offered_words: set[str] = field(default_factory=set)
     """Normalized words offered in this game: offered again only after the others."""
-    recent_words: list[str] = field(default_factory=list)
-    """Normalized words offered in the room's last games, oldest first (bounded)."""
+    recent_words: dict[str, int] = field(default_factory=dict)
+    """Normalized words offered in the room's last games → the game's number (bounded)."""
+    games_started: int = 0
+    """Games started in this room: numbers the games in `recent_words`."""
     chat: deque[ChatEntry] = field(default_factory=lambda: deque(maxlen=CHAT_HISTORY))
     oplog: OpLog = field(default_factory=OpLog)
 

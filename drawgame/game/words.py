@@ -15,6 +15,7 @@ sections, one per pack and difficulty (the format is in
 from __future__ import annotations
 
 import functools
+import itertools
 import logging
 import random
 import sys
@@ -179,11 +180,14 @@ def clean_entry(raw: str) -> tuple[str, str | None]:
         return word, "too_long"
     if "\ufffd" in word:
         return word, "unreadable"
-    if any(unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn") for ch in word):
+    if _BAD_CHARACTER.search(word):
         return word, "bad_character"
     if not any(ch.isalnum() for ch in word):
         return word, "no_letter"
     return word, None
+
+
+_BAD_CHARACTER = regex.compile(r"[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Cn}]")
 
 
 def parse_word_file(
@@ -386,7 +390,7 @@ def pick_choices(
     custom_only: bool = False,
     used: Collection[str] = (),
     offered: Collection[str] = (),
-    recent: Sequence[str] = (),
+    recent: Mapping[str, int] | None = None,
     n: int = 3,
 ) -> list[Word]:
     """`n` distinct words for the drawer to choose from, in random order.
@@ -400,16 +404,16 @@ def pick_choices(
     - Each offer is the best word by, in this order: not drawn yet in this
       game (`used`, normalized); not offered yet in this game (`offered`);
       of the wanted difficulty (else the nearest); not offered in the room's
-      recent games (`recent`, oldest first; the older half is preferred to
-      the newer); ties broken at random. So words repeat only when the packs
-      and difficulty hold too few.
+      recent games, else offered in the oldest of them (`recent`: normalized
+      word → the number of the game it was last offered in); ties broken at
+      random. So words repeat only when the packs and difficulty hold too few.
     - A room with no words at all gets FALLBACK_WORDS.
     """
     custom = custom_pool(tuple(custom_words))
     pool = custom if custom_only and custom else bank.pack_words(packs)
     if not pool:
         pool = FALLBACK_LIST.words
-    ranks = _recent_ranks(recent)
+    ranks = recent or {}
     picked: list[Word] = []
     taken: set[str] = set()
     if custom and not custom_only:
@@ -435,11 +439,6 @@ def _wanted(rng: random.Random, difficulty: str, count: int) -> list[str | None]
     return [order[i % len(order)] for i in range(count)]
 
 
-def _recent_ranks(recent: Sequence[str]) -> dict[str, int]:
-    half = len(recent) // 2
-    return {key: 1 if i < half else 2 for i, key in enumerate(recent)}
-
-
 def _best(
     rng: random.Random,
     pool: Sequence[Word],
@@ -455,7 +454,7 @@ def _best(
         if w.key in taken:
             continue
         score = (w.key in used, w.key in offered, _distance(w.difficulty, wanted),
-                 ranks.get(w.key, 0))
+                 ranks.get(w.key, -1))
         if best_score is None or score < best_score:
             best_score, best = score, [w]
         elif score == best_score:
@@ -469,13 +468,17 @@ def _distance(difficulty: str | None, wanted: str | None) -> int:
     return abs(DIFFICULTIES.index(difficulty) - DIFFICULTIES.index(wanted))
 
 
-def remember_offered(recent: list[str], keys: Iterable[str]) -> None:
-    """Move `keys` to the newest end of `recent`, keeping at most MAX_RECENT_WORDS."""
+def remember_offered(recent: dict[str, int], keys: Iterable[str], game: int) -> None:
+    """Note `keys` as offered in game number `game`, keeping the newest MAX_RECENT_WORDS.
+
+    `recent` is kept oldest first (a word offered again moves to the end), so
+    the words dropped past the bound are the ones offered longest ago.
+    """
     for key in keys:
-        if key in recent:
-            recent.remove(key)
-        recent.append(key)
-    del recent[: max(0, len(recent) - MAX_RECENT_WORDS)]
+        recent.pop(key, None)
+        recent[key] = game
+    for key in list(itertools.islice(recent, max(0, len(recent) - MAX_RECENT_WORDS))):
+        del recent[key]
 
 
 # ---------------------------------------------------------------- checking
