@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import sqlite3
 import sys
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import trio
 
-from drawgame.config import Config, ConfigError, load_config
+from drawgame.config import ENVIRONMENTS, Config, ConfigError, load_config
 from drawgame.logs import setup_logging
 from drawgame.ops import cli as ops_cli
 from drawgame.ops.probe import fetch_health
@@ -133,6 +134,9 @@ COMMANDS: dict[str, Callable[[Config, argparse.Namespace], int]] = {
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="drawgame", description=__doc__)
+    parser.add_argument("--default-environment", choices=ENVIRONMENTS, metavar="NAME",
+                        help="environment name when neither DRAWGAME_ENVIRONMENT nor .env "
+                             "sets one (make start: development)")
     sub = parser.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="run the server (settings from DRAWGAME_* and .env)")
     serve.add_argument("--daemon", action="store_true",
@@ -149,12 +153,32 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    defaults = {}
+    if args.default_environment:
+        defaults["DRAWGAME_ENVIRONMENT"] = args.default_environment
     try:
-        config = load_config()
+        config = load_config(defaults=defaults)
     except ConfigError as exc:
         print(f"drawgame: {exc}", file=sys.stderr)
         return EXIT_CONFIG
-    return COMMANDS[args.command](config, args)
+    try:
+        code = COMMANDS[args.command](config, args)
+        sys.stdout.flush()  # here, so that a reader gone away is caught below
+        return code
+    except BrokenPipeError:
+        return _reader_left()
+
+
+def _reader_left() -> int:
+    """The reader of our output went away (``make releases | head -3``): not an error.
+
+    Standard output is pointed at /dev/null so that flushing it at exit raises nothing
+    (the way the Python documentation advises for SIGPIPE).
+    """
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return 0
 
 
 if __name__ == "__main__":

@@ -443,16 +443,20 @@ def read_env_file(path: Path) -> dict[str, str]:
 
 
 def load_config(
-    environ: Mapping[str, str] | None = None, env_file: Path | None = None
+    environ: Mapping[str, str] | None = None,
+    env_file: Path | None = None,
+    defaults: Mapping[str, str] | None = None,
 ) -> Config:
     """Read every setting from ``environ`` over the ``.env`` file; validate all of them.
 
-    ``env_file`` defaults to ``$DRAWGAME_ENV_FILE`` or ``./.env``.
+    ``env_file`` defaults to ``$DRAWGAME_ENV_FILE`` or ``./.env``. ``defaults``
+    (``DRAWGAME_*`` names) replace the built-in defaults: they apply only where
+    neither the environment nor the file says anything.
     """
     environ = os.environ if environ is None else environ
     if env_file is None:
         env_file = Path(environ.get(PREFIX + "ENV_FILE", ".env"))
-    merged = {**read_env_file(env_file), **environ}
+    merged = {**(defaults or {}), **read_env_file(env_file), **environ}
     values: dict[str, Any] = {}
     for field in FIELDS:
         raw = merged.get(field.variable)

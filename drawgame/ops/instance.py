@@ -50,10 +50,18 @@ class Instance:
     root: Path | None = None
     env: tuple[tuple[str, str], ...] = ()
     public_url: str = ""
+    env_error: str = ""
+    """Why ``<root>/.env`` cannot be used (empty when it can): ``config`` then holds only
+    what the deployment sets, so the service can still be looked at and stopped."""
 
     @property
     def deployed(self) -> bool:
         return self.root is not None
+
+    def require_valid_env(self) -> None:
+        """Refuse to start anything with settings its server would refuse."""
+        if self.env_error:
+            raise InstanceError(f"{self.env_error} (fix it, then try again)")
 
     @property
     def service_name(self) -> str:
@@ -143,9 +151,11 @@ def resolve(name: str, config: Config) -> Instance:
     raw_root = config.deploy_root if name == "production" else config.staging_root
     root = Path(raw_root).expanduser().absolute()
     env = deployment_env(name, root, config)
+    env_error = ""
     try:
         own = load_config(environ=env, env_file=root / ".env")
     except ConfigError as exc:
-        raise InstanceError(f"{root / '.env'}: {exc}") from None
+        env_error = f"{root / '.env'}: {exc}"
+        own = load_config(environ=env, env_file=Path(os.devnull))
     public = config.prod_url if name == "production" else config.staging_url
-    return Instance(name, own, config, root, tuple(sorted(env.items())), public)
+    return Instance(name, own, config, root, tuple(sorted(env.items())), public, env_error)

@@ -24,6 +24,9 @@ from drawgame.ops.instance import Instance
 STOP_MARGIN_S = 10.0
 """Time a server gets beyond its shutdown grace before it is killed."""
 START_TIMEOUT_S = 60.0
+OPEN_FILES_LIMIT = 65536
+"""``LimitNOFILE`` of the systemd unit: every connection holds a descriptor, and systemd's
+default soft limit (1024) is below what ``DRAWGAME_MAX_CONNECTIONS`` allows."""
 
 
 class ServiceError(RuntimeError):
@@ -164,6 +167,7 @@ Type=simple
 {env}
 ExecStart=/bin/sh -c {start}
 KillSignal=SIGTERM
+LimitNOFILE={OPEN_FILES_LIMIT}
 TimeoutStopSec={int(_stop_wait_s(instance))}
 Restart=on-failure
 RestartSec=2

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import unicodedata
 from typing import Any
 
@@ -10,11 +9,12 @@ import trio
 from quart import Blueprint, Response, jsonify, request
 
 from drawgame.game.errors import GameError
-from drawgame.game.protocol import has_forbidden_chars
+from drawgame.game.protocol import has_forbidden_chars, has_visible_char
 from drawgame.game.settings import MAX_CUSTOM_WORDS, Settings
 from drawgame.game.words import MAX_IMPORT_BYTES, parse_import
 from drawgame.rooms.registry import MAX_ROOM_NAME, TooManyRooms
 from drawgame.store.games import load_album
+from drawgame.web.body import json_body
 from drawgame.web.context import services
 from drawgame.web.errors import error_response
 from drawgame.web.ws import client_address
@@ -22,6 +22,8 @@ from drawgame.web.ws import client_address
 blueprint = Blueprint("api", __name__)
 
 CREATE_FIELDS = frozenset({"name", "private", "settings"})
+MAINTENANCE_RETRY_AFTER_S = 60
+"""What the maintenance 503 tells clients to wait (the end of maintenance is not known)."""
 
 
 def _json(body: Any, status: int = 200) -> Response:
@@ -95,7 +97,8 @@ async def create_room() -> Response:
     svc = services()
     if svc.maintenance.on:
         message = svc.maintenance.message or "the server is in maintenance; try again later"
-        return error_response(503, "maintenance", message)
+        return error_response(503, "maintenance", message,
+                              Retry_After=str(MAINTENANCE_RETRY_AFTER_S))
     ip = client_address(svc.config, request.headers, request.remote_addr)
     if not svc.registry.create_limiter.take(ip, trio.current_time()):
         return error_response(429, "rate_limited", "too many rooms created; wait a minute",
@@ -120,11 +123,9 @@ async def create_room() -> Response:
 
 
 async def _create_body() -> tuple[dict[str, Any], Response | None]:
-    raw = await request.get_data(as_text=True)
-    try:
-        body = json.loads(raw) if raw.strip() else {}
-    except (ValueError, RecursionError):
-        return {}, error_response(400, "bad_json", "the body is not valid JSON")
+    body, problem = await json_body(empty={})
+    if problem is not None:
+        return {}, problem
     if not isinstance(body, dict):
         return {}, error_response(400, "bad_json", "the body must be a JSON object")
     unknown = sorted(set(body) - CREATE_FIELDS)
@@ -141,6 +142,9 @@ async def _create_body() -> tuple[dict[str, Any], Response | None]:
         if has_forbidden_chars(name):
             return {}, error_response(
                 422, "invalid_settings", "name may not hold control characters", "name")
+        if name and not has_visible_char(name):
+            return {}, error_response(
+                422, "invalid_settings", "name needs at least one visible character", "name")
         body["name"] = name
     if not isinstance(body.get("private", False), bool):
         return {}, error_response(422, "invalid_settings", "private must be true or false",

@@ -9,6 +9,7 @@ import trio
 from quart import Blueprint, Response, jsonify
 
 import drawgame
+from drawgame import build
 from drawgame.services import Services
 from drawgame.stats import memory_rss_mb
 from drawgame.web.context import services
@@ -72,6 +73,7 @@ async def health_report(svc: Services) -> dict[str, Any]:
         "status": status,
         "timestamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "version": drawgame.__version__,
+        "build": build.current().as_dict(),
         "environment": svc.config.environment,
         "uptime_s": round(svc.stats.uptime_s, 1),
         "maintenance": svc.maintenance.on,

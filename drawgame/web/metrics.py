@@ -12,7 +12,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    Info,
+    ProcessCollector,
+)
 from prometheus_client import generate_latest as render
 from prometheus_client.core import (
     CounterMetricFamily,
@@ -23,6 +30,7 @@ from prometheus_client.core import (
 from quart import Blueprint, Response, current_app
 from werkzeug.exceptions import HTTPException
 
+from drawgame import build
 from drawgame.rooms.recorder import Pending
 from drawgame.services import Services
 from drawgame.stats import memory_rss_mb
@@ -90,12 +98,22 @@ def _by_label(name: str, doc: str, label: str, counts: Any) -> CounterMetricFami
     return family
 
 
+def add_process_figures(registry: CollectorRegistry) -> None:
+    """``process_*`` (CPU, memory, descriptors, start time: prometheus-client's own
+    collector, from /proc) and ``drawgame_build_info`` (what runs: drawgame/build.py)."""
+    ProcessCollector(registry=registry)
+    Info("drawgame_build", "The running release: version, release id, git commit, and "
+         "whether it was an emergency deploy (tests skipped).",
+         registry=registry).info(build.current().labels())
+
+
 class Metrics:
     """Everything /metrics shows for one app."""
 
     def __init__(self, services: Services) -> None:
         self.registry = CollectorRegistry()
         self.registry.register(LiveFigures(services))
+        add_process_figures(self.registry)
         self.http_seconds = Histogram(
             "drawgame_http_request_duration_seconds", "HTTP request duration, by route.",
             ["method", "route"], buckets=HTTP_BUCKETS, registry=self.registry)
