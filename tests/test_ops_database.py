@@ -10,11 +10,12 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+import serverproc
 import trio
 from conftest import RunningServer, start_server
 
 from drawgame.config import Config
-from drawgame.ops import database
+from drawgame.ops import database, serverlock
 from drawgame.services import open_services
 
 
@@ -180,3 +181,39 @@ def test_prune_keeps_the_newest(tmp_path: Path) -> None:
     assert [p.name for p in removed] == sorted(names)[:3]
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*sorted(names)[3:],
                                                                  "other.sqlite3"])
+
+
+async def test_restore_finds_a_server_on_the_database_whatever_its_port(
+    config: Config, migrated: Path, tmp_path: Path
+) -> None:
+    """The server's lock beside the database gives it away, not its address."""
+    good = tmp_path / "good.sqlite3"
+    database.copy_consistent(migrated, good)
+    add_room(migrated, "LIVE1111")
+    proc, url = serverproc.start_and_wait(tmp_path, DRAWGAME_DB_PATH=str(migrated))
+    try:
+        env = cli_env(config, DRAWGAME_PORT="1")  # the configured address is not its own
+        rc, out = await cli(env, "restore", str(good))
+        assert rc == 1, out
+        assert f"a server uses {migrated} (pid {proc.pid} at {url})" in out
+        assert "stop it first" in out and rooms(migrated) == {"LIVE1111"}
+        assert not [p for p in migrated.parent.iterdir() if ".before-restore-" in p.name]
+        done = await trio.run_process([sys.executable, "-m", "drawgame", "health"], env=env,
+                                      capture_stdout=True, check=False)
+        assert done.returncode == 0 and b'"status": "ok"' in done.stdout  # found it too
+    finally:
+        proc.terminate()
+        await trio.to_thread.run_sync(proc.wait)
+    rc, out = await cli(env, "restore", str(good))  # stopped: now it may
+    assert rc == 0, out
+    assert rooms(migrated) == set()
+
+
+def test_a_server_does_not_start_while_its_database_is_being_replaced(tmp_path: Path) -> None:
+    db = tmp_path / "db.sqlite3"
+    with serverlock.exclusive(db):
+        proc = serverproc.start(tmp_path, DRAWGAME_DB_PATH=str(db))
+        assert proc.wait(timeout=30) == 1
+        assert proc.stderr is not None
+        assert "locked by another process" in proc.stderr.read()
+    assert serverlock.servers(db) == []

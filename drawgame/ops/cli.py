@@ -147,6 +147,8 @@ def show_status(instance: Instance, service: Service) -> int:
     """The service's state, what runs, health and disk use; exit 0 running, 3 stopped."""
     running = service.running()
     print(f"{service.describe()}: {'running' if running else 'stopped'}")
+    for line in service.details():
+        print(f"  {line}")
     if instance.env_error:
         print(f"warning: {instance.env_error}; the server will not start with it")
     body, error = fetch_health(instance.url, timeout=3)
