@@ -217,3 +217,34 @@ def test_a_server_does_not_start_while_its_database_is_being_replaced(tmp_path: 
         assert proc.stderr is not None
         assert "locked by another process" in proc.stderr.read()
     assert serverlock.servers(db) == []
+
+
+def test_each_kind_of_backup_has_its_own_retention(tmp_path: Path) -> None:
+    regular = [database.backup_name(label="") .replace(".sqlite3", f"{i}.sqlite3")
+               for i in range(3)]
+    predeploy = [database.backup_name(label=f"predeploy-2026010{i}T000000Z-abc")
+                 for i in range(4)]
+    for name in [*regular, *predeploy]:
+        (tmp_path / name).write_text("x")
+    assert database.prune(tmp_path, 2) == [tmp_path / sorted(regular)[0]]
+    assert len(database.list_backups(tmp_path, database.PREDEPLOY)) == 4  # untouched
+    removed = database.prune(tmp_path, 1, database.PREDEPLOY)
+    assert [p.name for p in removed] == sorted(predeploy)[:3]
+    assert len(database.list_backups(tmp_path, "regular")) == 2
+
+
+def test_set_aside_copies_are_pruned_by_kind(tmp_path: Path) -> None:
+    db = tmp_path / "drawgame.sqlite3"
+    made: dict[str, list[Path]] = {"before-restore": [], "failed-deploy": []}
+    for why in made:
+        for _ in range(4):
+            db.write_text("main")
+            Path(f"{db}-wal").write_text("wal")
+            aside = database.set_aside(db, why)
+            assert aside is not None
+            made[why].append(aside)
+    removed = database.prune_set_aside(db, "before-restore", 2)
+    assert removed == made["before-restore"][:2]
+    assert not any(Path(f"{p}{s}").exists() for p in removed for s in ("", "-wal"))
+    assert database.set_aside_copies(db, "before-restore") == made["before-restore"][2:]
+    assert database.set_aside_copies(db, "failed-deploy") == made["failed-deploy"]  # apart

@@ -218,8 +218,9 @@ def _deploy(opts: DeployOptions, steps: Steps, sha: str, wheel: Path, scratch: P
     backup = None
     if inst.db_path.exists():
         with steps.step("back up the live database"):
-            backup, _ = database.backup(inst.db_path, inst.backup_dir, inst.ops.backup_keep,
-                                        label=f"predeploy-{release_id}")
+            backup, _ = database.backup(inst.db_path, inst.backup_dir,
+                                        inst.ops.predeploy_backup_keep,
+                                        label=f"{database.PREDEPLOY}-{release_id}")
             steps.say(f"backup {backup}")
     before = applied_versions(inst.db_path)
     try:
@@ -273,6 +274,11 @@ def _roll_back(opts: DeployOptions, steps: Steps, previous: Release | None,
                 aside = database.set_aside(inst.db_path, "failed-deploy")
                 database.put_in_place(backup, inst.db_path)
             steps.say(f"restored {backup} (the migrated database is kept as {aside})")
+            pruned = database.prune_set_aside(inst.db_path, "failed-deploy",
+                                              inst.ops.failed_deploy_keep)
+            if pruned:
+                steps.say(f"removed older failed-deploy copies: "
+                          f"{', '.join(p.name for p in pruned)}")
         if previous is None:
             return
         service.start()
@@ -328,6 +334,11 @@ def restore(instance: Instance, service: Service | None, source: Path, steps: St
                         raise OperationFailed(f"a server answers at {instance.url}: stop it "
                                               "first")
                 _replace_database(db, source, steps)
+                pruned = database.prune_set_aside(db, "before-restore",
+                                                  instance.ops.before_restore_keep)
+                if pruned:
+                    steps.say(f"removed older before-restore copies: "
+                              f"{', '.join(p.name for p in pruned)}")
         except serverlock.DatabaseInUse as exc:
             if service is not None:  # leave the service as it was found
                 service.start()
