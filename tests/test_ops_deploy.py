@@ -237,7 +237,8 @@ def test_first_deploy_creates_a_release_and_serves_it(
                                                                        sha_of(trees["first"]))
     assert deployment.versions() == shipped_versions()
     log = (deployment.root / "logs" / "drawgame.log").read_text()
-    assert "admin token (shown once" in log
+    assert "admin token (shown once" not in log  # a service's output is no terminal
+    assert '"event": "admin_token_created"' in log and "rotate-token" in log
 
 
 def test_the_second_release_migrates_and_keeps_rooms_and_players(

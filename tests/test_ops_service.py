@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import json
 import os
+import re
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -64,6 +67,14 @@ def test_daemon_serves_in_the_background_and_stops_gracefully(tmp_path: Path) ->
         assert not pidfile.exists()  # removed on the way out
         log = (tmp_path / "logs" / "d.log").read_text()
         assert '"event": "serving"' in log and '"event": "shutdown_complete"' in log
+        # standard error is the log file here: the first start's admin token is not in it
+        assert '"event": "admin_token_created"' in log and "admin token (shown" not in log
+        conn = sqlite3.connect(tmp_path / "db.sqlite3")
+        digest = json.loads(conn.execute(
+            "SELECT value FROM kv WHERE key = 'admin_token_hash'").fetchone()[0])
+        conn.close()
+        words = re.findall(r"[A-Za-z0-9_-]{40,}", log)
+        assert all(hashlib.sha256(w.encode()).hexdigest() != digest for w in words)
     finally:
         if pid is not None and is_drawgame(pid):
             os.kill(pid, signal.SIGKILL)

@@ -23,13 +23,18 @@ Choices made where PROTOCOL.md is silent:
 - A drawer gone while still choosing (no word yet) gets no `turn_end`: the
   next turn starts at once.
 - Only in `drawing` are the drawer's and guessed players' lines on channel
-  `guessed`; in other phases everyone talks on `all`. While drawing, a
-  spectator's text containing the word is refused with `word_in_chat` like
-  the drawer's (spectators cannot guess, but must not tell either); in
-  `choosing` the drawer may not send any offered word.
-- A guesser's line that contains the word without being it ("an elephant
-  maybe") is shown to its sender only, so it cannot give the word away; a
-  close guess gets `close` with the guess as `text`.
+  `guessed`; in other phases everyone talks on `all`. The drawer, who knows
+  the word, may not send text containing it (`word_in_chat`); in `choosing`
+  the drawer may not send any offered word.
+- No refusal or hidden line may tell a seat anything about the word that one
+  guess would not. So only the whole line, normalized like a guess, is ever
+  compared with the word, never what the line merely contains: a guesser's
+  line that is the word is a correct guess, one edit from it gets `close`
+  (with the guess as `text`) and reaches nobody else, anything else (also
+  "an elephant maybe") is chat to everyone. A spectator's line that is the
+  word or one edit from it reaches only the spectator, as an ordinary chat
+  line (no `word_in_chat`, no `close`), so the sender learns nothing and
+  another seat learns no more than from one guess.
 - System chat lines have `from: null, name: null, channel: "system"`.
 - `leave` also closes the connection (Close 1000, "left").
 - The host is always a non-spectator; with none seated, the room has no
@@ -54,7 +59,6 @@ stamps wall-clock times itself):
 from __future__ import annotations
 
 import random
-import unicodedata
 from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
@@ -95,11 +99,19 @@ from drawgame.game.protocol import (
     TransferHost,
     VoteKick,
     clean_name,
+    name_key,
 )
 from drawgame.game.scoring import drawer_points, guesser_points
 from drawgame.game.settings import Settings
 from drawgame.game.state import AWAY_S, GAME_PHASES, ChatEntry, Phase, PlayerState, RoomState
-from drawgame.game.views import phase_msg, player_view, players_msg, snapshot
+from drawgame.game.views import (
+    phase_msg,
+    player_view,
+    players_msg,
+    settings_msgs,
+    settings_view,
+    snapshot,
+)
 from drawgame.game.words import LANGUAGE_NAMES, pick_choices
 
 __all__ = [
@@ -206,11 +218,6 @@ def join(
     return [record, _players(room), _system(room, f"{name} joined")]
 
 
-def name_key(name: str) -> str:
-    """What makes two names the same: case, and look-alike forms (fullwidth, ligatures)."""
-    return unicodedata.normalize("NFKC", name).casefold()
-
-
 def _check_free_seat(room: RoomState, spectate: bool) -> None:
     if spectate:
         if sum(1 for p in room.players.values() if p.spectator) >= MAX_SPECTATORS:
@@ -305,7 +312,15 @@ def _migrate_host(room: RoomState) -> list[Effect]:
     room.host_id = new.id if new is not None else None
     if new is None:
         return []
-    return [_notice(f"{new.name} is now the host")]
+    return [_notice(f"{new.name} is now the host"), *_host_settings(room)]
+
+
+def _host_settings(room: RoomState) -> list[Effect]:
+    """A new host gets the settings with the custom words, which only the host sees."""
+    if room.host_id is None or not room.settings.custom_words:
+        return []
+    msg = {"type": "settings", "settings": settings_view(room, room.host_id)}
+    return [Send((room.host_id,), msg)]
 
 
 # ---------------------------------------------------------------- commands
@@ -380,9 +395,8 @@ def _settings(room: RoomState, pid: str, changes: dict[str, Any]) -> list[Effect
             f"max_players must be at least the {seated} players seated", field="max_players"
         )
     room.settings = new
-    data = new.to_dict()
-    return [Send(None, {"type": "settings", "settings": data}),
-            Record("settings", {"settings": data})]
+    sends: list[Effect] = [Send(to, msg) for to, msg in settings_msgs(room)]
+    return [*sends, Record("settings", {"settings": new.to_dict()})]
 
 
 def _start(room: RoomState, now: float, pid: str) -> list[Effect]:
@@ -439,24 +453,27 @@ def _react(room: RoomState, pid: str, value: str) -> list[Effect]:
 
 def _chat(room: RoomState, now: float, pid: str, text: str) -> list[Effect]:
     p = room.players[pid]
-    drawing = room.phase == "drawing" and room.word is not None
     choosing = pid == room.drawer_id and room.phase == "choosing"
     if choosing and any(contains_word(text, w) for w in room.choices):
         raise WordInChat("you cannot say an offered word")
-    if drawing and (p.spectator or pid == room.drawer_id):
-        assert room.word is not None
-        if contains_word(text, room.word):
+    if room.phase != "drawing" or room.word is None:
+        return [_line(room, _chat_msg(p, text, "all"), None)]
+    word = room.word
+    if pid == room.drawer_id:
+        if contains_word(text, word):
             raise WordInChat("you cannot give the word away")
-    if drawing and (pid == room.drawer_id or p.guessed):
         return [_guessed_channel(room, p, text)]
-    if drawing and not p.spectator:
-        assert room.word is not None
-        if is_correct(text, room.word):
-            return _correct_guess(room, now, p)
-        if is_close(text, room.word):
-            return [Send((pid,), {"type": "close", "text": text})]
-        if contains_word(text, room.word):
-            return [_line(room, _chat_msg(p, text, "all"), frozenset({pid}))]
+    if p.guessed:
+        return [_guessed_channel(room, p, text)]
+    # Only the whole line counts as a guess; what it merely contains never hides it,
+    # so no seat can test many candidate words with one line.
+    correct, close = is_correct(text, word), is_close(text, word)
+    if p.spectator and (correct or close):
+        return [_line(room, _chat_msg(p, text, "all"), frozenset({pid}))]
+    if correct:
+        return _correct_guess(room, now, p)
+    if close:
+        return [Send((pid,), {"type": "close", "text": text})]
     return [_line(room, _chat_msg(p, text, "all"), None)]
 
 
@@ -556,7 +573,7 @@ def _transfer_host(room: RoomState, pid: str, target: str) -> list[Effect]:
     if p.spectator or not p.connected:
         raise Forbidden("the host must be a connected player")
     room.host_id = target
-    return [_notice(f"{p.name} is now the host"), _players(room)]
+    return [_notice(f"{p.name} is now the host"), *_host_settings(room), _players(room)]
 
 
 # ---------------------------------------------------------------- turns

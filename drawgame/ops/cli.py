@@ -30,6 +30,7 @@ from drawgame.services import MAINTENANCE_KEY
 from drawgame.store import kv
 from drawgame.store.cleanup import cleanup
 from drawgame.store.db import in_transaction
+from drawgame.text import operator_text_problem
 
 MAINTENANCE_SEEN_S = 10.0
 
@@ -280,6 +281,9 @@ def cmd_maintenance(config: Config, args: argparse.Namespace) -> int:
     instance = _instance(config, args)
     on = args.state == "on"
     message = (args.message or "").strip() if on else ""
+    trouble = operator_text_problem(message)
+    if trouble is not None:
+        return fail(f"--message: {trouble}")
     token = args.token or os.environ.get("DRAWGAME_ADMIN_TOKEN", "")
     body, _ = fetch_health(instance.url, timeout=3)
     if body is not None and token:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import unicodedata
 from typing import Any
 
@@ -10,10 +9,11 @@ import trio
 from quart import Blueprint, Response, jsonify, request
 
 from drawgame.game.errors import GameError
-from drawgame.game.protocol import has_forbidden_chars
+from drawgame.game.protocol import has_forbidden_chars, has_visible_char
 from drawgame.game.settings import Settings
 from drawgame.rooms.registry import MAX_ROOM_NAME, TooManyRooms
 from drawgame.store.games import load_album
+from drawgame.web.body import json_body
 from drawgame.web.context import services
 from drawgame.web.errors import error_response
 from drawgame.web.ws import client_address
@@ -95,11 +95,9 @@ async def create_room() -> Response:
 
 
 async def _create_body() -> tuple[dict[str, Any], Response | None]:
-    raw = await request.get_data(as_text=True)
-    try:
-        body = json.loads(raw) if raw.strip() else {}
-    except (ValueError, RecursionError):
-        return {}, error_response(400, "bad_json", "the body is not valid JSON")
+    body, problem = await json_body(empty={})
+    if problem is not None:
+        return {}, problem
     if not isinstance(body, dict):
         return {}, error_response(400, "bad_json", "the body must be a JSON object")
     unknown = sorted(set(body) - CREATE_FIELDS)
@@ -116,6 +114,9 @@ async def _create_body() -> tuple[dict[str, Any], Response | None]:
         if has_forbidden_chars(name):
             return {}, error_response(
                 422, "invalid_settings", "name may not hold control characters", "name")
+        if name and not has_visible_char(name):
+            return {}, error_response(
+                422, "invalid_settings", "name needs at least one visible character", "name")
         body["name"] = name
     if not isinstance(body.get("private", False), bool):
         return {}, error_response(422, "invalid_settings", "private must be true or false",
