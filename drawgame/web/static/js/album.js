@@ -3,7 +3,7 @@
 
 import { h, replaceChildren } from "./dom.js";
 import { icon } from "./icons.js";
-import { Board, renderOps } from "./canvas.js";
+import { Board, isBlank, renderOps } from "./canvas.js";
 import { CANVAS_W, CANVAS_H, OP, opKind } from "./protocol.js";
 
 const THUMB_W = 240;
@@ -16,6 +16,7 @@ export function renderAlbum(list, game) {
 }
 
 function albumItem(turn, index) {
+  if (isBlank(turn.ops ?? [])) return blankItem(turn, index);
   const thumb = renderOps(turn.ops ?? [], THUMB_W, THUMB_H);
   thumb.className = "album-thumb";
   thumb.setAttribute("role", "img");
@@ -33,6 +34,15 @@ function albumItem(turn, index) {
       h("strong", { class: "album-word", text: turn.word }),
       h("span", { class: "muted small", text: `by ${turn.drawer?.name ?? "?"}` })),
     h("div", { class: "album-actions" }, replay, download));
+}
+
+/** A turn in which nothing was drawn: a labelled empty tile, nothing to replay or save. */
+function blankItem(turn, index) {
+  return h("li", { class: "album-item is-blank", dataset: { testid: "album-item", turn: String(index), blank: "" } },
+    h("div", { class: "album-blank", text: "nothing drawn" }),
+    h("div", { class: "album-caption" },
+      h("strong", { class: "album-word", text: turn.word }),
+      h("span", { class: "muted small", text: `by ${turn.drawer?.name ?? "?"}` })));
 }
 
 /** Save one turn's drawing at full size as a PNG file. */

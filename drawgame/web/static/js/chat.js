@@ -7,12 +7,17 @@ import { CHANNEL } from "./protocol.js";
 const MAX_LINES = 300;
 
 export class ChatLog {
-  constructor(root) {
+  /**
+   * @param {HTMLElement} root the scrolling `role=log` box
+   * @param {HTMLElement} list the <ol> inside it that holds the lines
+   */
+  constructor(root, list) {
     this.root = root;
+    this.list = list;
   }
 
   clear() {
-    this.root.replaceChildren();
+    this.list.replaceChildren();
   }
 
   /** A chat message from the server: {from, name, text, channel}. */
@@ -49,8 +54,8 @@ export class ChatLog {
   add(kind, channel, children, cls) {
     const stick = this.nearBottom();
     const li = h("li", { class: `msg ${cls}`.trim(), dataset: { kind, channel } }, children);
-    this.root.append(li);
-    while (this.root.childElementCount > MAX_LINES) this.root.firstElementChild.remove();
+    this.list.append(li);
+    while (this.list.childElementCount > MAX_LINES) this.list.firstElementChild.remove();
     if (stick) this.root.scrollTop = this.root.scrollHeight;
     return li;
   }

@@ -25,6 +25,7 @@ function init() {
   setInterval(() => { if (!document.hidden) refreshRooms(); }, ROOMS_REFRESH_MS);
   setInterval(() => { if (!document.hidden) refreshHealth(); }, HEALTH_REFRESH_MS);
   document.addEventListener("visibilitychange", () => { if (!document.hidden) refreshRooms(); });
+  document.documentElement.classList.remove("is-loading");
 }
 
 // --- maintenance banner -------------------------------------------------------
@@ -147,17 +148,18 @@ function roomItem(room) {
   const full = room.players >= room.max_players;
   const playing = room.phase && room.phase !== "lobby";
   const round = playing && room.rounds ? ` · round ${room.round}/${room.rounds}` : "";
+  const phase = PHASE_LABEL[room.phase] ?? room.phase;
+  // The button's name is its visible text, with hidden words that make it a sentence.
   const button = h("button", {
-    type: "button", class: "room-item", disabled: full,
-    "aria-label": `Join ${room.name || room.code}: ${room.players} of ${room.max_players} players, ${PHASE_LABEL[room.phase] ?? room.phase}`,
-    on: { click: () => goToRoom(room.code) },
+    type: "button", class: "room-item", disabled: full, on: { click: () => goToRoom(room.code) },
   },
   h("span", { class: "room-main" },
-    h("span", { class: "room-name", text: room.name || `Room ${room.code}` }),
+    h("span", { class: "room-name" }, h("span", { class: "sr-only", text: "Join " }), room.name || `Room ${room.code}`),
     h("span", { class: "room-meta" },
-      h("span", { class: `phase-pill phase-${room.phase}`, text: (PHASE_LABEL[room.phase] ?? room.phase) + round }),
+      h("span", { class: `phase-pill phase-${room.phase}`, text: phase + round }),
       h("span", { class: "lang", text: (room.language || "en").toUpperCase() }))),
   h("span", { class: `room-count${full ? " is-full" : ""}` }, icon("users", 16),
+    h("span", { class: "sr-only", text: "players: " }),
     h("span", { text: `${room.players}/${room.max_players}` })));
   return h("li", { dataset: { testid: "room-list-item", code: room.code } }, button);
 }

@@ -34,8 +34,8 @@ export class PlayerList {
     document.addEventListener("keydown", (e) => { if (e.key === "Escape") this.closeMenu(true); });
   }
 
-  /** Render from the current state: {players, meId, hostId, votes: Map}. */
-  render({ players, meId, votes }) {
+  /** Render from the current state: {players, meId, votes: Map, ranked}; ranks only when `ranked`. */
+  render({ players, meId, votes, ranked }) {
     this.closeMenu();
     const me = players.find((p) => p.id === meId);
     let rank = 0;
@@ -43,31 +43,35 @@ export class PlayerList {
     const items = sortPlayers(players).map((p, i) => {
       if (!p.spectator && p.score !== lastScore) rank = i + 1;
       lastScore = p.score;
-      return this.item(p, p.spectator ? null : rank, me, votes?.get(p.id));
+      return this.item(p, ranked && !p.spectator ? rank : null, me, votes?.get(p.id), ranked);
     });
     replaceChildren(this.root, items);
   }
 
-  item(p, rank, me, vote) {
+  /** One player: the name on its own line; rank, score and small badges below it. */
+  item(p, rank, me, vote, ranked) {
     const isMe = me && p.id === me.id;
     const classes = ["player", isMe && "is-me", p.drawer && "is-drawer", p.guessed && "is-guessed",
       !p.connected && "is-offline", p.spectator && "is-spectator"].filter(Boolean).join(" ");
     const avatar = h("span", { class: "avatar", "aria-hidden": "true", text: [...p.name][0]?.toUpperCase() ?? "?" });
     avatar.style.setProperty("--hue", String(hueOf(p.id)));
+    let score = null;
+    if (p.spectator) score = "watching";
+    else if (ranked) score = `${p.score} points`;
     const li = h("li", {
-      class: classes,
+      class: classes, title: p.name,
       dataset: { testid: "player-item", playerId: p.id, score: String(p.score), host: String(p.host),
         drawer: String(p.drawer), guessed: String(p.guessed), connected: String(p.connected) },
     },
-    h("span", { class: "rank", text: rank ? `#${rank}` : "" }),
     avatar,
-    h("span", { class: "pinfo" },
-      h("span", { class: "pname" }, h("span", { class: "pname-text", text: p.name }),
-        isMe ? h("span", { class: "you", text: " (you)" }) : null),
-      h("span", { class: "pscore", text: p.spectator ? "watching" : `${p.score} points` })),
-    this.badges(p, vote),
+    h("span", { class: "pname" }, h("span", { class: "pname-text", text: p.name }),
+      isMe ? h("span", { class: "you", text: " (you)" }) : null),
+    h("span", { class: "pmeta" },
+      rank ? h("span", { class: "rank", text: `#${rank}` }) : null,
+      score ? h("span", { class: "pscore", text: score }) : null,
+      this.badges(p, vote)),
     this.menuButton(p, me));
-    li.setAttribute("aria-label", describe(p, isMe));
+    li.setAttribute("aria-label", describe(p, isMe, rank, ranked));
     return li;
   }
 
@@ -76,9 +80,9 @@ export class PlayerList {
     if (p.host) list.push(badge("crown", "host", "Host"));
     if (p.drawer) list.push(badge("pen", "drawer", "Drawing"));
     if (p.guessed) list.push(badge("check", "guessed", "Guessed the word"));
-    if (!p.connected) list.push(h("span", { class: "badge badge-offline", title: "Disconnected", text: "offline" }));
-    if (vote) list.push(h("span", { class: "badge badge-vote", title: "Votes to kick", text: `kick ${vote.votes}/${vote.needed}` }));
-    return h("span", { class: "badges" }, list);
+    if (!p.connected) list.push(h("span", { class: "badge badge-text badge-offline", title: "Disconnected", text: "offline" }));
+    if (vote) list.push(h("span", { class: "badge badge-text badge-vote", title: "Votes to kick", text: `kick ${vote.votes}/${vote.needed}` }));
+    return list;
   }
 
   allowed(p, me) {
@@ -129,11 +133,13 @@ export class PlayerList {
 }
 
 function badge(iconName, kind, label) {
-  return h("span", { class: `badge badge-${kind}`, title: label }, icon(iconName, 14), h("span", { class: "sr-only", text: label }));
+  return h("span", { class: `badge badge-${kind}`, title: label }, icon(iconName, 12), h("span", { class: "sr-only", text: label }));
 }
 
-function describe(p, isMe) {
-  const bits = [p.name + (isMe ? " (you)" : ""), p.spectator ? "spectating" : `${p.score} points`];
+function describe(p, isMe, rank, ranked) {
+  const bits = [p.name + (isMe ? " (you)" : "")];
+  if (p.spectator) bits.push("spectating");
+  else if (ranked) bits.push(rank ? `rank ${rank}, ${p.score} points` : `${p.score} points`);
   if (p.host) bits.push("host");
   if (p.drawer) bits.push("drawing");
   if (p.guessed) bits.push("guessed the word");

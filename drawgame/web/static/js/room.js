@@ -5,7 +5,7 @@ import { icon } from "./icons.js";
 import * as api from "./api.js";
 import * as store from "./store.js";
 import * as sound from "./sound.js";
-import { announce } from "./announce.js";
+import { announce, announceChat } from "./announce.js";
 import { C, S, PHASE, CLOSE_CODE, MAX_CHAT_LEN } from "./protocol.js";
 import { Connection, NET } from "./net.js";
 import { Board } from "./canvas.js";
@@ -61,6 +61,7 @@ let settingsForm = null;
 // --- start -------------------------------------------------------------------------
 
 async function main() {
+  document.documentElement.classList.remove("is-loading");
   st.code = decodeURIComponent(window.location.pathname.split("/")[2] ?? "").trim();
   if (!st.code) return fatal("not_found");
   try {
@@ -157,7 +158,7 @@ function setupRoomUi() {
     voteKick: (id) => send({ type: C.VOTE_KICK, player_id: id }),
     transferHost: (id) => send({ type: C.TRANSFER_HOST, player_id: id }),
   });
-  chat = new ChatLog($("#chat-log"));
+  chat = new ChatLog($("#chat-log"), $("#chat-lines"));
   hud = new Hud();
   hud.onSecond = updateOverlayCountdown;
   settingsForm = buildSettingsFields($("#room-settings"), { idPrefix: "room", onField: sendSetting });
@@ -270,7 +271,7 @@ const HANDLERS = {
   [S.WORD]: onWord,
   [S.HINT]: onHint,
   [S.DRAW]: onDraw,
-  [S.CHAT]: (m) => chat.chat(m, st.meId),
+  [S.CHAT]: onChat,
   [S.CORRECT]: onCorrect,
   [S.CLOSE]: onClose,
   [S.REACTION]: onReaction,
@@ -304,10 +305,11 @@ function onWelcome(m) {
   board.load(m.room.ops ?? []);
   input.resume();
   chat.clear();
-  for (const line of m.room.chat ?? []) chat.chat(line, st.meId);
   const invite = phase() === PHASE.LOBBY ? " Share the link to invite friends." : "";
+  // The greeting heads the log; what was said before this page joined follows it.
   if (first) chat.system(`Welcome, ${me()?.name ?? st.name}!${invite}`);
-  else chat.system("Reconnected.");
+  for (const line of m.room.chat ?? []) chat.chat(line, st.meId);
+  if (!first) chat.system("Reconnected.");
   renderAll();
   announce(first ? `Joined ${st.room.name || "the room"}.` : "Reconnected.");
 }
@@ -388,10 +390,12 @@ function startTurn(previous) {
 
 function startDrawing() {
   st.reveal = null;
+  st.warned = false;
   input.resume();
   focusGuessInput();
-  if (isDrawer()) announce(`Draw ${st.room.word ?? "your word"}!`);
-  else announce(`${playerName(st.room.drawer_id)} is drawing. The word has ${describeHint(st.room.hint)}.`);
+  // The drawer hears the word when the `word` message brings it (onWord).
+  if (isDrawer() && st.room.word) announce(`Draw ${st.room.word}!`);
+  else if (!isDrawer()) announce(`${playerName(st.room.drawer_id)} is drawing. The word has ${describeHint(st.room.hint)}.`);
 }
 
 /** Put the caret in the guess box on desktops when nothing else has focus. */
@@ -422,14 +426,40 @@ function onChoices(m) {
 }
 
 function onWord(m) {
+  const known = st.room.word === m.word;
   st.room.word = m.word;
+  if (!known && isDrawer() && phase() === PHASE.DRAWING) announce(`Your word is ${m.word}. Draw it!`);
   renderHud();
   renderStage();
 }
 
 function onHint(m) {
+  const before = st.room.hint;
   st.room.hint = m.hint;
+  const news = revealedLetters(before, m.hint);
+  if (news.length && !isDrawer() && !st.room.word) {
+    announce(`New hint: ${news.join(", ")}. The word reads ${spellHint(m.hint)}`);
+  }
   renderHud();
+}
+
+/** Letters shown in `after` that were blanks in `before`. */
+function revealedLetters(before, after) {
+  const old = [...String(before ?? "")];
+  return [...String(after ?? "")].filter((ch, i) => ch !== "_" && ch !== " " && old[i] === "_");
+}
+
+/** The hint as it would be spelled out: "_ a _ _" reads as "blank, a, blank, blank". */
+function spellHint(hint) {
+  const words = String(hint ?? "").split(" ").filter(Boolean);
+  return words.map((w) => [...w].map((ch) => (ch === "_" ? "blank" : ch)).join(", ")).join("; next word: ") + ".";
+}
+
+function onChat(m) {
+  chat.chat(m, st.meId);
+  if (m.from && m.from !== st.meId && m.channel !== "system") {
+    announceChat(`${m.name ?? "Someone"} says ${m.text}.`, (n) => `${n} more messages.`);
+  }
 }
 
 function onDraw(m) {
@@ -595,7 +625,7 @@ function renderHud() {
 }
 
 function renderPlayers() {
-  players.render({ players: st.players, meId: st.meId, votes: st.votes });
+  players.render({ players: st.players, meId: st.meId, votes: st.votes, ranked: phase() !== PHASE.LOBBY });
   const seated = st.players.filter((p) => !p.spectator).length;
   $("#players-count").textContent = `${seated}/${st.room.settings.max_players ?? "?"}`;
 }
@@ -611,6 +641,7 @@ function renderStage() {
   if (p === PHASE.LOBBY) renderLobbyPanel();
   renderOverlay();
   renderUnderCanvas();
+  updateOverlayCountdown(secondsLeft(hud.remaining() ?? 0));
   resizeCanvas();
 }
 
@@ -671,6 +702,10 @@ function renderOverlay() {
 function updateOverlayCountdown(seconds) {
   const next = $("#results-next");
   next.textContent = phase() === PHASE.RESULTS && hud.remaining() !== null ? `Back to the lobby in ${seconds} s` : "";
+  if (phase() === PHASE.DRAWING && seconds === 10 && !st.warned) {
+    st.warned = true;
+    announce("10 seconds left.");
+  }
   const el = $("#canvas-overlay .overlay-countdown");
   if (el) el.textContent = hud.remaining() === null ? "" : `${seconds} s`;
   if (isDrawer() && phase() === PHASE.DRAWING && seconds <= 5 && seconds > 0) sound.play("tick", 0.05);
@@ -707,10 +742,13 @@ function renderReactions() {
 }
 
 function reactionButton(button, kind, count, mine, open) {
-  button.replaceChildren(icon(kind, 18), h("span", { class: "react-count", text: String(count) }));
+  // The name is the visible count with a hidden lead-in, so it holds what is seen.
+  button.replaceChildren(icon(kind, 18),
+    h("span", { class: "sr-only", text: kind === "like" ? "Like this drawing: " : "Dislike this drawing: " }),
+    h("span", { class: "react-count", text: String(count) }));
   button.disabled = !open || Boolean(mine);
   button.setAttribute("aria-pressed", String(mine === kind));
-  button.setAttribute("aria-label", `${kind === "like" ? "Like" : "Dislike"} this drawing (${count})`);
+  button.title = kind === "like" ? "Like this drawing" : "Dislike this drawing";
 }
 
 function renderChatInput() {
@@ -719,7 +757,7 @@ function renderChatInput() {
   const mine = me();
   let hint = "Say something…";
   if (mine?.spectator) hint = "Chat (you are watching)…";
-  else if (p === PHASE.DRAWING && (isDrawer() || mine?.guessed)) hint = "Chat with those who guessed…";
+  else if (p === PHASE.DRAWING && (isDrawer() || mine?.guessed)) hint = "Chat with guessers…";
   else if (p === PHASE.DRAWING) hint = "Type your guess…";
   box.placeholder = hint;
   document.body.classList.toggle("in-guessed-channel", p === PHASE.DRAWING && (isDrawer() || Boolean(mine?.guessed)));

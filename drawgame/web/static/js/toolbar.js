@@ -39,12 +39,13 @@ export function buildToolbar(root, input) {
   const undo = actionButton("tool-undo", "Undo (Ctrl+Z)", "undo", () => input.undo());
   const clear = actionButton("tool-clear", "Clear the canvas", "trash", () => input.clear());
   const current = h("span", { class: "current-colour", "aria-hidden": "true" });
-  root.replaceChildren(
-    h("div", { class: "tool-group tools", role: "group", "aria-label": "Tools" }, parts.tools),
-    h("div", { class: "tool-group widths", role: "group", "aria-label": "Brush size" }, parts.widths),
-    h("div", { class: "tool-group palette", role: "group", "aria-label": "Colours" }, current, parts.swatches, picker),
-    h("div", { class: "tool-group actions", role: "group", "aria-label": "Undo and clear" }, undo, clear),
-  );
+  const groups = [
+    rovingGroup("tools", "Tools", parts.tools),
+    rovingGroup("widths", "Brush size", parts.widths),
+    rovingGroup("palette", "Colours", [...parts.swatches, picker], { columns: PALETTE.length / 2, before: current }),
+    rovingGroup("actions", "Undo and clear", [undo, clear]),
+  ];
+  root.replaceChildren(...groups.map((g) => g.el));
 
   function update() {
     for (const b of parts.tools) b.setAttribute("aria-pressed", String(b.dataset.tool === input.tool));
@@ -53,10 +54,50 @@ export function buildToolbar(root, input) {
     current.style.background = input.colour;
     if (picker.value !== input.colour) picker.value = input.colour;
     root.dataset.tool = input.tool;
+    for (const g of groups) g.settle();
   }
   root.addEventListener("click", (e) => { if (e.target.closest("button")) update(); });
   update();
   return { update };
+}
+
+/**
+ * A group of the toolbar with one Tab stop: arrow keys move between its items
+ * (Up and Down by a row where it has `columns`), Home and End to the ends. The
+ * Tab stop is the pressed item, or the one last focused.
+ */
+function rovingGroup(name, label, items, { columns = 0, before = null } = {}) {
+  const el = h("div", { class: `tool-group ${name}`, role: "group", "aria-label": label }, before, items);
+  let current = items[0];
+  const focus = (item) => {
+    current = item;
+    settle();
+    item.focus();
+  };
+  function settle() {
+    if (!el.contains(document.activeElement)) current = items.find((b) => b.getAttribute("aria-pressed") === "true") ?? current;
+    for (const item of items) item.tabIndex = item === current ? 0 : -1;
+  }
+  el.addEventListener("focusin", (e) => {
+    if (items.includes(e.target)) {
+      current = e.target;
+      settle();
+    }
+  });
+  el.addEventListener("keydown", (e) => {
+    const i = items.indexOf(e.target);
+    if (i < 0) return;
+    const step = { ArrowRight: 1, ArrowLeft: -1, ArrowDown: columns || 1, ArrowUp: -(columns || 1) }[e.key];
+    let next = null;
+    if (step) next = items[Math.min(items.length - 1, Math.max(0, i + step))];
+    else if (e.key === "Home") next = items[0];
+    else if (e.key === "End") next = items.at(-1);
+    if (!next) return;
+    e.preventDefault();
+    focus(next);
+  });
+  settle();
+  return { el, settle };
 }
 
 function toolButton(tool, input) {
