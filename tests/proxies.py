@@ -83,6 +83,23 @@ def wait_listening(port: int, proc: subprocess.Popen[Any], log: Path) -> None:
     raise AssertionError(f"the proxy does not listen on {port}:\n{log.read_text()}")
 
 
+def wait_certificate(proxy: Proxy) -> None:
+    """Until a TLS handshake succeeds: Caddy listens before its local CA has signed the
+    site's certificate, and meanwhile answers handshakes with an internal error."""
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while True:
+        try:
+            context = proxy.ssl_context()  # Caddy's root may not be written yet either
+            with socket.create_connection(("127.0.0.1", proxy.port), timeout=5) as raw, \
+                    context.wrap_socket(raw, server_hostname="localhost"):
+                return
+        except (ssl.SSLError, OSError) as exc:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no TLS handshake with {proxy.name}: {exc}\n"
+                                     f"{proxy.log.read_text()}") from exc
+            time.sleep(0.1)
+
+
 def replace_once(text: str, old: str, new: str) -> str:
     """``text`` with ``old`` replaced, which must be there (the shipped file's shape)."""
     assert old in text, f"the shipped configuration no longer has {old!r}"
@@ -141,7 +158,7 @@ def caddy(folder: Path, upstream: str) -> Iterator[Proxy]:
     proxy = Proxy("caddy", port, folder / "data/caddy/pki/authorities/local/root.crt", proc, log)
     try:
         wait_listening(port, proc, log)
-        assert proxy.ca_file.is_file(), f"no local CA at {proxy.ca_file}:\n{log.read_text()}"
+        wait_certificate(proxy)
         yield proxy
     finally:
         proxy.stop()
@@ -190,6 +207,7 @@ def nginx(folder: Path, upstream: str) -> Iterator[Proxy]:
     proxy = Proxy("nginx", port, ca_file, proc, folder / "error.log")
     try:
         wait_listening(port, proc, proxy.log)
+        wait_certificate(proxy)
         yield proxy
     finally:
         proxy.stop()
