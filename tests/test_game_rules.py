@@ -25,6 +25,7 @@ from drawgame.game.rules import (
     tick,
 )
 from drawgame.game.settings import Settings
+from drawgame.game.words import WordList
 
 WORDS = ("elephant", "giraffe", "umbrella", "pineapple", "volcano", "lighthouse",
          "snowman", "rainbow", "butterfly", "dinosaur", "telescope", "sandcastle")
@@ -37,7 +38,7 @@ class Game:
         base = {"draw_time_s": 80, "choose_time_s": 15, "hints": 0, **settings}
         self.room = rules.new_room(
             "ROOM", "Test room", False, Settings(**base), random.Random(42),
-            lambda code: WORDS, new_id=iter(f"game{i}" for i in range(1, 99)).__next__,
+            lambda code: WordList.of(WORDS), new_id=iter(f"game{i}" for i in range(1, 99)).__next__,
         )
         self.now = 0.0
         self.log: list[Effect] = []

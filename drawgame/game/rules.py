@@ -59,7 +59,7 @@ stamps wall-clock times itself):
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection
 from typing import Any
 
 from drawgame.game.effects import Close, Effect, Record, Send
@@ -112,7 +112,7 @@ from drawgame.game.views import (
     settings_view,
     snapshot,
 )
-from drawgame.game.words import LANGUAGE_NAMES, pick_choices
+from drawgame.game.words import LANGUAGE_NAMES, WordList, pick_choices, remember_offered
 
 __all__ = [
     "AWAY_S",
@@ -164,7 +164,7 @@ def new_room(
     private: bool,
     settings: Settings,
     rng: random.Random,
-    words_for: Callable[[str], Sequence[str]],
+    words_for: Callable[[str], WordList],
     *,
     new_id: Callable[[], str] | None = None,
     languages: Collection[str] | None = None,
@@ -388,7 +388,8 @@ def _require_drawer(room: RoomState, pid: str) -> None:
 def _settings(room: RoomState, pid: str, changes: dict[str, Any]) -> list[Effect]:
     _require_host(room, pid)
     _require_phase(room, "lobby")
-    new = Settings.from_dict(changes, base=room.settings, languages=room.languages)
+    new = Settings.from_dict(changes, base=room.settings, languages=room.languages,
+                             packs_for=lambda code: room.words_for(code).packs)
     seated = sum(1 for _ in room.seated())
     if new.max_players < seated:
         raise InvalidSettings(
@@ -406,6 +407,8 @@ def _start(room: RoomState, now: float, pid: str) -> list[Effect]:
         raise NotEnoughPlayers(f"at least {MIN_PLAYERS} connected players are needed to start")
     room.game_id = room.new_id()
     room.used_words.clear()
+    room.offered_words.clear()
+    room.games_started += 1
     room.kick_votes.clear()
     room.order = [p.id for p in room.seated()]
     room.position, room.round, room.turn = -1, 1, 0
@@ -588,15 +591,28 @@ def _next_turn(room: RoomState, now: float) -> list[Effect]:
         return _end_game(room, now, complete=True)
     room.drawer_id = drawer
     room.turn += 1
-    s = room.settings
-    room.choices = pick_choices(room.rng, room.words_for(s.language), s.custom_words,
-                                s.custom_only, room.used_words, s.word_choices)
-    _enter(room, now, "choosing", s.choose_time_s)
+    _offer_words(room)
+    _enter(room, now, "choosing", room.settings.choose_time_s)
     return [Send(None, phase_msg(room, now)), _choices(room, now), _players(room)]
+
+
+def _offer_words(room: RoomState) -> None:
+    """Pick the drawer's choices and remember them, so they are not offered again soon."""
+    s = room.settings
+    picks = pick_choices(
+        room.rng, room.words_for(s.language), packs=s.packs, difficulty=s.difficulty,
+        custom_words=s.custom_words, custom_only=s.custom_only, used=room.used_words,
+        offered=room.offered_words, recent=room.recent_words, n=s.word_choices,
+    )
+    room.choices = [w.text for w in picks]
+    room.choice_difficulties = [w.difficulty for w in picks]
+    room.offered_words.update(w.key for w in picks)
+    remember_offered(room.recent_words, (w.key for w in picks), room.games_started)
 
 
 def _reset_turn(room: RoomState) -> None:
     room.drawer_id, room.word, room.choices = None, None, []
+    room.choice_difficulties = []
     room.hint_positions, room.hint_times, room.revealed = [], [], 0
     room.guess_points, room.reactions = {}, {}
     room.oplog = OpLog()
@@ -626,7 +642,8 @@ def _enter(room: RoomState, now: float, phase: Phase, duration: float | None) ->
 
 def _choices(room: RoomState, now: float) -> Effect:
     assert room.drawer_id is not None
-    msg = {"type": "choices", "words": list(room.choices), "ends_in_ms": _left_ms(room, now)}
+    msg = {"type": "choices", "words": list(room.choices),
+           "difficulties": list(room.choice_difficulties), "ends_in_ms": _left_ms(room, now)}
     return Send((room.drawer_id,), msg)
 
 

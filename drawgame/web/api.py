@@ -10,7 +10,8 @@ from quart import Blueprint, Response, jsonify, request
 
 from drawgame.game.errors import GameError
 from drawgame.game.protocol import has_forbidden_chars, has_visible_char
-from drawgame.game.settings import Settings
+from drawgame.game.settings import MAX_CUSTOM_WORDS, Settings
+from drawgame.game.words import MAX_IMPORT_BYTES, parse_import
 from drawgame.rooms.registry import MAX_ROOM_NAME, TooManyRooms
 from drawgame.store.games import load_album
 from drawgame.web.body import json_body
@@ -65,6 +66,32 @@ async def languages() -> Response:
     return _json({"languages": services().registry.words.languages()})
 
 
+@blueprint.post("/api/words/parse")
+async def parse_words() -> Response:
+    """Read a host's word file (text/plain) into words for `custom_words`, with a report.
+
+    Stateless: the client puts the accepted words in a `settings` frame.
+    """
+    if request.mimetype not in ("", "text/plain"):
+        return error_response(415, "unsupported_media_type",
+                              "send the word file as text/plain (UTF-8)")
+    if (request.content_length or 0) > MAX_IMPORT_BYTES:
+        return _file_too_large()
+    raw = await request.get_data(as_text=False)
+    if not isinstance(raw, bytes) or len(raw) > MAX_IMPORT_BYTES:
+        return _file_too_large()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return error_response(400, "bad_request", "the word file is not UTF-8 text")
+    return _json(parse_import(text, MAX_CUSTOM_WORDS))
+
+
+def _file_too_large() -> Response:
+    return error_response(413, "too_large",
+                          f"a word file may be at most {MAX_IMPORT_BYTES // 1024} KiB")
+
+
 @blueprint.post("/api/rooms")
 async def create_room() -> Response:
     svc = services()
@@ -81,7 +108,8 @@ async def create_room() -> Response:
         return problem
     try:
         settings = Settings.from_dict(
-            body.get("settings") or {}, languages=svc.registry.words.codes()
+            body.get("settings") or {}, languages=svc.registry.words.codes(),
+            packs_for=svc.registry.words.pack_ids,
         )
     except GameError as exc:
         return error_response(422, exc.code, exc.message, exc.field)
