@@ -326,7 +326,7 @@ FIELDS: tuple[Field, ...] = (
         "backup_keep",
         _int_in(1, 10_000),
         "an integer 1..10000",
-        "Backups kept; older ones are pruned.",
+        "Regular backups (make backup) kept; older ones are pruned.",
     ),
     Field(
         "deploy_root",
@@ -383,6 +383,48 @@ FIELDS: tuple[Field, ...] = (
         "a number of seconds 1..600",
         "How long a deploy, rollback or restore waits for /api/health to be ok.",
     ),
+    Field(
+        "predeploy_backup_keep",
+        _int_in(1, 1000),
+        "an integer 1..1000",
+        "Pre-deploy backups kept (apart from the DRAWGAME_BACKUP_KEEP regular ones).",
+    ),
+    Field(
+        "failed_deploy_keep",
+        _int_in(1, 1000),
+        "an integer 1..1000",
+        "Databases set aside by a rolled-back deploy (*.failed-deploy-*) kept.",
+    ),
+    Field(
+        "before_restore_keep",
+        _int_in(1, 1000),
+        "an integer 1..1000",
+        "Databases set aside by a restore (*.before-restore-*) kept.",
+    ),
+    Field(
+        "log_max_bytes",
+        _int_in(65_536, 10 * 1024**3),
+        "an integer 65536..10737418240",
+        "Built-in supervisor: the service log is rotated when it reaches this size.",
+    ),
+    Field(
+        "log_backups",
+        _int_in(1, 100),
+        "an integer 1..100",
+        "Built-in supervisor: rotated service logs kept (drawgame.log.1 ... .N).",
+    ),
+    Field(
+        "restart_limit",
+        _int_in(1, 100),
+        "an integer 1..100",
+        "Built-in supervisor: crashes within 10 minutes before it stops restarting the server.",
+    ),
+    Field(
+        "restart_backoff_s",
+        _float_in(0.05, 60),
+        "a number of seconds 0.05..60",
+        "Built-in supervisor: wait before the first restart after a crash (doubles each time).",
+    ),
 )
 
 
@@ -435,6 +477,13 @@ class Config:
     service_manager: str = "auto"
     releases_keep: int = 5
     health_timeout_s: float = 60.0
+    predeploy_backup_keep: int = 5
+    failed_deploy_keep: int = 3
+    before_restore_keep: int = 3
+    log_max_bytes: int = 10 * 1024 * 1024
+    log_backups: int = 5
+    restart_limit: int = 5
+    restart_backoff_s: float = 1.0
 
     @property
     def effective_log_format(self) -> str:
