@@ -50,14 +50,16 @@ LIMIT_SETTINGS = frozenset({
     "shutdown_grace_s", "seat_grace_s", "room_idle_close_s", "retention_days",
     "cleanup_interval_s", "hello_timeout_s", "max_frame_bytes", "outbox_size", "inbox_size",
     "chat_rate", "chat_burst", "draw_rate", "draw_burst", "msg_rate", "msg_burst",
-    "abuse_limit", "lag_degraded_ms",
+    "abuse_limit", "lag_degraded_ms", "log_max_bytes", "log_backups", "restart_limit",
 })
 """Settings that bound something: each must be in LIMITS.md with its default."""
 OTHER_SETTINGS = frozenset({
     "host", "port", "db_path", "environment", "log_level", "log_format", "log_file",
-    "allowed_origins", "trust_proxy_headers", "public_url", "reconnect_in_ms", "backup_dir",
+    "allowed_origins", "trust_proxy_headers", "metrics_token", "metrics_allow", "public_url",
+    "reconnect_in_ms", "backup_dir",
     "backup_keep", "deploy_root", "deploy_port", "staging_root", "staging_port", "prod_url",
     "staging_url", "service_manager", "releases_keep", "health_timeout_s",
+    "predeploy_backup_keep", "failed_deploy_keep", "before_restore_keep", "restart_backoff_s",
 })
 """Settings that are not limits (addresses, paths, logging, operations)."""
 

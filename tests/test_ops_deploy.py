@@ -391,6 +391,10 @@ def test_status_still_reports_the_service_with_a_bad_env_file(
         assert done.returncode == 0, output(done)
         assert "running" in done.stdout and "DRAWGAME_MAX_ROOMS='lots'" in done.stdout
         assert f"{deployment.url}/api/health: ok" in done.stdout
+        disk = done.stdout.split("disk:", 1)[1]
+        assert "releases " in disk and "in 3 (kept: 5 good ones)" in disk
+        assert "failed-deploy copies" in disk and "in 1 (kept: 3)" in disk
+        assert "pre-deploy" in disk and "free " in disk
         pid = deployment.pid()
         done = deployment.run("service", "restart")
         assert done.returncode == 1 and "DRAWGAME_MAX_ROOMS='lots'" in done.stderr

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from drawgame.config import Config
-from drawgame.ops import admin_token, database, deploy, releases
+from drawgame.ops import admin_token, database, deploy, disk, releases
 from drawgame.ops.instance import INSTANCES, Instance, InstanceError, resolve
 from drawgame.ops.probe import fetch_health, wait_healthy
 from drawgame.ops.service import Service, ServiceError, for_instance
@@ -148,10 +148,15 @@ def show_status(instance: Instance, service: Service) -> int:
     """The service's state, what runs, health and disk use; exit 0 running, 3 stopped."""
     running = service.running()
     print(f"{service.describe()}: {'running' if running else 'stopped'}")
+    for line in service.details():
+        print(f"  {line}")
     if instance.env_error:
         print(f"warning: {instance.env_error}; the server will not start with it")
     body, error = fetch_health(instance.url, timeout=3)
     print(f"{instance.url}/api/health: {body['status'] if body else error}")
+    print("disk:")
+    for line in disk.usage_lines(instance):
+        print(f"  {line}")
     return 0 if running else 3
 
 
@@ -195,8 +200,8 @@ def cmd_backup(config: Config, args: argparse.Namespace) -> int:
     keep = instance.ops.backup_keep
     path, pruned = database.backup(instance.db_path, instance.backup_dir, keep)
     print(f"backup {path} ({path.stat().st_size / 1024:.0f} KiB, integrity ok)")
-    print(f"kept the newest {keep}; removed {len(pruned)}: "
-          f"{', '.join(p.name for p in pruned) or 'none'}")
+    print(f"kept the newest {keep} regular backups (pre-deploy ones are kept apart); "
+          f"removed {len(pruned)}: {', '.join(p.name for p in pruned) or 'none'}")
     return 0
 
 
@@ -206,7 +211,8 @@ def cmd_backups(config: Config, args: argparse.Namespace) -> int:
     instance = _instance(config, args)
     found = database.list_backups(instance.backup_dir)
     for path in found:
-        print(f"{path}  {path.stat().st_size / 1024:.0f} KiB")
+        kind = "pre-deploy" if database.backup_kind(path) == database.PREDEPLOY else "regular"
+        print(f"{path}  {path.stat().st_size / 1024:.0f} KiB  {kind}")
     if not found:
         print(f"no backups in {instance.backup_dir}")
     return 0
