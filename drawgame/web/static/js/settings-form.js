@@ -63,8 +63,9 @@ function fieldRow(spec, input, idPrefix) {
 
 /** Under the custom words: their count, loading a word file, downloading the list, the file's report. */
 function wordTools(id) {
-  const file = h("input", { type: "file", id: `${id}-file`, accept: ".txt,text/plain", class: "sr-only",
-    tabindex: "-1", "aria-hidden": "true", dataset: { testid: "word-file" } });
+  // The file input stays hidden: its button opens it (and says what it does).
+  const file = h("input", { type: "file", id: `${id}-file`, accept: ".txt,text/plain", hidden: true,
+    dataset: { testid: "word-file" } });
   return h("div", { class: "word-tools" },
     h("p", { class: "field-note words-count", text: t("set.words", { count: 0 }) }),
     h("div", { class: "word-buttons" },
