@@ -9,6 +9,7 @@ and the expected form; the CLI turns that into one line and exit code 2.
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -98,6 +99,14 @@ def _origins(raw: str) -> tuple[str, ...]:
     return origins
 
 
+def _networks(raw: str) -> tuple[str, ...]:
+    nets = tuple(str(ipaddress.ip_network(n.strip(), strict=False))
+                 for n in raw.split(",") if n.strip())
+    if not nets:
+        raise ValueError
+    return nets
+
+
 def _optional_text(raw: str) -> str:
     return raw.strip()
 
@@ -156,6 +165,18 @@ FIELDS: tuple[Field, ...] = (
         _bool,
         "true or false",
         "Take the client address from X-Forwarded-For (only behind your own proxy).",
+    ),
+    Field(
+        "metrics_token",
+        _optional_text,
+        "a token or empty",
+        "When set, /metrics also needs Authorization: Bearer <this token>.",
+    ),
+    Field(
+        "metrics_allow",
+        _networks,
+        "comma-separated addresses or CIDR networks",
+        "Client addresses /metrics answers (a proxy's forwarded addresses must match too).",
     ),
     Field(
         "public_url",
@@ -420,6 +441,8 @@ class Config:
     log_file: str = ""
     allowed_origins: tuple[str, ...] = ()
     trust_proxy_headers: bool = False
+    metrics_token: str = ""
+    metrics_allow: tuple[str, ...] = ("127.0.0.0/8", "::1/128")
     public_url: str = ""
     max_connections: int = 5000
     max_connections_per_ip: int = 20

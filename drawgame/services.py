@@ -88,7 +88,7 @@ class Services:
 
     async def reload_maintenance(self) -> Maintenance:
         """Read the persisted flag (another process, such as the CLI, may have set it)."""
-        value = await self.store.run(lambda conn: kv.get_json(conn, MAINTENANCE_KEY, {}))
+        value = await self.store.read(lambda conn: kv.get_json(conn, MAINTENANCE_KEY, {}))
         self.registry.maintenance = Maintenance(
             bool(value.get("on")), valid_text(str(value.get("message", "")))
         )

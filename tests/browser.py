@@ -408,10 +408,11 @@ def next_turn(players: list[Player], done: set[str]) -> tuple[Player, list[Playe
 
 def guess_right(guesser: Player, word: str) -> int:
     """Say the word; returns the points the page's `correct` line shows."""
-    before = guesser.lines("correct").count()
+    mine_only = guesser.page.locator("[data-testid=chat-log] [data-kind=correct][data-mine]")
+    before = mine_only.count()
     guesser.say(word)
-    mine = guesser.lines("correct").nth(before)
-    expect(mine).to_contain_text("You guessed the word!")
+    mine = mine_only.nth(before)
+    expect(mine).to_be_visible()
     points = mine.locator(".msg-points").inner_text()
     assert re.fullmatch(r"\+\d+", points), f"{guesser}: points {points!r}"
     return int(points[1:])

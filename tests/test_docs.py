@@ -55,7 +55,8 @@ LIMIT_SETTINGS = frozenset({
 """Settings that bound something: each must be in LIMITS.md with its default."""
 OTHER_SETTINGS = frozenset({
     "host", "port", "db_path", "environment", "log_level", "log_format", "log_file",
-    "allowed_origins", "trust_proxy_headers", "public_url", "reconnect_in_ms", "backup_dir",
+    "allowed_origins", "trust_proxy_headers", "metrics_token", "metrics_allow", "public_url",
+    "reconnect_in_ms", "backup_dir",
     "backup_keep", "deploy_root", "deploy_port", "staging_root", "staging_port", "prod_url",
     "staging_url", "service_manager", "releases_keep", "health_timeout_s",
     "predeploy_backup_keep", "failed_deploy_keep", "before_restore_keep", "restart_backoff_s",

@@ -40,7 +40,7 @@ async def require_token() -> Response | None:
     if scheme.lower() != "bearer" or not presented:
         return error_response(401, "unauthorized", "send Authorization: Bearer <admin token>",
                               WWW_Authenticate='Bearer realm="drawgame"')
-    ok = await services().store.run(lambda conn: admin_token.matches(conn, presented))
+    ok = await services().store.read(lambda conn: admin_token.matches(conn, presented))
     if not ok:
         return error_response(403, "forbidden", "the admin token is not valid")
     return None

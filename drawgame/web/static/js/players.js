@@ -3,6 +3,7 @@
 
 import { h, replaceChildren } from "./dom.js";
 import { icon } from "./icons.js";
+import { t } from "./i18n.js";
 
 /** A stable hue for a player's avatar, from their id. */
 function hueOf(id) {
@@ -56,8 +57,8 @@ export class PlayerList {
     const avatar = h("span", { class: "avatar", "aria-hidden": "true", text: [...p.name][0]?.toUpperCase() ?? "?" });
     avatar.style.setProperty("--hue", String(hueOf(p.id)));
     let score = null;
-    if (p.spectator) score = "watching";
-    else if (ranked) score = `${p.score} points`;
+    if (p.spectator) score = t("players.watching");
+    else if (ranked) score = t("players.points", { count: p.score });
     const li = h("li", {
       class: classes, title: p.name,
       dataset: { testid: "player-item", playerId: p.id, score: String(p.score), host: String(p.host),
@@ -65,7 +66,7 @@ export class PlayerList {
     },
     avatar,
     h("span", { class: "pname" }, h("span", { class: "pname-text", text: p.name }),
-      isMe ? h("span", { class: "you", text: " (you)" }) : null),
+      isMe ? h("span", { class: "you", text: ` ${t("players.you")}` }) : null),
     h("span", { class: "pmeta" },
       rank ? h("span", { class: "rank", text: `#${rank}` }) : null,
       score ? h("span", { class: "pscore", text: score }) : null,
@@ -77,11 +78,16 @@ export class PlayerList {
 
   badges(p, vote) {
     const list = [];
-    if (p.host) list.push(badge("crown", "host", "Host"));
-    if (p.drawer) list.push(badge("pen", "drawer", "Drawing"));
-    if (p.guessed) list.push(badge("check", "guessed", "Guessed the word"));
-    if (!p.connected) list.push(h("span", { class: "badge badge-text badge-offline", title: "Disconnected", text: "offline" }));
-    if (vote) list.push(h("span", { class: "badge badge-text badge-vote", title: "Votes to kick", text: `kick ${vote.votes}/${vote.needed}` }));
+    if (p.host) list.push(badge("crown", "host", t("players.host")));
+    if (p.drawer) list.push(badge("pen", "drawer", t("players.drawing")));
+    if (p.guessed) list.push(badge("check", "guessed", t("players.guessed")));
+    if (!p.connected) {
+      list.push(h("span", { class: "badge badge-text badge-offline", title: t("players.disconnected"), text: t("players.offline") }));
+    }
+    if (vote) {
+      list.push(h("span", { class: "badge badge-text badge-vote", title: t("players.votes"),
+        text: t("players.kickVotes", { votes: vote.votes, needed: vote.needed }) }));
+    }
     return list;
   }
 
@@ -89,10 +95,10 @@ export class PlayerList {
     if (!me || p.id === me.id) return [];
     const out = [];
     if (me.host) {
-      out.push(["Kick", () => this.actions.kick(p.id), "danger"]);
-      if (!p.spectator) out.push(["Make host", () => this.actions.transferHost(p.id)]);
+      out.push([t("players.kick"), () => this.actions.kick(p.id), "danger"]);
+      if (!p.spectator) out.push([t("players.makeHost"), () => this.actions.transferHost(p.id)]);
     } else if (!me.spectator) {
-      out.push(["Vote to kick", () => this.actions.voteKick(p.id), "danger"]);
+      out.push([t("players.voteKick"), () => this.actions.voteKick(p.id), "danger"]);
     }
     return out;
   }
@@ -101,7 +107,8 @@ export class PlayerList {
     const actions = this.allowed(p, me);
     if (!actions.length) return null;
     const button = h("button", { type: "button", class: "icon-btn pmenu-btn", "aria-haspopup": "menu",
-      "aria-expanded": "false", "aria-label": `Actions for ${p.name}`, title: "Actions" }, icon("more", 18));
+      "aria-expanded": "false", "aria-label": t("players.actionsFor", { name: p.name }), title: t("players.actions") },
+    icon("more", 18));
     button.addEventListener("click", () => this.toggleMenu(button, actions));
     return button;
   }
@@ -137,13 +144,14 @@ function badge(iconName, kind, label) {
 }
 
 function describe(p, isMe, rank, ranked) {
-  const bits = [p.name + (isMe ? " (you)" : "")];
-  if (p.spectator) bits.push("spectating");
-  else if (ranked) bits.push(rank ? `rank ${rank}, ${p.score} points` : `${p.score} points`);
-  if (p.host) bits.push("host");
-  if (p.drawer) bits.push("drawing");
-  if (p.guessed) bits.push("guessed the word");
-  if (!p.connected) bits.push("disconnected");
+  const bits = [p.name + (isMe ? ` ${t("players.you")}` : "")];
+  if (p.spectator) bits.push(t("players.describeSpectator"));
+  else if (ranked && rank) bits.push(t("players.describeRank", { rank }), t("players.points", { count: p.score }));
+  else if (ranked) bits.push(t("players.points", { count: p.score }));
+  if (p.host) bits.push(t("players.describeHost"));
+  if (p.drawer) bits.push(t("players.describeDrawing"));
+  if (p.guessed) bits.push(t("players.describeGuessed"));
+  if (!p.connected) bits.push(t("players.describeOffline"));
   return bits.join(", ");
 }
 
