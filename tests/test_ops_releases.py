@@ -52,7 +52,8 @@ def test_pruning_takes_failed_ones_first_and_old_good_ones_only_when_needed(
     pending = make_release(tmp_path, 5, "c5", "none")  # never got healthy
     link = tmp_path / "current"
     releases.switch(link, good[-1])  # rolled back to it
-    assert releases.prune(link, tmp_path / "releases", 5) == []  # room for all: the failed one stays
+    # Room for all: the failed one stays.
+    assert releases.prune(link, tmp_path / "releases", 5) == []
     plan = releases.plan_pruning(releases.list_releases(tmp_path / "releases"), good[-1], 2)
     assert [r.id for r in plan] == [failed.id, pending.id, good[0].id]
 
