@@ -46,7 +46,8 @@ DOC_NAMES = ("PROTOCOL.md", "ARCHITECTURE.md", "DURABILITY.md", "LIMITS.md")
 LIMIT_SETTINGS = frozenset({
     "max_connections", "max_connections_per_ip", "max_rooms", "rooms_per_minute_per_ip",
     "shutdown_grace_s", "seat_grace_s", "room_idle_close_s", "retention_days",
-    "cleanup_interval_s", "hello_timeout_s", "max_frame_bytes", "outbox_size", "inbox_size",
+    "cleanup_interval_s", "hello_timeout_s", "max_frame_bytes", "outbox_bytes",
+    "slow_consumer_s", "max_http_connections", "http_keep_alive_s", "inbox_size",
     "chat_rate", "chat_burst", "draw_rate", "draw_burst", "msg_rate", "msg_burst",
     "abuse_limit", "lag_degraded_ms",
 })
@@ -55,7 +56,8 @@ OTHER_SETTINGS = frozenset({
     "host", "port", "db_path", "environment", "log_level", "log_format", "log_file",
     "allowed_origins", "trust_proxy_headers", "public_url", "reconnect_in_ms", "backup_dir",
     "backup_keep", "deploy_root", "deploy_port", "staging_root", "staging_port", "prod_url",
-    "staging_url", "service_manager", "releases_keep", "health_timeout_s",
+    "staging_url", "service_manager", "releases_keep", "health_timeout_s", "deflate",
+    "deflate_min_bytes",
 })
 """Settings that are not limits (addresses, paths, logging, operations)."""
 

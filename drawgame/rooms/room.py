@@ -3,16 +3,15 @@
 Connections never touch the state. They put events on the room's bounded
 inbox (``submit``); the room task takes them one at a time, calls the pure
 rule functions with ``trio.current_time()`` and carries out the effects:
-each outgoing message is serialized once and the same string is queued on
-every recipient's outbox. Between events the room sleeps until the rules'
-next deadline (a cancel scope replaced on every loop, so a stale timer can
-never fire).
+each outgoing message is serialized once and the same frame goes to every
+recipient (written at once when its socket takes it). Between events the
+room sleeps until the rules' next deadline (a cancel scope replaced on
+every loop, so a stale timer can never fire).
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import math
 import secrets
@@ -29,8 +28,9 @@ from drawgame.game.persist import dump_state
 from drawgame.game.protocol import Command, Hello
 from drawgame.game.state import RoomState
 from drawgame.logs import event, get_logger
-from drawgame.rooms.connection import Connection
+from drawgame.rooms.connection import Connection, outgoing
 from drawgame.stats import Stats
+from drawgame.transport.frames import Outgoing
 
 log = get_logger("room")
 
@@ -48,10 +48,6 @@ a crash the timer resumes with at most this much more time than it had."""
 def hash_token(token: str) -> str:
     """Tokens are stored and compared only as SHA-256 hex digests."""
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
-def dumps(msg: dict[str, Any]) -> str:
-    return json.dumps(msg, separators=(",", ":"), ensure_ascii=False)
 
 
 @dataclass
@@ -297,8 +293,8 @@ class Room:
             "you": {"id": pid, "token": token},
             "room": rules.snapshot(self.state, now, pid),
         }
-        self._deliver(conn, dumps(welcome))
-        conn.joined.set()
+        self._deliver(conn, outgoing(welcome))
+        conn.seated()
         self._apply(effects, welcomed=pid)
 
     def _seat_new(self, hello: Hello, token: str, now: float) -> tuple[str, list[Effect]]:
@@ -367,21 +363,26 @@ class Room:
         if to is None:
             self._broadcast(msg, skip)
             return
-        text = dumps(msg)
+        out = outgoing(msg)
+        sent = 0
         for pid in to:
             conn = self.connections.get(pid)
-            if conn is not None and pid != skip:
-                self._deliver(conn, text)
+            if conn is not None and pid != skip and conn.send(out):
+                sent += 1
+        self.hooks.stats.delivered(out.kind, sent)
 
     def _broadcast(self, msg: dict[str, Any], skip: str | None = None) -> None:
-        text = dumps(msg)
-        for pid, conn in list(self.connections.items()):
-            if pid != skip:
-                self._deliver(conn, text)
+        out = outgoing(msg)
+        sent = 0
+        # A slow consumer closed by a send leaves the room only at its departure event.
+        for pid, conn in self.connections.items():
+            if pid != skip and conn.send(out):
+                sent += 1
+        self.hooks.stats.delivered(out.kind, sent)
 
-    def _deliver(self, conn: Connection, text: str) -> None:
-        if conn.send_text(text):
-            self.hooks.stats.messages_out.add()
+    def _deliver(self, conn: Connection, out: Outgoing) -> None:
+        if conn.send(out):
+            self.hooks.stats.delivered(out.kind, 1)
 
     def _send_error(
         self, conn: Connection, code: str, message: str, ref: str | None = None
@@ -390,7 +391,7 @@ class Room:
         msg: dict[str, Any] = {"type": "error", "code": code, "message": message}
         if ref is not None:
             msg["ref"] = ref
-        self._deliver(conn, dumps(msg))
+        self._deliver(conn, outgoing(msg))
 
     def _close_everyone(self, code: int, reason: str) -> None:
         for conn in self.connections.values():

@@ -1,0 +1,323 @@
+"""One server WebSocket on a non-blocking socket: the trio part of the transport.
+
+Writing never hops to another task while the socket takes the bytes: the
+caller's ``send`` (the room, in its own task) writes the shared frame at
+once. Only when the socket's buffer is full does the rest wait in the
+connection's :class:`~drawgame.transport.outbox.Outbox`, and a writer task
+drains it (everything waiting leaves as one frame). The outbox is bounded in
+bytes and in time: past ``outbox_bytes``, or with nothing written for
+``stall_s``, the client is a slow consumer and is dropped, whatever the
+socket does.
+
+Reading is the connection's one task: :meth:`WebSocket.receive` waits for
+the socket, feeds wsproto and returns whole messages. Closing always
+completes: after our close frame the connection keeps reading (and
+discarding) until the client answers, closes, or ``close_timeout_s`` passes;
+then the socket is closed (reset, when the client would not read).
+"""
+
+from __future__ import annotations
+
+import socket
+import struct
+from collections import deque
+
+import trio
+from wsproto.connection import Connection as WsprotoConnection
+from wsproto.connection import ConnectionState
+from wsproto.events import BytesMessage, CloseConnection, Ping, TextMessage
+
+from drawgame.transport.frames import Deflater, Outgoing
+from drawgame.transport.outbox import Outbox
+
+RECV_BYTES = 65536
+_recv_buffer = bytearray(RECV_BYTES)
+_recv_view = memoryview(_recv_buffer)
+"""One receive buffer for every connection: a read is copied out before any checkpoint."""
+
+SLOW_CONSUMER = (1013, "too slow to keep up: reconnect to resume")
+ABNORMAL = 1006
+
+
+class ConnectionClosed(Exception):
+    """The WebSocket is finished: ``code`` is the peer's, ours, or 1006 (no close frame)."""
+
+    def __init__(self, code: int, reason: str = "") -> None:
+        super().__init__(code, reason)
+        self.code = code
+        self.reason = reason
+
+
+class WebSocket:
+    """A server WebSocket after the handshake: non-blocking sends, one reading task."""
+
+    __slots__ = (
+        "_closing", "_discard", "_done", "_drained", "_inbox", "_parts", "_peer_close",
+        "_scope", "_writing", "aborted", "close_code", "close_timeout_s", "deflater", "outbox",
+        "outbox_bytes", "peer", "sock", "stall_s", "writers", "ws",
+    )
+
+    def __init__(
+        self,
+        sock: socket.socket,
+        ws: WsprotoConnection,
+        *,
+        peer: str,
+        deflater: Deflater | None,
+        writers: trio.Nursery,
+        outbox_bytes: int,
+        stall_s: float,
+        close_timeout_s: float,
+    ) -> None:
+        self.sock = sock
+        self.ws = ws
+        self.peer = peer
+        self.deflater = deflater
+        self.writers = writers
+        self.outbox_bytes = outbox_bytes
+        self.stall_s = stall_s
+        self.close_timeout_s = close_timeout_s
+        self.outbox = Outbox()
+        self.close_code: tuple[int, str] | None = None
+        """What we closed with (or are closing with)."""
+        self.aborted = False
+        self._writing = False
+        self._closing = False
+        self._done = False
+        self._peer_close: tuple[int, str] | None = None
+        self._inbox: deque[str | bytes] = deque()
+        self._parts: list[str | bytes] = []
+        self._discard = False
+        """After a protocol violation: what the client sends is no longer parsed."""
+        self._drained: trio.Event | None = None
+        self._scope: trio.CancelScope | None = None
+
+    # ------------------------------------------------------------ sending
+
+    @property
+    def closing(self) -> bool:
+        return self._closing
+
+    def send(self, msg: Outgoing) -> bool:
+        """Send one message now, or queue it behind what waits; never blocks.
+
+        False when the connection is closing (or was just dropped as a slow
+        consumer), so the message will never arrive.
+        """
+        if self._closing:
+            return False
+        if self.outbox:
+            self.outbox.push(msg)
+            if self.outbox.bytes > self.outbox_bytes:
+                self.close_now(*SLOW_CONSUMER)
+                return False
+            return True
+        self._write(msg.frame(self.deflater))
+        return True
+
+    def send_raw(self, frame: bytes) -> None:
+        """Send bytes that are already framed (handshake answer, pong, close)."""
+        if self.outbox:
+            self.outbox.push(frame)
+        else:
+            self._write(frame)
+
+    def _write(self, frame: bytes) -> None:
+        sent = self._try_send(frame)
+        if sent < len(frame):
+            self.outbox.keep_tail(frame, sent)
+            self._start_writer()
+
+    def _try_send(self, data: bytes | memoryview) -> int:
+        if self.aborted:
+            return len(data)
+        try:
+            return self.sock.send(data)
+        except BlockingIOError:
+            return 0
+        except OSError:
+            # The peer is gone: reading will see it too; nothing more can be written.
+            self.abort()
+            return len(data)
+
+    def _start_writer(self) -> None:
+        if not self._writing:
+            self._writing = True
+            self.writers.start_soon(self._drain)
+
+    async def _drain(self) -> None:
+        try:
+            while self.outbox and not self.aborted:
+                chunk = self.outbox.next_chunk(self.deflater)
+                sent = self._try_send(chunk)
+                self.outbox.sent(sent)
+                if sent < len(chunk):
+                    with trio.move_on_after(self.stall_s) as waited:
+                        await trio.lowlevel.wait_writable(self.sock)
+                    if waited.cancelled_caught:
+                        # Nothing left in stall_s: a client that does not read is dropped
+                        # whatever its socket buffers still hold.
+                        self.close_code = self.close_code or SLOW_CONSUMER
+                        self.abort()
+        except trio.ClosedResourceError:
+            pass
+        finally:
+            self._writing = False
+            if self._drained is not None:
+                self._drained.set()
+
+    # ------------------------------------------------------------ closing
+
+    def close(self, code: int, reason: str = "") -> None:
+        """Close after everything queued: our close frame, then the client's answer."""
+        if self._closing:
+            return
+        self._closing = True
+        self.close_code = (code, reason)
+        if self.ws.state in (ConnectionState.OPEN, ConnectionState.REMOTE_CLOSING):
+            self.send_raw(self.ws.send(CloseConnection(code=code, reason=reason)))
+        self._limit_time(self.close_timeout_s)
+
+    def close_now(self, code: int, reason: str = "") -> None:
+        """Close at once: what waits is dropped (a frame half written is finished)."""
+        self.outbox.drop_waiting()
+        self.close(code, reason)
+
+    def _limit_time(self, seconds: float) -> None:
+        if self._scope is not None:
+            self._scope.deadline = min(self._scope.deadline, trio.current_time() + seconds)
+
+    def abort(self) -> None:
+        """Drop the connection now (a reset, so the kernel frees its buffers at once)."""
+        if self.aborted:
+            return
+        self.aborted = True
+        self._closing = True
+        self.outbox.drop_waiting()
+        self.outbox.tail = memoryview(b"")
+        self.outbox.bytes = 0
+        try:
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        except OSError:
+            pass
+        trio.lowlevel.notify_closing(self.sock)
+        self.sock.close()
+
+    # ------------------------------------------------------------ receiving
+
+    async def receive(self) -> str | bytes:
+        """The next whole message from the client.
+
+        Raises ConnectionClosed once the connection is finished. After we
+        started closing, the client's messages are read and discarded.
+        """
+        while True:
+            if self._inbox:
+                return self._inbox.popleft()
+            if self._done or self.aborted:
+                raise self._closed()
+            await self._read()
+
+    def _closed(self) -> ConnectionClosed:
+        if self._peer_close is not None:
+            return ConnectionClosed(*self._peer_close)
+        if self.close_code is not None and not self.aborted:
+            return ConnectionClosed(*self.close_code)
+        return ConnectionClosed(ABNORMAL, "")
+
+    async def _read(self) -> None:
+        try:
+            await trio.lowlevel.wait_readable(self.sock)
+        except trio.ClosedResourceError:  # aborted meanwhile
+            return
+        try:
+            n = self.sock.recv_into(_recv_buffer)
+        except BlockingIOError:
+            return
+        except OSError:
+            n = 0
+        if n == 0:
+            self._done = True
+            return
+        if not self._discard and self.ws.state in (ConnectionState.OPEN,
+                                                   ConnectionState.LOCAL_CLOSING):
+            self.ws.receive_data(bytes(_recv_view[:n]))
+            self._take_events()
+
+    def _take_events(self) -> None:
+        for event in self.ws.events():
+            if isinstance(event, TextMessage | BytesMessage):
+                data = event.data
+                self._parts.append(bytes(data) if isinstance(data, bytearray) else data)
+                if event.message_finished:
+                    parts, self._parts = self._parts, []
+                    if not self._closing:
+                        self._inbox.append(_join(parts))
+            elif isinstance(event, Ping):
+                if not self._closing:
+                    self.send_raw(self.ws.send(event.response()))
+            elif isinstance(event, CloseConnection):
+                self._on_close_event(event)
+
+    def _on_close_event(self, event: CloseConnection) -> None:
+        state = self.ws.state
+        if state is ConnectionState.REMOTE_CLOSING:
+            # The client closes: answer with its code, then we are done.
+            self._peer_close = (event.code, event.reason or "")
+            self.close_code = self.close_code or self._peer_close
+            self._closing = True
+            self.send_raw(self.ws.send(event.response()))
+            self._done = True
+        elif state is ConnectionState.CLOSED:
+            # The client answered our close frame.
+            self._done = True
+        else:
+            # A protocol violation (wsproto names the code: 1002, 1007, 1009): our close
+            # frame says so, and the rest of what the client sends is discarded.
+            self._discard = True
+            self.close_now(int(event.code), event.reason or "")
+
+    async def finish(self) -> None:
+        """Complete the close: our frame out, the client's answer in, then the socket shut.
+
+        Bounded by the close timeout (set when closing began) and by the scope
+        the server runs the connection in.
+        """
+        if not self._closing:
+            self.close(1000, "")
+        try:
+            while not (self._done or self.aborted):
+                self._inbox.clear()
+                await self._read()
+            # Let the last frames (our close answer) leave before the socket shuts.
+            if self.outbox and not self.aborted:
+                self._drained = trio.Event()
+                self._start_writer()
+                await self._drained.wait()
+        finally:
+            self.release()
+
+    def release(self) -> None:
+        """Close the socket: cleanly when the close handshake is done, else with a reset."""
+        if self.aborted:
+            return
+        if not self._done or self.outbox:
+            self.abort()
+            return
+        self.aborted = True
+        trio.lowlevel.notify_closing(self.sock)
+        self.sock.close()
+
+    def run_in(self, scope: trio.CancelScope) -> None:
+        """The scope the connection's task runs in: closing bounds its deadline."""
+        self._scope = scope
+        if self._closing:
+            self._limit_time(self.close_timeout_s)
+
+
+def _join(parts: list[str | bytes]) -> str | bytes:
+    if len(parts) == 1:
+        return parts[0]
+    if isinstance(parts[0], str):
+        return "".join(p for p in parts if isinstance(p, str))
+    return b"".join(p for p in parts if isinstance(p, bytes))
