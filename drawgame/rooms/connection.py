@@ -39,9 +39,13 @@ class Sink(Protocol):
         """Close at once, dropping whatever is still queued."""
 
 
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+"""One encoder for every message (json.dumps with options builds a new one per call)."""
+
+
 def outgoing(msg: dict[str, Any]) -> Outgoing:
     """Serialize a server message once, for every recipient."""
-    return Outgoing(msg["type"], json.dumps(msg, separators=(",", ":"), ensure_ascii=False))
+    return Outgoing(msg["type"], _ENCODER.encode(msg))
 
 
 class Connection:

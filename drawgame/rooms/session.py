@@ -59,11 +59,10 @@ class Session:
             pong = {"type": "pong", "t": cmd.t, "server_ms": int(time.time() * 1000)}
             self.send(pong)
             return
+        item = JoinEvent(self.conn, cmd) if isinstance(cmd, Hello) else CommandEvent(self.conn, cmd)
         try:
-            if isinstance(cmd, Hello):
-                await self.room.submit(JoinEvent(self.conn, cmd))
-            else:
-                await self.room.submit(CommandEvent(self.conn, cmd))
+            if not self.room.handle_now(item):
+                await self.room.submit(item)
         except RoomClosed as closed:
             self.conn.close(*(RESTART_CLOSE if closed.restart else ROOM_GONE_CLOSE))
 

@@ -10,7 +10,7 @@ bytes and in time: past ``outbox_bytes``, or with nothing written for
 socket does.
 
 Reading is the connection's one task: :meth:`WebSocket.receive` waits for
-the socket, feeds wsproto and returns whole messages. Closing always
+the socket, feeds the frame reader (inbound.py) and returns whole messages. Closing always
 completes: after our close frame the connection keeps reading (and
 discarding) until the client answers, closes, or ``close_timeout_s`` passes;
 then the socket is closed (reset, when the client would not read).
@@ -18,16 +18,22 @@ then the socket is closed (reset, when the client would not read).
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import struct
 from collections import deque
 
 import trio
-from wsproto.connection import Connection as WsprotoConnection
-from wsproto.connection import ConnectionState
-from wsproto.events import BytesMessage, CloseConnection, Ping, TextMessage
 
-from drawgame.transport.frames import Deflater, Outgoing
+from drawgame.transport.frames import (
+    OP_CLOSE,
+    OP_PONG,
+    Deflater,
+    Outgoing,
+    close_payload,
+    encode_frame,
+)
+from drawgame.transport.inbound import NO_STATUS, Close, FrameReader, Ping, ProtocolError
 from drawgame.transport.outbox import Outbox
 
 RECV_BYTES = 65536
@@ -52,15 +58,15 @@ class WebSocket:
     """A server WebSocket after the handshake: non-blocking sends, one reading task."""
 
     __slots__ = (
-        "_closing", "_discard", "_done", "_drained", "_inbox", "_parts", "_peer_close",
-        "_scope", "_writing", "aborted", "close_code", "close_timeout_s", "deflater", "outbox",
-        "outbox_bytes", "peer", "sock", "stall_s", "writers", "ws",
+        "_close_sent", "_closing", "_done", "_drained", "_inbox", "_peer_close", "_scope",
+        "_writing", "aborted", "close_code", "close_timeout_s", "deflater", "outbox",
+        "outbox_bytes", "peer", "reader", "sock", "stall_s", "writers",
     )
 
     def __init__(
         self,
         sock: socket.socket,
-        ws: WsprotoConnection,
+        reader: FrameReader,
         *,
         peer: str,
         deflater: Deflater | None,
@@ -70,7 +76,8 @@ class WebSocket:
         close_timeout_s: float,
     ) -> None:
         self.sock = sock
-        self.ws = ws
+        self.reader: FrameReader | None = reader
+        """None once nothing the client sends is parsed any more (after a violation)."""
         self.peer = peer
         self.deflater = deflater
         self.writers = writers
@@ -83,12 +90,10 @@ class WebSocket:
         self.aborted = False
         self._writing = False
         self._closing = False
+        self._close_sent = False
         self._done = False
         self._peer_close: tuple[int, str] | None = None
         self._inbox: deque[str | bytes] = deque()
-        self._parts: list[str | bytes] = []
-        self._discard = False
-        """After a protocol violation: what the client sends is no longer parsed."""
         self._drained: trio.Event | None = None
         self._scope: trio.CancelScope | None = None
 
@@ -106,13 +111,24 @@ class WebSocket:
         """
         if self._closing:
             return False
-        if self.outbox:
+        if self.outbox.bytes:
             self.outbox.push(msg)
             if self.outbox.bytes > self.outbox_bytes:
                 self.close_now(*SLOW_CONSUMER)
                 return False
             return True
-        self._write(msg.frame(self.deflater))
+        # The hot path of every broadcast, written out: one shared frame, one syscall.
+        frame = msg.frame(self.deflater)
+        try:
+            sent = self.sock.send(frame)
+        except BlockingIOError:
+            sent = 0
+        except OSError:
+            self.abort()
+            return True
+        if sent < len(frame):
+            self.outbox.keep_tail(frame, sent)
+            self._start_writer()
         return True
 
     def send_raw(self, frame: bytes) -> None:
@@ -174,9 +190,14 @@ class WebSocket:
             return
         self._closing = True
         self.close_code = (code, reason)
-        if self.ws.state in (ConnectionState.OPEN, ConnectionState.REMOTE_CLOSING):
-            self.send_raw(self.ws.send(CloseConnection(code=code, reason=reason)))
+        self._send_close(code, reason)
         self._limit_time(self.close_timeout_s)
+
+    def _send_close(self, code: int, reason: str) -> None:
+        if not self._close_sent:
+            self._close_sent = True
+            payload = b"" if code == NO_STATUS else close_payload(code, reason)
+            self.send_raw(encode_frame(payload, OP_CLOSE))
 
     def close_now(self, code: int, reason: str = "") -> None:
         """Close at once: what waits is dropped (a frame half written is finished)."""
@@ -239,63 +260,68 @@ class WebSocket:
         if n == 0:
             self._done = True
             return
-        if not self._discard and self.ws.state in (ConnectionState.OPEN,
-                                                   ConnectionState.LOCAL_CLOSING):
-            self.ws.receive_data(bytes(_recv_view[:n]))
-            self._take_events()
+        if self.reader is not None:
+            self.take(bytes(_recv_view[:n]))
 
-    def _take_events(self) -> None:
-        for event in self.ws.events():
-            if isinstance(event, TextMessage | BytesMessage):
-                data = event.data
-                self._parts.append(bytes(data) if isinstance(data, bytearray) else data)
-                if event.message_finished:
-                    parts, self._parts = self._parts, []
-                    if not self._closing:
-                        self._inbox.append(_join(parts))
+    def take(self, data: bytes) -> None:
+        """Parse what the client sent: messages wait for :meth:`receive`."""
+        assert self.reader is not None
+        try:
+            events = self.reader.feed(data)
+        except ProtocolError as exc:
+            # Our close frame names the violation (1002, 1007, 1009); what the client
+            # sends after it is read and dropped until it closes or the time is up.
+            self.reader = None
+            self.close_now(exc.code, exc.reason)
+            return
+        for event in events:
+            if isinstance(event, str | bytes):
+                if not self._closing:
+                    self._inbox.append(event)
             elif isinstance(event, Ping):
                 if not self._closing:
-                    self.send_raw(self.ws.send(event.response()))
-            elif isinstance(event, CloseConnection):
-                self._on_close_event(event)
+                    self.send_raw(encode_frame(event.payload, OP_PONG))
+            else:
+                self._on_close(event)
 
-    def _on_close_event(self, event: CloseConnection) -> None:
-        state = self.ws.state
-        if state is ConnectionState.REMOTE_CLOSING:
-            # The client closes: answer with its code, then we are done.
-            self._peer_close = (event.code, event.reason or "")
+    def _on_close(self, event: Close) -> None:
+        self._peer_close = (event.code, event.reason)
+        if not self._close_sent:
+            # The client closes first: answer with its code; the close is then complete.
             self.close_code = self.close_code or self._peer_close
             self._closing = True
-            self.send_raw(self.ws.send(event.response()))
-            self._done = True
-        elif state is ConnectionState.CLOSED:
-            # The client answered our close frame.
-            self._done = True
-        else:
-            # A protocol violation (wsproto names the code: 1002, 1007, 1009): our close
-            # frame says so, and the rest of what the client sends is discarded.
-            self._discard = True
-            self.close_now(int(event.code), event.reason or "")
+            self._send_close(event.code, event.reason)
+        self._done = True
 
     async def finish(self) -> None:
         """Complete the close: our frame out, the client's answer in, then the socket shut.
 
-        Bounded by the close timeout (set when closing began) and by the scope
-        the server runs the connection in.
+        After a protocol violation the client's bytes can no longer be parsed, so
+        its close frame cannot be seen: once our close frame is out, our side of
+        the TCP connection is shut, and the client's end of the stream ends the
+        wait. Bounded by the close timeout (set when closing began) and by the
+        scope the server runs the connection in.
         """
         if not self._closing:
             self.close(1000, "")
         try:
+            if self.reader is None and not self.aborted:
+                await self._flushed()
+                with contextlib.suppress(OSError):
+                    self.sock.shutdown(socket.SHUT_WR)
             while not (self._done or self.aborted):
                 self._inbox.clear()
                 await self._read()
             # Let the last frames (our close answer) leave before the socket shuts.
-            if self.outbox and not self.aborted:
-                self._drained = trio.Event()
-                self._start_writer()
-                await self._drained.wait()
+            await self._flushed()
         finally:
             self.release()
+
+    async def _flushed(self) -> None:
+        if self.outbox and not self.aborted:
+            self._drained = trio.Event()
+            self._start_writer()
+            await self._drained.wait()
 
     def release(self) -> None:
         """Close the socket: cleanly when the close handshake is done, else with a reset."""
@@ -313,11 +339,3 @@ class WebSocket:
         self._scope = scope
         if self._closing:
             self._limit_time(self.close_timeout_s)
-
-
-def _join(parts: list[str | bytes]) -> str | bytes:
-    if len(parts) == 1:
-        return parts[0]
-    if isinstance(parts[0], str):
-        return "".join(p for p in parts if isinstance(p, str))
-    return b"".join(p for p in parts if isinstance(p, bytes))

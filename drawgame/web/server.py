@@ -33,14 +33,12 @@ from hypercorn.trio.tcp_server import TCPServer
 from hypercorn.trio.worker_context import WorkerContext
 from hypercorn.typing import ConnectionState
 from hypercorn.utils import wrap_app
-from wsproto.connection import Connection as WsprotoConnection
-from wsproto.connection import ConnectionType
 
 from drawgame.config import Config
 from drawgame.logs import event, get_logger
 from drawgame.transport.frames import Deflater
 from drawgame.transport.handshake import HandshakeError, HeadParser, UpgradeRequest, accept, reject
-from drawgame.transport.inbound import MessageGuard
+from drawgame.transport.inbound import FrameReader, negotiate
 from drawgame.transport.websocket import ConnectionClosed, WebSocket
 
 log = get_logger("server")
@@ -266,10 +264,9 @@ class FrontDoor:
             request = await self._handshake(sock, first)
             if request is None:
                 return
-            guard = MessageGuard(self.config.max_frame_bytes)
-            agreed = guard.negotiate(request.extensions) if self.deflater else None
-            wsproto = WsprotoConnection(ConnectionType.SERVER, [guard])
-            ws = WebSocket(sock, wsproto, peer=peer,
+            agreed = negotiate(request.extensions) if self.deflater else None
+            reader = FrameReader(self.config.max_frame_bytes, deflate=agreed is not None)
+            ws = WebSocket(sock, reader, peer=peer,
                            deflater=self.deflater if agreed else None,
                            writers=self._connections or _never(),
                            outbox_bytes=self.config.outbox_bytes,
@@ -307,8 +304,7 @@ class FrontDoor:
             with trio.CancelScope() as scope:
                 ws.run_in(scope)
                 if request.trailing:
-                    ws.ws.receive_data(request.trailing)
-                    ws._take_events()
+                    ws.take(request.trailing)
                 try:
                     await self.websockets.serve(ws, request)
                 except ConnectionClosed:
