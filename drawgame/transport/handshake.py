@@ -53,9 +53,11 @@ class HeadParser:
 
     def __init__(self) -> None:
         self._h11 = h11.Connection(h11.SERVER, max_incomplete_event_size=MAX_HEAD_BYTES)
+        self._fed = 0
 
     def feed(self, data: bytes) -> UpgradeRequest | None:
         """Take received bytes; the request once its head is complete, else None."""
+        self._fed += len(data)
         self._h11.receive_data(data)
         try:
             event = self._h11.next_event()
@@ -66,8 +68,10 @@ class HeadParser:
             return None
         if not isinstance(event, h11.Request):
             raise HandshakeError(400, "bad_request", "expected an HTTP request")
-        trailing = self._h11.trailing_data[0]
-        return _check(event, bytes(trailing))
+        trailing = bytes(self._h11.trailing_data[0])
+        if self._fed - len(trailing) > MAX_HEAD_BYTES:
+            raise HandshakeError(431, "headers_too_large", "the request's headers are too large")
+        return _check(event, trailing)
 
     def end_of_input(self) -> None:
         """The client closed before finishing its request."""

@@ -47,6 +47,8 @@ WS_REQUEST_LINE = re.compile(rb"^GET /ws/")
 MAX_REQUEST_LINE = 8192
 HANDSHAKE_TIMEOUT_S = 10.0
 CLOSE_TIMEOUT_S = 3.0
+SEND_BUFFER_BYTES = 128 * 1024
+"""The kernel's send buffer of a WebSocket (autotuning would let it grow to megabytes)."""
 DESCRIPTORS_RESERVED = 64
 """Descriptors kept for everything that is not a client socket: the database, logs."""
 BUSY_ANSWER = reject(503, "server_busy", "too many connections; try again shortly",
@@ -264,6 +266,9 @@ class FrontDoor:
             request = await self._handshake(sock, first)
             if request is None:
                 return
+            # A client that stops reading holds at most this much in the kernel (plus
+            # the outbox) before it counts as a slow consumer.
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUFFER_BYTES)
             agreed = negotiate(request.extensions) if self.deflater else None
             reader = FrameReader(self.config.max_frame_bytes, deflate=agreed is not None)
             ws = WebSocket(sock, reader, peer=peer,
