@@ -28,7 +28,7 @@ from drawgame.rooms.room import GoneEvent, Room, RoomHooks, StopEvent
 from drawgame.rooms.session import Session
 from drawgame.stats import Stats
 from drawgame.transport.frames import Outgoing
-from drawgame.transport.websocket import SLOW_CONSUMER
+from drawgame.transport.websocket import SLOW_CONSUMER_CLOSE
 
 WORDS = WordBank()
 
@@ -97,7 +97,7 @@ class MemorySink:
         self.waiting.append(msg.data)
         self.bytes += msg.size
         if self.bytes > self.limit and len(self.waiting) > 1:
-            self.close_now(*SLOW_CONSUMER)
+            self.close_now(*SLOW_CONSUMER_CLOSE)
             return False
         return True
 

@@ -260,8 +260,8 @@ def test_every_error_code_is_in_the_protocol() -> None:
 
 def http_errors_in_code() -> set[tuple[str, str]]:
     found = {(str(status), code) for status, code in HTTP_ERROR_CODES.items()}
-    pattern = re.compile(r'error_response\(\s*(\d{3}),\s*"([a-z_]+)"')
-    for path in source_files("drawgame/web/*.py", "drawgame/app.py"):
+    pattern = re.compile(r'(?:error_response|HandshakeError|reject)\(\s*(\d{3}),\s*"([a-z_]+)"')
+    for path in source_files("drawgame/web/*.py", "drawgame/app.py", "drawgame/transport/*.py"):
         found |= set(pattern.findall(path.read_text(encoding="utf-8")))
     app_py = (ROOT / "drawgame/app.py").read_text(encoding="utf-8")
     assert '"http_error"' in app_py
@@ -280,7 +280,8 @@ def close_codes_in_code() -> set[int]:
     found: set[int] = set()
     constant = re.compile(r"^[A-Z_]*CLOSE[A-Z_]*\s*=\s*\(?(\d{4})\b", re.MULTILINE)
     call = re.compile(r"close(?:_now|_everyone)?\((\d{4})\b")
-    for path in source_files("drawgame/game/rules.py", "drawgame/rooms/*.py", "drawgame/web/*.py"):
+    for path in source_files("drawgame/game/rules.py", "drawgame/rooms/*.py", "drawgame/web/*.py",
+                             "drawgame/transport/*.py"):
         text = path.read_text(encoding="utf-8")
         found |= {int(code) for code in constant.findall(text) + call.findall(text)}
     for field in FIELDS:  # close codes sent by hypercorn on a setting's behalf (1009)

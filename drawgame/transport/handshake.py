@@ -62,8 +62,10 @@ class HeadParser:
         try:
             event = self._h11.next_event()
         except h11.RemoteProtocolError as exc:
-            status = exc.error_status_hint
-            raise HandshakeError(status, "bad_request", "not a valid HTTP request") from None
+            if exc.error_status_hint == 431:
+                raise HandshakeError(431, "headers_too_large",
+                                     "the request's headers are too large") from None
+            raise HandshakeError(400, "bad_request", "not a valid HTTP request") from None
         if event is h11.NEED_DATA:
             return None
         if not isinstance(event, h11.Request):

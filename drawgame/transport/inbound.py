@@ -37,9 +37,9 @@ from drawgame.transport.frames import DEFLATE_TAIL, OP_CLOSE, OP_PING, OP_PONG, 
 
 OP_CONTINUATION = 0x0
 OP_BINARY = 0x2
-PROTOCOL_ERROR = 1002
-INVALID_DATA = 1007
-TOO_BIG = 1009
+PROTOCOL_ERROR_CLOSE = 1002
+INVALID_DATA_CLOSE = 1007
+TOO_BIG_CLOSE = 1009
 NO_STATUS = 1005
 PERMESSAGE_DEFLATE = "permessage-deflate"
 COMPRESSED_INPUT_FACTOR = 2
@@ -138,7 +138,7 @@ class FrameReader:
         while end - pos >= 2:
             b0, b1 = buf[pos], buf[pos + 1]
             if not b1 & 0x80:
-                raise ProtocolError(PROTOCOL_ERROR, "client frames must be masked")
+                raise ProtocolError(PROTOCOL_ERROR_CLOSE, "client frames must be masked")
             length = b1 & 0x7F
             head = 2
             if length == 126:
@@ -170,16 +170,16 @@ class FrameReader:
         opcode = b0 & 0x0F
         if opcode >= 0x8:
             if not b0 & 0x80 or length > MAX_CONTROL_PAYLOAD:
-                raise ProtocolError(PROTOCOL_ERROR, "control frames must be whole and short")
+                raise ProtocolError(PROTOCOL_ERROR_CLOSE, "control frames must be whole and short")
             if b0 & 0x70:
-                raise ProtocolError(PROTOCOL_ERROR, "reserved bits set on a control frame")
+                raise ProtocolError(PROTOCOL_ERROR_CLOSE, "reserved bits set on a control frame")
             return
         if b0 & 0x30 or (b0 & 0x40 and (not self._deflate or opcode == OP_CONTINUATION)):
-            raise ProtocolError(PROTOCOL_ERROR, "reserved bits set")
+            raise ProtocolError(PROTOCOL_ERROR_CLOSE, "reserved bits set")
         compressed = bool(b0 & 0x40) or (opcode == OP_CONTINUATION and self._compressed)
         limit = self._max * (COMPRESSED_INPUT_FACTOR if compressed else 1)
         if (self._raw if compressed else self._size) + length > limit:
-            raise ProtocolError(TOO_BIG, "message too big")
+            raise ProtocolError(TOO_BIG_CLOSE, "message too big")
 
     def _frame(self, b0: int, payload: bytes) -> Event | None:
         opcode = b0 & 0x0F
@@ -187,14 +187,14 @@ class FrameReader:
             return self._control(opcode, payload)
         if opcode == OP_CONTINUATION:
             if self._opcode is None:
-                raise ProtocolError(PROTOCOL_ERROR, "a continuation frame with no message")
+                raise ProtocolError(PROTOCOL_ERROR_CLOSE, "a continuation frame with no message")
         elif opcode in (OP_TEXT, OP_BINARY):
             if self._opcode is not None:
-                raise ProtocolError(PROTOCOL_ERROR, "a new message before the last one ended")
+                raise ProtocolError(PROTOCOL_ERROR_CLOSE, "a new message before the last one ended")
             self._opcode = opcode
             self._compressed = bool(b0 & 0x40)
         else:
-            raise ProtocolError(PROTOCOL_ERROR, f"reserved opcode {opcode:#x}")
+            raise ProtocolError(PROTOCOL_ERROR_CLOSE, f"reserved opcode {opcode:#x}")
         if self._compressed:
             self._raw += len(payload)
             payload = self._inflate(payload)
@@ -218,7 +218,7 @@ class FrameReader:
         try:
             return data.decode("utf-8")
         except UnicodeDecodeError:
-            raise ProtocolError(INVALID_DATA, "text that is not UTF-8") from None
+            raise ProtocolError(INVALID_DATA_CLOSE, "text that is not UTF-8") from None
 
     def _inflate(self, data: bytes) -> bytes:
         if self._inflater is None:
@@ -227,10 +227,11 @@ class FrameReader:
         try:
             out = self._inflater.decompress(data, room + 1)
         except zlib.error:
-            raise ProtocolError(INVALID_DATA, "compressed data that does not inflate") from None
+            raise ProtocolError(INVALID_DATA_CLOSE,
+                                "compressed data that does not inflate") from None
         self._size += len(out)
         if self._size > self._max or self._inflater.unconsumed_tail:
-            raise ProtocolError(TOO_BIG, "message too big")
+            raise ProtocolError(TOO_BIG_CLOSE, "message too big")
         return out
 
     def _control(self, opcode: int, payload: bytes) -> Event | None:
@@ -239,16 +240,16 @@ class FrameReader:
         if opcode == OP_PONG:
             return None
         if opcode != OP_CLOSE:
-            raise ProtocolError(PROTOCOL_ERROR, f"reserved opcode {opcode:#x}")
+            raise ProtocolError(PROTOCOL_ERROR_CLOSE, f"reserved opcode {opcode:#x}")
         if not payload:
             return Close(NO_STATUS, "")
         if len(payload) == 1:
-            raise ProtocolError(PROTOCOL_ERROR, "a close frame with one byte")
+            raise ProtocolError(PROTOCOL_ERROR_CLOSE, "a close frame with one byte")
         code = int.from_bytes(payload[:2], "big")
         if not (1000 <= code <= 1014 or 3000 <= code <= 4999) or code in _CLOSE_CODES_NEVER_SENT:
-            raise ProtocolError(PROTOCOL_ERROR, f"close code {code} is not allowed")
+            raise ProtocolError(PROTOCOL_ERROR_CLOSE, f"close code {code} is not allowed")
         try:
             reason = payload[2:].decode("utf-8")
         except UnicodeDecodeError:
-            raise ProtocolError(INVALID_DATA, "a close reason that is not UTF-8") from None
+            raise ProtocolError(INVALID_DATA_CLOSE, "a close reason that is not UTF-8") from None
         return Close(code, reason)

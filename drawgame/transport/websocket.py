@@ -41,7 +41,7 @@ _recv_buffer = bytearray(RECV_BYTES)
 _recv_view = memoryview(_recv_buffer)
 """One receive buffer for every connection: a read is copied out before any checkpoint."""
 
-SLOW_CONSUMER = (1013, "too slow to keep up: reconnect to resume")
+SLOW_CONSUMER_CLOSE = (1013, "too slow to keep up: reconnect to resume")
 ABNORMAL = 1006
 
 
@@ -114,7 +114,7 @@ class WebSocket:
         if self.outbox.bytes:
             self.outbox.push(msg)
             if self.outbox.bytes > self.outbox_bytes:
-                self.close_now(*SLOW_CONSUMER)
+                self.close_now(*SLOW_CONSUMER_CLOSE)
                 return False
             return True
         # The hot path of every broadcast, written out: one shared frame, one syscall.
@@ -173,7 +173,7 @@ class WebSocket:
                     if waited.cancelled_caught:
                         # Nothing left in stall_s: a client that does not read is dropped
                         # whatever its socket buffers still hold.
-                        self.close_code = self.close_code or SLOW_CONSUMER
+                        self.close_code = self.close_code or SLOW_CONSUMER_CLOSE
                         self.abort()
         except trio.ClosedResourceError:
             pass

@@ -40,6 +40,7 @@ from drawgame.transport.frames import Deflater
 from drawgame.transport.handshake import HandshakeError, HeadParser, UpgradeRequest, accept, reject
 from drawgame.transport.inbound import FrameReader, negotiate
 from drawgame.transport.websocket import ConnectionClosed, WebSocket
+from drawgame.web.middleware import SECURITY_HEADERS
 
 log = get_logger("server")
 
@@ -51,8 +52,9 @@ SEND_BUFFER_BYTES = 128 * 1024
 """The kernel's send buffer of a WebSocket (autotuning would let it grow to megabytes)."""
 DESCRIPTORS_RESERVED = 64
 """Descriptors kept for everything that is not a client socket: the database, logs."""
+HEADERS = {name.decode(): value.decode() for name, value in SECURITY_HEADERS}
 BUSY_ANSWER = reject(503, "server_busy", "too many connections; try again shortly",
-                     {"Retry-After": "2"})
+                     {"Retry-After": "2", **HEADERS})
 
 
 class WebSocketEndpoint(Protocol):
@@ -300,7 +302,8 @@ class FrontDoor:
         except trio.TooSlowError:
             return None
         except HandshakeError as refused:
-            _answer_and_close(sock, reject(refused.status, refused.code, refused.message))
+            _answer_and_close(sock, reject(refused.status, refused.code, refused.message,
+                                           HEADERS))
             return None
         return request
 
