@@ -4,13 +4,26 @@
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
-HOST   ?= 127.0.0.1
-PORT   ?= 8000
-DB     ?= data/drawgame.sqlite3
-ENVIRONMENT ?= development
-URL    ?= http://$(HOST):$(PORT)
 
-RUN_ENV = DRAWGAME_HOST=$(HOST) DRAWGAME_PORT=$(PORT) DRAWGAME_DB_PATH=$(DB)
+# The server's address and database: HOST, PORT, DB and ENVIRONMENT given to make (on
+# the command line, or as variables of the environment) win; else DRAWGAME_HOST,
+# DRAWGAME_PORT, DRAWGAME_DB_PATH and DRAWGAME_ENVIRONMENT from the environment, then
+# from .env, then the defaults (127.0.0.1, 8000, data/drawgame.sqlite3; development for
+# make start). The server reads them in that order itself; make passes on only what it
+# was given, so every target sees the same values.
+given   = $(filter command line environment override,$(origin $(1)))
+RUN_ENV = $(if $(call given,HOST),DRAWGAME_HOST='$(HOST)') \
+          $(if $(call given,PORT),DRAWGAME_PORT='$(PORT)') \
+          $(if $(call given,DB),DRAWGAME_DB_PATH='$(DB)')
+START_ENV = $(if $(call given,ENVIRONMENT),DRAWGAME_ENVIRONMENT='$(ENVIRONMENT)')
+
+# What `make help` shows for $(HOST), $(PORT) and $(DB): make's value, else the
+# environment's, else the .env line, else the default.
+env_line  = $(shell sed -n 's/^[[:space:]]*\(export[[:space:]]*\)\{0,1\}$(1)=//p' .env 2>/dev/null | tail -n 1 | tr -d "\"'")
+shown     = $(or $(if $(call given,$(1)),$($(1))),$($(2)),$(call env_line,$(2)),$(3))
+HELP_VARS = -e 's|$$(HOST)|$(call shown,HOST,DRAWGAME_HOST,127.0.0.1)|g' \
+            -e 's|$$(PORT)|$(call shown,PORT,DRAWGAME_PORT,8000)|g' \
+            -e 's|$$(DB)|$(call shown,DB,DRAWGAME_DB_PATH,data/drawgame.sqlite3)|g'
 
 # Operations act on INSTANCE: production (the default), staging, or local (the
 # database and address of `make start`: DB, HOST, PORT). Deploys take their
@@ -27,7 +40,8 @@ SKIP_FLAG = $(if $(filter-out 0,$(SKIP_TESTS)),--skip-tests)
 	cleanup maintenance-on maintenance-off rotate-token bench
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 22
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sed $(HELP_VARS) \
+	  | expand -t 22
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,18 +64,18 @@ $(VENV)/.installed-ops: pyproject.toml | $(BIN)/python
 	@touch $@ $(VENV)/.installed-runtime
 
 start: $(VENV)/.installed-runtime ## set up, migrate and serve on $(HOST):$(PORT) (DB=$(DB))
-	$(RUN_ENV) $(BIN)/python -m drawgame migrate
-	@echo "drawgame: play at http://$(HOST):$(PORT)"
-	$(RUN_ENV) DRAWGAME_ENVIRONMENT=$${DRAWGAME_ENVIRONMENT:-$(ENVIRONMENT)} exec $(BIN)/python -m drawgame serve
+	$(RUN_ENV) $(DRAWGAME) migrate
+	@echo "drawgame: play at $$($(RUN_ENV) $(DRAWGAME) url --instance local)"
+	$(RUN_ENV) $(START_ENV) exec $(DRAWGAME) --default-environment development serve
 
 migrate: $(VENV)/.installed-runtime ## apply pending migrations to DB
-	$(RUN_ENV) $(BIN)/python -m drawgame migrate
+	$(RUN_ENV) $(DRAWGAME) migrate
 
 migrate-dry-run: $(VENV)/.installed-runtime ## list pending migrations, change nothing
-	$(RUN_ENV) $(BIN)/python -m drawgame migrate --dry-run
+	$(RUN_ENV) $(DRAWGAME) migrate --dry-run
 
-health: $(VENV)/.installed-runtime ## print the running server's health (URL=...)
-	@$(BIN)/python -m drawgame health --url $(URL)
+health: $(VENV)/.installed-runtime ## print the running server's health (URL=...; default: the local server)
+	@$(RUN_ENV) $(DRAWGAME) health $(if $(URL),--url '$(URL)')
 
 browser: ## install Debian's Chromium for the browser tests when it is missing
 	@command -v chromium >/dev/null 2>&1 || { \
@@ -110,8 +124,9 @@ logs: $(VENV)/.installed-runtime ## follow INSTANCE's service log (Ctrl+C stops)
 
 # ------------------------------------------------------------------ smoke tests
 
-smoke: $(VENV)/.installed-ops ## smoke tests against URL (default http://$(HOST):$(PORT))
-	$(BIN)/python -m smoke $(URL)
+smoke: $(VENV)/.installed-ops ## smoke tests against URL (default: the local server)
+	@url='$(URL)'; [ -n "$$url" ] || url=$$($(RUN_ENV) $(DRAWGAME) url --instance local) \
+	  && $(BIN)/python -m smoke "$$url"
 
 smoke-staging: $(VENV)/.installed-ops ## smoke tests against staging (DRAWGAME_STAGING_URL)
 	@url=$$($(DRAWGAME) url --instance staging) && $(BIN)/python -m smoke "$$url"

@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import sqlite3
 import sys
+import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import trio
 
-from drawgame.config import Config, ConfigError, load_config
+from drawgame.config import ENVIRONMENTS, Config, ConfigError, load_config
 from drawgame.logs import setup_logging
 from drawgame.ops import cli as ops_cli
 from drawgame.ops.probe import fetch_health
+from drawgame.ops.serverlock import DatabaseInUse, ServerLock
 from drawgame.store import MigrationError, apply_migrations, pending_migrations
 from drawgame.store.db import connect
 
@@ -26,22 +29,38 @@ DAEMON_READY_TIMEOUT_S = 60.0
 def cmd_serve(config: Config, args: argparse.Namespace) -> int:
     """Serve until SIGTERM or SIGINT, then shut down gracefully and exit 0.
 
-    With ``--daemon`` the server runs in the background (the built-in
-    supervisor mode): this command returns once it listens.
+    With ``--daemon`` the built-in supervisor runs in the background and runs
+    the server as its child (drawgame/ops/supervise.py): this command returns
+    once the server listens, or with the reason it did not start.
     """
-    from drawgame.app import serve
-
-    ready: Callable[[], None] = _nothing
     if args.log_file:
         config = config.replace(log_file=args.log_file)
     if args.daemon:
         from drawgame.ops.daemon import daemonize
+        from drawgame.ops.supervise import supervise
 
         if not (args.pidfile and config.log_file):
             print("drawgame: --daemon needs --pidfile and a log file (--log-file)",
                   file=sys.stderr)
             return EXIT_CONFIG
-        ready = daemonize(Path(args.pidfile), Path(config.log_file), DAEMON_READY_TIMEOUT_S)
+        pidfile, log_file = Path(args.pidfile), Path(config.log_file)
+        report = daemonize(pidfile, log_file, DAEMON_READY_TIMEOUT_S + 10)
+        return supervise(config, pidfile, log_file, report)
+    lock = ServerLock(Path(config.db_path))
+    try:
+        lock.acquire()
+    except DatabaseInUse as exc:
+        print(f"drawgame: {exc}: stop it first", file=sys.stderr)
+        return 1
+    try:
+        return _serve(config, lock, args.ready_fd)
+    finally:
+        lock.release()
+
+
+def _serve(config: Config, lock: ServerLock, ready_fd: int | None) -> int:
+    from drawgame.app import serve
+
     setup_logging(config)
 
     async def main() -> None:
@@ -53,19 +72,29 @@ def cmd_serve(config: Config, args: argparse.Namespace) -> int:
                 await serve(config, stop, task_status=task_status)
                 nursery.cancel_scope.cancel()
 
-            await nursery.start(run)
-            ready()
+            binds = await nursery.start(run)
+            lock.announce(binds)
+            if ready_fd is not None:  # the supervisor waits for this line
+                os.write(ready_fd, b"ready\n")
+                os.close(ready_fd)
 
     try:
         trio.run(main)
     except MigrationError as exc:
         print(f"drawgame: {exc}", file=sys.stderr)
         return 1
+    except Exception as exc:
+        traceback.print_exc()
+        print(f"drawgame: the server stopped: {_innermost(exc)}", file=sys.stderr, flush=True)
+        return 1
     return 0
 
 
-def _nothing() -> None:
-    pass
+def _innermost(exc: BaseException) -> str:
+    """The first leaf of an exception group (trio wraps what a task raised), as one line."""
+    while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
+        exc = exc.exceptions[0]
+    return f"{type(exc).__name__}: {exc}"
 
 
 async def _watch_signals(stop: trio.Event, scope: trio.CancelScope) -> None:
@@ -114,8 +143,14 @@ def _all_migrations() -> list:  # type: ignore[type-arg]
 
 
 def cmd_health(config: Config, args: argparse.Namespace) -> int:
-    """Print the running server's /api/health, pretty; exit 1 unless ok or degraded."""
-    url = args.url or f"http://{config.host}:{config.port}"
+    """Print the running server's /api/health, pretty; exit 1 unless ok or degraded.
+
+    Without ``--url``: the server of the configured database, wherever it listens (its
+    lock file says), else the configured address.
+    """
+    from drawgame.ops.instance import resolve
+
+    url = args.url or resolve("local", config).url
     body, error = fetch_health(url)
     if body is None:
         print(f"drawgame: {error}", file=sys.stderr)
@@ -133,12 +168,16 @@ COMMANDS: dict[str, Callable[[Config, argparse.Namespace], int]] = {
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="drawgame", description=__doc__)
+    parser.add_argument("--default-environment", choices=ENVIRONMENTS, metavar="NAME",
+                        help="environment name when neither DRAWGAME_ENVIRONMENT nor .env "
+                             "sets one (make start: development)")
     sub = parser.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="run the server (settings from DRAWGAME_* and .env)")
     serve.add_argument("--daemon", action="store_true",
                        help="run in the background (needs --pidfile and --log-file)")
     serve.add_argument("--pidfile", help="with --daemon: where the server's pid is kept")
     serve.add_argument("--log-file", help="append logs (and, with --daemon, all output) here")
+    serve.add_argument("--ready-fd", type=int, help=argparse.SUPPRESS)  # the supervisor's
     migrate = sub.add_parser("migrate", help="apply pending database migrations")
     migrate.add_argument("--dry-run", action="store_true", help="list them, change nothing")
     health = sub.add_parser("health", help="print a running server's health")
@@ -149,12 +188,32 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    defaults = {}
+    if args.default_environment:
+        defaults["DRAWGAME_ENVIRONMENT"] = args.default_environment
     try:
-        config = load_config()
+        config = load_config(defaults=defaults)
     except ConfigError as exc:
         print(f"drawgame: {exc}", file=sys.stderr)
         return EXIT_CONFIG
-    return COMMANDS[args.command](config, args)
+    try:
+        code = COMMANDS[args.command](config, args)
+        sys.stdout.flush()  # here, so that a reader gone away is caught below
+        return code
+    except BrokenPipeError:
+        return _reader_left()
+
+
+def _reader_left() -> int:
+    """The reader of our output went away (``make releases | head -3``): not an error.
+
+    Standard output is pointed at /dev/null so that flushing it at exit raises nothing
+    (the way the Python documentation advises for SIGPIPE).
+    """
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return 0
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ import logging
 
 import trio
 from hypercorn.config import Config as HypercornConfig
-from quart import Response, request
+from quart import Response, has_request_context, has_websocket_context, request, websocket
 from quart_trio import QuartTrio
 from werkzeug.exceptions import HTTPException
 
@@ -64,7 +64,10 @@ async def _http_error(error: HTTPException) -> Response:
 
 
 async def _unexpected_error(error: Exception) -> Response:
-    event(log, logging.ERROR, "unhandled_error", path=request.path,
+    # also reached from a WebSocket handler, where there is no request
+    path = (request.path if has_request_context()
+            else websocket.path if has_websocket_context() else "")
+    event(log, logging.ERROR, "unhandled_error", path=path,
           error=f"{type(error).__name__}: {error}")
     log.debug("traceback", exc_info=error)
     return error_response(500, "server_error", "the server hit an unexpected error")

@@ -9,6 +9,7 @@ and the expected form; the CLI turns that into one line and exit code 2.
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -98,6 +99,14 @@ def _origins(raw: str) -> tuple[str, ...]:
     return origins
 
 
+def _networks(raw: str) -> tuple[str, ...]:
+    nets = tuple(str(ipaddress.ip_network(n.strip(), strict=False))
+                 for n in raw.split(",") if n.strip())
+    if not nets:
+        raise ValueError
+    return nets
+
+
 def _optional_text(raw: str) -> str:
     return raw.strip()
 
@@ -156,6 +165,18 @@ FIELDS: tuple[Field, ...] = (
         _bool,
         "true or false",
         "Take the client address from X-Forwarded-For (only behind your own proxy).",
+    ),
+    Field(
+        "metrics_token",
+        _optional_text,
+        "a token or empty",
+        "When set, /metrics also needs Authorization: Bearer <this token>.",
+    ),
+    Field(
+        "metrics_allow",
+        _networks,
+        "comma-separated addresses or CIDR networks",
+        "Client addresses /metrics answers (a proxy's forwarded addresses must match too).",
     ),
     Field(
         "public_url",
@@ -337,7 +358,7 @@ FIELDS: tuple[Field, ...] = (
         "backup_keep",
         _int_in(1, 10_000),
         "an integer 1..10000",
-        "Backups kept; older ones are pruned.",
+        "Regular backups (make backup) kept; older ones are pruned.",
     ),
     Field(
         "deploy_root",
@@ -394,6 +415,48 @@ FIELDS: tuple[Field, ...] = (
         "a number of seconds 1..600",
         "How long a deploy, rollback or restore waits for /api/health to be ok.",
     ),
+    Field(
+        "predeploy_backup_keep",
+        _int_in(1, 1000),
+        "an integer 1..1000",
+        "Pre-deploy backups kept (apart from the DRAWGAME_BACKUP_KEEP regular ones).",
+    ),
+    Field(
+        "failed_deploy_keep",
+        _int_in(1, 1000),
+        "an integer 1..1000",
+        "Databases set aside by a rolled-back deploy (*.failed-deploy-*) kept.",
+    ),
+    Field(
+        "before_restore_keep",
+        _int_in(1, 1000),
+        "an integer 1..1000",
+        "Databases set aside by a restore (*.before-restore-*) kept.",
+    ),
+    Field(
+        "log_max_bytes",
+        _int_in(65_536, 10 * 1024**3),
+        "an integer 65536..10737418240",
+        "Built-in supervisor: the service log is rotated when it reaches this size.",
+    ),
+    Field(
+        "log_backups",
+        _int_in(1, 100),
+        "an integer 1..100",
+        "Built-in supervisor: rotated service logs kept (drawgame.log.1 ... .N).",
+    ),
+    Field(
+        "restart_limit",
+        _int_in(1, 100),
+        "an integer 1..100",
+        "Built-in supervisor: crashes within 10 minutes before it stops restarting the server.",
+    ),
+    Field(
+        "restart_backoff_s",
+        _float_in(0.05, 60),
+        "a number of seconds 0.05..60",
+        "Built-in supervisor: wait before the first restart after a crash (doubles each time).",
+    ),
 )
 
 
@@ -410,6 +473,8 @@ class Config:
     log_file: str = ""
     allowed_origins: tuple[str, ...] = ()
     trust_proxy_headers: bool = False
+    metrics_token: str = ""
+    metrics_allow: tuple[str, ...] = ("127.0.0.0/8", "::1/128")
     public_url: str = ""
     max_connections: int = 5000
     max_connections_per_ip: int = 20
@@ -449,6 +514,13 @@ class Config:
     service_manager: str = "auto"
     releases_keep: int = 5
     health_timeout_s: float = 60.0
+    predeploy_backup_keep: int = 5
+    failed_deploy_keep: int = 3
+    before_restore_keep: int = 3
+    log_max_bytes: int = 10 * 1024 * 1024
+    log_backups: int = 5
+    restart_limit: int = 5
+    restart_backoff_s: float = 1.0
 
     @property
     def effective_log_format(self) -> str:
@@ -480,16 +552,20 @@ def read_env_file(path: Path) -> dict[str, str]:
 
 
 def load_config(
-    environ: Mapping[str, str] | None = None, env_file: Path | None = None
+    environ: Mapping[str, str] | None = None,
+    env_file: Path | None = None,
+    defaults: Mapping[str, str] | None = None,
 ) -> Config:
     """Read every setting from ``environ`` over the ``.env`` file; validate all of them.
 
-    ``env_file`` defaults to ``$DRAWGAME_ENV_FILE`` or ``./.env``.
+    ``env_file`` defaults to ``$DRAWGAME_ENV_FILE`` or ``./.env``. ``defaults``
+    (``DRAWGAME_*`` names) replace the built-in defaults: they apply only where
+    neither the environment nor the file says anything.
     """
     environ = os.environ if environ is None else environ
     if env_file is None:
         env_file = Path(environ.get(PREFIX + "ENV_FILE", ".env"))
-    merged = {**read_env_file(env_file), **environ}
+    merged = {**(defaults or {}), **read_env_file(env_file), **environ}
     values: dict[str, Any] = {}
     for field in FIELDS:
         raw = merged.get(field.variable)

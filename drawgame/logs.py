@@ -3,6 +3,8 @@
 Log with :func:`event`: a short event name plus keyword fields. Fields whose
 names look secret (token, secret, password, authorization) are masked before
 any handler sees them, so a token can never reach a log file by accident.
+Control characters in any field (a ``%0a`` in a request path) are escaped in
+both formats, so one event is always one line.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from drawgame.config import Config
+from drawgame.text import escape_controls, json_line_safe, logfmt_value
 
 LOGGER_NAME = "drawgame"
 SECRET_MARKERS = ("token", "secret", "password", "authorization", "cookie")
@@ -50,19 +53,22 @@ class JsonFormatter(logging.Formatter):
         line.update(getattr(record, "fields", {}))
         if record.exc_info:
             line["exc"] = self.formatException(record.exc_info)
-        return json.dumps(line, default=str, ensure_ascii=False)
+        return json_line_safe(json.dumps(line, default=str, ensure_ascii=False))
 
 
 class TextFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         stamp = datetime.fromtimestamp(record.created).strftime("%H:%M:%S.%f")[:-3]
         fields = getattr(record, "fields", {})
-        pairs = " ".join(f"{k}={v}" for k, v in fields.items())
-        text = f"{stamp} {record.levelname:<7} {record.name}: {record.getMessage()}"
+        pairs = " ".join(f"{escape_controls(str(k))}={logfmt_value(v)}"
+                         for k, v in fields.items())
+        message = escape_controls(record.getMessage())
+        text = f"{stamp} {record.levelname:<7} {record.name}: {message}"
         if pairs:
             text += " " + pairs
-        if record.exc_info:
-            text += "\n" + self.formatException(record.exc_info)
+        if record.exc_info:  # indented, so no line of it can pass for a log line
+            trace = self.formatException(record.exc_info).splitlines()
+            text += "".join(f"\n    {escape_controls(line)}" for line in trace)
         return text
 
 

@@ -18,6 +18,7 @@ from drawgame.rooms.registry import Maintenance, Registry
 from drawgame.stats import Stats, watch_loop_lag
 from drawgame.store import Store, apply_migrations, kv
 from drawgame.store.cleanup import cleanup
+from drawgame.text import valid_text
 
 log = get_logger("services")
 
@@ -87,9 +88,9 @@ class Services:
 
     async def reload_maintenance(self) -> Maintenance:
         """Read the persisted flag (another process, such as the CLI, may have set it)."""
-        value = await self.store.run(lambda conn: kv.get_json(conn, MAINTENANCE_KEY, {}))
+        value = await self.store.read(lambda conn: kv.get_json(conn, MAINTENANCE_KEY, {}))
         self.registry.maintenance = Maintenance(
-            bool(value.get("on")), str(value.get("message", ""))
+            bool(value.get("on")), valid_text(str(value.get("message", "")))
         )
         return self.registry.maintenance
 
@@ -106,11 +107,33 @@ async def prepare_database(config: Config) -> Store:
         await store.close()
         raise
     if token is not None:
-        # Shown once, on the console (or the service's log), never in the structured log.
-        print(f"drawgame: admin token (shown once, keep it safe): {token}", file=sys.stderr,
-              flush=True)
-        event(log, 20, "admin_token_created", hint="printed once on standard error")
+        show_new_admin_token(token)
     return store
+
+
+def show_new_admin_token(token: str) -> None:
+    """Show a token made at first start once, on the terminal, and never in a log.
+
+    Standard error (else standard output) is used only when it is a terminal;
+    a service's output goes to its log file or the journal, so there the
+    token is not shown at all and ``make rotate-token`` makes one to use.
+    """
+    terminal = next((s for s in (sys.stderr, sys.stdout) if _is_terminal(s)), None)
+    if terminal is not None:
+        print(f"drawgame: admin token (shown once, keep it safe): {token}", file=terminal,
+              flush=True)
+        event(log, 20, "admin_token_created", shown="once, on the terminal")
+        return
+    event(log, 30, "admin_token_created", shown="nowhere: the output is not a terminal",
+          hint="run `make rotate-token` (python -m drawgame token rotate) to get one")
+
+
+def _is_terminal(stream: object) -> bool:
+    isatty = getattr(stream, "isatty", None)
+    try:
+        return bool(isatty and isatty())
+    except (OSError, ValueError):  # closed or detached
+        return False
 
 
 @asynccontextmanager

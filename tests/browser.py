@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 import trio
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import BrowserContext, Locator, Page, expect, sync_playwright
 
 from drawgame.game import rules
@@ -53,6 +54,14 @@ QUICK_SETTINGS: dict[str, Any] = {
 """Settings for turns that end by guesses, never by a timer."""
 
 expect.set_options(timeout=WAIT_MS)
+
+WIDE = {"width": 1280, "height": 720}
+NARROW = {"width": 375, "height": 740}
+"""The two screen sizes every screen is checked at: a laptop and a phone in portrait."""
+AXE_OPTIONS = {
+    "resultTypes": ["violations"], "rules": {"label-content-name-mismatch": {"enabled": True}},
+}
+"""axe-core's default rules, plus the experimental one that checks names hold the visible text."""
 
 # Runs in every page before its own scripts: CSP violations are reported to the test.
 REPORT_CSP = """
@@ -193,11 +202,12 @@ class Player:
         self.id = self.wait_online()
         return self.id
 
-    def create_room(self, **settings: Any) -> str:
+    def create_room(self, name: str | None = None, **settings: Any) -> str:
         """Create a private room through the API; returns its link."""
-        answer = self.context.request.post(
-            "/api/rooms", data={"private": True, "settings": {**QUICK_SETTINGS, **settings}}
-        )
+        body: dict[str, Any] = {"private": True, "settings": {**QUICK_SETTINGS, **settings}}
+        if name is not None:
+            body["name"] = name
+        answer = self.context.request.post("/api/rooms", data=body)
         assert answer.status == 201, answer.text()
         return str(answer.json()["url"])
 
@@ -336,6 +346,28 @@ class Player:
             " - document.documentElement.clientWidth"
         ))
 
+    def axe(self) -> list[str]:
+        """axe-core's serious and critical findings on the page as it is, one line each."""
+        results = Axe().run(self.page, options=AXE_OPTIONS).response
+        return [
+            f"{v['id']} ({v['impact']}): {v['help']} at "
+            + "; ".join(" ".join(n["target"]) for n in v["nodes"][:5])
+            for v in results["violations"] if v["impact"] in ("serious", "critical")
+        ]
+
+    def audit(self, screen: str) -> list[str]:
+        """Screenshots at 1280 and 375 px wide and axe-core at each; the findings, named."""
+        size = self.page.viewport_size or WIDE
+        found = []
+        try:
+            for viewport in (WIDE, NARROW):
+                self.page.set_viewport_size(viewport)
+                self.screenshot(f"{screen}-{viewport['width']}")
+                found += [f"{screen} at {viewport['width']} px: {v}" for v in self.axe()]
+        finally:
+            self.page.set_viewport_size(size)
+        return found
+
     def screenshot(self, name: str) -> Path:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         path = SCREENSHOTS / f"{name}.png"
@@ -376,10 +408,11 @@ def next_turn(players: list[Player], done: set[str]) -> tuple[Player, list[Playe
 
 def guess_right(guesser: Player, word: str) -> int:
     """Say the word; returns the points the page's `correct` line shows."""
-    before = guesser.lines("correct").count()
+    mine_only = guesser.page.locator("[data-testid=chat-log] [data-kind=correct][data-mine]")
+    before = mine_only.count()
     guesser.say(word)
-    mine = guesser.lines("correct").nth(before)
-    expect(mine).to_contain_text("You guessed the word!")
+    mine = mine_only.nth(before)
+    expect(mine).to_be_visible()
     points = mine.locator(".msg-points").inner_text()
     assert re.fullmatch(r"\+\d+", points), f"{guesser}: points {points!r}"
     return int(points[1:])

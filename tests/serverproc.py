@@ -45,3 +45,40 @@ def start_and_wait(tmp_path: Path, **env: str) -> tuple[subprocess.Popen[str], s
     """Start the server process and return it with its URL once it serves."""
     proc = start(tmp_path, **env)
     return proc, wait_for_event(proc, "serving")["binds"][0]
+
+
+def start_and_wait_logging_to(
+    tmp_path: Path, log_file: Path, timeout: float = 20, **env: str
+) -> tuple[subprocess.Popen[str], str]:
+    """Start the server with its log in ``log_file`` (a busy server can never block on a
+    full stderr pipe) and return it with its URL once it serves."""
+    proc = start(tmp_path, DRAWGAME_LOG_FILE=str(log_file), **env)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.poll() is None:
+        for line in log_file.read_text().splitlines() if log_file.exists() else ():
+            if line.startswith("{") and json.loads(line).get("event") == "serving":
+                return proc, str(json.loads(line)["binds"][0])
+        time.sleep(0.05)
+    proc.kill()
+    _, err = proc.communicate()
+    raise AssertionError(f"the server did not serve (exit code {proc.poll()}): {err[-2000:]}")
+
+
+def stop(proc: subprocess.Popen[str], timeout: float = 20) -> int:
+    """SIGTERM, then wait; kill if it does not stop in time. Returns the exit code."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    return proc.returncode
+
+
+def wait_for_exit(proc: subprocess.Popen[str], timeout: float) -> int | None:
+    """The exit code if the process ends within ``timeout`` seconds, else None."""
+    try:
+        return proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return None

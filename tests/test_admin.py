@@ -5,8 +5,16 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import pty
+import re
+import select
+import signal
+import subprocess
 import sys
+import time
+import urllib.request
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -33,23 +41,59 @@ async def post(client: Any, path: str, body: Any = None, **headers: str) -> tupl
     return response.status_code, await response.get_json()
 
 
-async def test_token_is_created_at_first_start_shown_once_and_stored_hashed(
-    config: Config, capsys: pytest.CaptureFixture[str]
+async def test_token_made_at_first_start_is_never_written_where_output_is_not_a_terminal(
+    config: Config, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
 ) -> None:
+    """A service's output is its log (a file, the journal): the token must not land there."""
     async with open_services(config) as svc:
         stored = await svc.store.run(lambda conn: kv.get_json(conn, admin_token.KEY))
-    err = capsys.readouterr().err
-    lines = [line for line in err.splitlines() if "admin token" in line]
-    assert len(lines) == 1
-    token = lines[0].rsplit(" ", 1)[1]
-    assert len(token) >= 40
-    assert stored == hashlib.sha256(token.encode()).hexdigest()
-    assert token not in json.dumps(stored)
+        assert isinstance(stored, str) and len(stored) == 64  # a digest was made
+        captured = capsys.readouterr()
+        assert "admin token" not in captured.err + captured.out
+        (created,) = [r for r in caplog.records if r.getMessage() == "admin_token_created"]
+        assert "rotate-token" in created.fields["hint"]  # type: ignore[attr-defined]
+        token = await rotate(svc)  # the only way to get one
+        assert hashlib.sha256(token.encode()).hexdigest() != stored
+        assert await svc.store.run(lambda conn: admin_token.matches(conn, token))
 
-    async with open_services(config) as svc:  # a second start shows nothing and keeps it
-        again = await svc.store.run(lambda conn: kv.get_json(conn, admin_token.KEY))
-    assert "admin token" not in capsys.readouterr().err
-    assert again == stored
+    caplog.clear()
+    async with open_services(config) as svc:  # a second start makes none
+        pass
+    assert not [r for r in caplog.records if r.getMessage() == "admin_token_created"]
+
+
+def test_token_made_at_first_start_is_shown_once_on_the_terminal(tmp_path: Path) -> None:
+    log_file = tmp_path / "server.log"
+    main, terminal = pty.openpty()
+    env = {**os.environ, "DRAWGAME_PORT": "0", "DRAWGAME_DB_PATH": str(tmp_path / "db.sqlite3"),
+           "DRAWGAME_LOG_FORMAT": "json", "DRAWGAME_ENV_FILE": os.devnull,
+           "DRAWGAME_LOG_FILE": str(log_file), "DRAWGAME_SHUTDOWN_GRACE_S": "2"}
+    proc = subprocess.Popen([sys.executable, "-m", "drawgame", "serve"], cwd=tmp_path, env=env,
+                            stdin=subprocess.DEVNULL, stdout=terminal, stderr=terminal)
+    os.close(terminal)
+    try:
+        shown, url = b"", None
+        deadline = time.monotonic() + 30
+        while url is None and time.monotonic() < deadline:
+            if select.select([main], [], [], 0.1)[0]:
+                shown += os.read(main, 4096)
+            for line in log_file.read_text().splitlines() if log_file.exists() else ():
+                if '"event": "serving"' in line:
+                    url = json.loads(line)["binds"][0]
+        assert url is not None, shown
+        match = re.search(rb"admin token \(shown once, keep it safe\): (\S+)", shown)
+        assert match, shown
+        token = match.group(1).decode()
+        assert token not in log_file.read_text()
+        req = urllib.request.Request(url + "/api/admin/cleanup", method="POST",
+                                     headers={"Authorization": f"Bearer {token}"})
+        with urllib.request.urlopen(req, timeout=5) as answer:
+            assert answer.status == 200
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=20)
+        os.close(main)
+    assert token not in log_file.read_text()
 
 
 async def test_admin_endpoints_answer_401_without_and_403_with_a_wrong_token(

@@ -93,3 +93,12 @@ def test_readme_table_matches_the_code() -> None:
 
     readme = (Path(__file__).parent.parent / "README.md").read_text()
     assert markdown_table() in readme
+
+
+def test_metrics_allow_takes_addresses_and_networks() -> None:
+    config = load_config({"DRAWGAME_METRICS_ALLOW": "10.0.0.1, 192.0.2.0/24,::1"}, Path("/none"))
+    assert config.metrics_allow == ("10.0.0.1/32", "192.0.2.0/24", "::1/128")
+    assert Config().metrics_allow == ("127.0.0.0/8", "::1/128")
+    with pytest.raises(ConfigError) as e:
+        load_config({"DRAWGAME_METRICS_ALLOW": "10.0.0.300"}, Path("/none"))
+    assert e.value.variable == "DRAWGAME_METRICS_ALLOW"

@@ -38,3 +38,22 @@ def test_positions_are_letters_distinct_and_seeded() -> None:
     assert a == b
     assert len(a) == len(set(a)) == 5
     assert all(word[i] not in " -" for i in a)
+
+
+def test_a_letter_is_a_grapheme_cluster() -> None:
+    assert render_hint("e\u0301te\u0301", []) == "___"  # é written with combining accents
+    assert render_hint("e\u0301te\u0301", [0]) == "e\u0301__"
+    assert render_hint("नमस्ते", []) == "___"  # न, म, स्ते
+    assert render_hint("👨\u200d👩\u200d👧 party", [0]) == "👨\u200d👩\u200d👧 _____"
+    assert hint_count("नमस्ते", 5) == 0  # three letters
+
+
+def test_punctuation_is_shown_and_is_not_a_letter() -> None:
+    assert render_hint("jack-o'-lantern", []) == "____-_'-_______"
+    assert render_hint("Mr. Bean", []) == "__. ____"
+    assert hint_count("a.b.c", 5) == 0
+
+
+def test_greek_and_cyrillic_hints() -> None:
+    assert render_hint("σκύλος", [2, 5]) == "__ύ__ς"
+    assert render_hint("морской ёж", [8]) == "_______ ё_"

@@ -71,7 +71,59 @@ def test_contains_word_tokens_for_short_words() -> None:
 def test_punctuation_around_a_guess_is_ignored() -> None:
     assert is_correct("Elephant!?", "elephant")
     assert is_correct("¿elefante?", "elefante")
-    assert not is_correct("ele.phant", "elephant")
+    assert is_correct("ele.phant", "elephant")  # punctuation inside is dropped too
+    assert is_correct("mr bean", "Mr. Bean")
     assert is_close("elephnt!", "elephant")
     assert not is_close("elephant!", "elephant")
     assert is_correct("Mr. Bean", "Mr. Bean")
+
+
+# ---------------------------------------------------------------- languages and scripts
+
+
+@pytest.mark.parametrize(
+    ("guess", "word"),
+    [
+        ("KIRMIZI", "kırmızı"), ("kirmizi", "kırmızı"), ("İSTANBUL", "istanbul"),
+        ("istanbul", "İstanbul"), ("ISTANBUL", "İstanbul"), ("ılık", "ILIK"),  # Turkish i
+        ("ежик", "ёжик"), ("ЁЖИК", "ёжик"), ("Ёжик", "ежик"),  # Russian ё
+        ("ΓΑΤΑ", "γάτα"), ("σκυλοσ", "σκύλος"), ("ΣΚΥΛΟΣ", "σκύλος"),  # tonos, final sigma
+        ("Baer", "Bär"), ("Bar", "Bär"), ("STRASSE", "Straße"), ("Strasse", "STRAẞE"),
+        ("Eichhoernchen", "Eichhörnchen"), ("GRUESSE", "Grüße"),  # umlauts, ß
+        ("oeuf", "œuf"), ("COEUR", "cœur"), ("noeud papillon", "nœud papillon"),
+        ("lodz", "łódź"), ("smorgas", "smörgås"), ("nino", "niño"),
+        ("jack o lantern", "jack-o'-lantern"), ("chef d’orchestre", "chef d'orchestre"),
+    ],
+)
+def test_each_language_is_guessed_as_its_players_type_it(guess: str, word: str) -> None:
+    assert is_correct(guess, word)
+    assert not is_close(guess, word)
+
+
+def test_russian_short_i_is_a_letter_of_its_own() -> None:
+    assert not is_correct("трамваи", "трамвай")
+    assert is_close("трамваи", "трамвай")
+    assert normalize("чай") != normalize("чаи")
+
+
+def test_marks_other_scripts_need_are_kept() -> None:
+    assert not is_correct("か", "が")  # Japanese voicing mark
+    assert is_correct("नमस्ते", "नमस्ते")
+    assert not is_correct("नमसत", "नमस्ते")  # the virama is part of the word
+
+
+@pytest.mark.parametrize(
+    ("guess", "word"),
+    [("Kaenguruh", "Känguru"), ("σκυλας", "σκύλος"), ("ёжек", "ёжик"), ("kirmizu", "kırmızı"),
+     ("Strase", "Straße")],
+)
+def test_close_works_in_every_language(guess: str, word: str) -> None:
+    assert is_close(guess, word)
+    assert not is_correct(guess, word)
+
+
+def test_the_drawer_cannot_spell_out_a_word_in_another_script() -> None:
+    assert contains_word("это ЁЖИК!", "ёжик")
+    assert contains_word("κ ό τ α", "κότα")
+    assert contains_word("Ein BAER", "Bär")
+    assert not contains_word("ein Bart", "Bär")

@@ -118,3 +118,38 @@ def test_oplog_point_cap(monkeypatch: pytest.MonkeyPatch) -> None:
         log.apply([line(2, 0, 0, 1, 1)])
     assert e.value.code == "canvas_full"
     assert log.points == 2
+
+
+def test_drawing_and_undoing_cannot_store_without_bound() -> None:
+    """A stroke drawn and undone leaves the canvas empty but still costs stored room."""
+    log = OpLog()
+    frame = [line(1, *range(0, 2 * ops_mod.MAX_POINTS_PER_LINE)), {"op": "undo"}]
+    size = ops_mod.stored_size(frame)
+    frames = 0
+    with pytest.raises(CanvasFull) as e:
+        for _ in range(ops_mod.MAX_TURN_STORED_BYTES // size + 2):
+            log.apply(frame)
+            frames += 1
+    assert e.value.code == "canvas_full"
+    assert log.ops == [] and log.points == 0
+    assert frames == ops_mod.MAX_TURN_STORED_BYTES // size
+    assert log.stored_bytes <= ops_mod.MAX_TURN_STORED_BYTES
+
+
+def test_stored_ops_cap_counts_undo_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ops_mod, "MAX_TURN_STORED_OPS", 4)
+    log = OpLog()
+    log.apply([line(1, 1, 1), {"op": "undo"}])
+    log.apply([line(2, 1, 1), {"op": "undo"}])
+    with pytest.raises(CanvasFull):
+        log.apply([{"op": "clear"}])
+    assert log.stored_ops == 4 and log.ops == []
+    log.clear()
+    log.apply([{"op": "clear"}])  # a new turn has its whole budget again
+
+
+def test_replay_of_a_stored_turn_ignores_the_caps(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ops_mod, "MAX_TURN_STORED_OPS", 1)
+    batches = [[line(1, 1, 1), line(2, 3, 3)], [{"op": "undo"}]]
+    replayed = OpLog.replayed(batches)
+    assert replayed.ops == [line(1, 1, 1)] and replayed.stored_ops == 3

@@ -11,11 +11,13 @@ from test_game_rules import WORDS, Game, msgs
 from drawgame.game import rules
 from drawgame.game.persist import dump_state, load_state
 from drawgame.game.rules import snapshot
+from drawgame.game.words import WordList
 
 
 def reload(g: Game, new_now: float) -> Game:
     data = json.loads(json.dumps(dump_state(g.room, g.now)))
-    g.room = load_state(data, new_now, words_for=lambda code: WORDS, new_id=lambda: "g_new")
+    g.room = load_state(data, new_now, words_for=lambda code: WordList.of(WORDS),
+                        new_id=lambda: "g_new")
     g.now = new_now
     return g
 
@@ -71,7 +73,7 @@ def test_seats_held_from_load_and_kicks_remembered() -> None:
 )
 def test_unreadable_state_is_a_value_error(bad: Any) -> None:
     with pytest.raises(ValueError):
-        load_state(bad, 0.0, words_for=lambda code: WORDS, new_id=lambda: "g")
+        load_state(bad, 0.0, words_for=lambda code: WordList.of(WORDS), new_id=lambda: "g")
 
 
 def test_truncated_state_is_a_value_error() -> None:
@@ -79,4 +81,4 @@ def test_truncated_state_is_a_value_error() -> None:
     data = dump_state(g.room, 0.0)
     del data["players"]
     with pytest.raises(ValueError):
-        load_state(data, 0.0, words_for=lambda code: WORDS, new_id=lambda: "g")
+        load_state(data, 0.0, words_for=lambda code: WordList.of(WORDS), new_id=lambda: "g")

@@ -119,6 +119,20 @@ def test_name_nfc_and_length_after_trim() -> None:
     assert parse({"type": "hello", "name": "x" * 24 + "   "}).name == "x" * 24
 
 
+@pytest.mark.parametrize("name", [
+    "\u200d", "\u3164", "\u2800", "\u115f", "\u0301", "\u0301\u0308", "\u3164\u200d\u2800",
+    "\ufe0f", "\u1160\u3000\u115f", "\U000e0041",
+])
+def test_names_with_nothing_visible_are_refused(name: str) -> None:
+    err = error(json.dumps({"type": "hello", "name": name}))
+    assert (err.code, err.field) == ("bad_name", "name")
+
+
+@pytest.mark.parametrize("name", ["Ada", "👩‍💻", "李", "a\u3164b", "⠁"])
+def test_names_with_something_visible_are_taken(name: str) -> None:
+    assert parse({"type": "hello", "name": name}).name == name
+
+
 def test_chat_control_characters_become_spaces_and_invisibles_go() -> None:
     assert parse({"type": "chat", "text": "a\nb\tc"}).text == "a b c"
     assert parse({"type": "chat", "text": "he\u202ello\ud800"}).text == "hello"

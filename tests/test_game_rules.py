@@ -25,6 +25,7 @@ from drawgame.game.rules import (
     tick,
 )
 from drawgame.game.settings import Settings
+from drawgame.game.words import WordList
 
 WORDS = ("elephant", "giraffe", "umbrella", "pineapple", "volcano", "lighthouse",
          "snowman", "rainbow", "butterfly", "dinosaur", "telescope", "sandcastle")
@@ -37,7 +38,7 @@ class Game:
         base = {"draw_time_s": 80, "choose_time_s": 15, "hints": 0, **settings}
         self.room = rules.new_room(
             "ROOM", "Test room", False, Settings(**base), random.Random(42),
-            lambda code: WORDS, new_id=iter(f"game{i}" for i in range(1, 99)).__next__,
+            lambda code: WordList.of(WORDS), new_id=iter(f"game{i}" for i in range(1, 99)).__next__,
         )
         self.now = 0.0
         self.log: list[Effect] = []
@@ -183,6 +184,15 @@ def test_names_unique_ignoring_case() -> None:
         rules.join(g.room, 0, "p9", "ＡＤＡ", "h9", False)  # fullwidth ADA
     assert e.value.code == "name_taken"
     rules.join(g.room, 0, "p8", "Adá", "h8", False)  # a different name
+    for twin in ("Ada\u200d", "A\u3164da", "Ada\u2800", "\u115fAda", "Ada\ufe0f", "Ａda\u200b"):
+        with pytest.raises(GameError) as e:  # the same name with something invisible added
+            rules.join(g.room, 0, "p9", twin, "h9", False)
+        assert e.value.code in ("name_taken", "bad_name"), twin
+        assert e.value.code == "name_taken" or "\u200b" in twin, twin
+    rules.join(g.room, 0, "p7", "Ada B", "h7", False)
+    with pytest.raises(GameError) as e:
+        rules.join(g.room, 0, "p9", "ada\u3000 b", "h9", False)
+    assert e.value.code == "name_taken"
     with pytest.raises(GameError) as e:
         rules.join(g.room, 0, "p9", "", "h9", False)
     assert e.value.code == "bad_name"
@@ -536,17 +546,90 @@ def test_drawer_cannot_send_the_word() -> None:
     )
 
 
-def test_spectators_cannot_guess_or_tell() -> None:
+def test_spectators_cannot_guess_and_are_never_refused_for_the_word() -> None:
     g = Game()
     g.join("Watcher", spectate=True)
     g.start()
     word = g.choose()
-    g.refused("p_watcher", "word_in_chat", type="chat", text=word)
+    effects = g.cmd("p_watcher", type="chat", text=word)
+    assert [(s.to, s.msg["type"]) for s in effects if isinstance(s, Send)] == [
+        (("p_watcher",), "chat")
+    ]
+    assert not msgs(effects, "correct") and not g.room.players["p_watcher"].guessed
     effects = g.cmd("p_watcher", type="chat", text="go go go")
-    assert msgs(effects, "chat")[0]["channel"] == "all"
-    assert not g.room.players["p_watcher"].guessed
+    assert sends(effects, "chat")[0].to is None
     g.refused("p_watcher", "forbidden", type="react", value="like")
     g.refused("p_watcher", "forbidden", type="vote_kick", player_id="p_bob")
+
+
+def received(g: Game, effects: list[Effect], pid: str) -> list[dict[str, Any]]:
+    """What `pid` gets from `effects`, as the room layer would deliver it."""
+    connected = set(g.room.connected_ids())
+    return [e.msg for e in effects if isinstance(e, Send)
+            and pid in connected and (e.to is None or pid in e.to)]
+
+
+def one_line(g: Game, pid: str, text: str) -> dict[str, list[dict[str, Any]]]:
+    """Each seat's messages caused by `pid` sending `text`, the chat history left unchanged."""
+    chat = list(g.room.chat)
+    try:
+        effects = g.cmd(pid, type="chat", text=text)
+    except GameError as e:
+        return {pid: [{"type": "error", "code": e.code}]}
+    finally:
+        g.room.chat.clear()
+        g.room.chat.extend(chat)
+    return {seat: received(g, effects, seat) for seat in g.room.players}
+
+
+@pytest.mark.parametrize("sender", ["p_watcher", "p_bob"])
+def test_a_line_of_candidate_words_tells_no_seat_whether_the_word_is_among_them(
+    sender: str
+) -> None:
+    """Only the whole line is compared with the word: a list of guesses is plain chat."""
+    outcomes = []
+    for word_index in (0, 1):
+        g = Game()
+        g.join("Watcher", spectate=True)
+        g.start()
+        word = g.choose(word_index)
+        line = " ".join(WORDS)  # every word of the list, the drawer's among them
+        assert word in line
+        seen = one_line(g, sender, line)
+        assert all(m["type"] == "chat" and m["text"] == line for v in seen.values() for m in v)
+        outcomes.append({seat: len(v) for seat, v in seen.items()})
+        # the same line without the word looks exactly the same to everyone
+        other = " ".join(w for w in WORDS if w != word)
+        assert {seat: len(v) for seat, v in one_line(g, sender, other).items()} == outcomes[-1]
+    assert outcomes[0] == outcomes[1] and all(n == 1 for n in outcomes[0].values())
+
+
+@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.sampled_from([*WORDS, "elephan", "elephantt", "giraff", "an elephant maybe",
+                             "a giraffe?", "ELEPHANT!", "g i r a f f e", "volcano"]))
+def test_what_a_line_tells_is_at_most_what_one_guess_tells(text: str) -> None:
+    """A spectator's line tells the sender nothing; any line tells another seat no more
+    than whether it was the word or one edit from it."""
+    from drawgame.game.matching import is_close, is_correct
+
+    for sender in ("p_watcher", "p_bob"):
+        views = {}
+        for word_index in (0, 1):
+            g = Game()
+            g.join("Watcher", spectate=True)
+            g.start()
+            word = g.choose(word_index)
+            seen = one_line(g, sender, text)
+            verdict = (is_correct(text, word), is_close(text, word))
+            views[word_index] = (verdict, seen)
+        (v0, seen0), (v1, seen1) = views[0], views[1]
+        assert all(m["type"] != "error" for seen in (seen0, seen1) for v in seen.values()
+                   for m in v)
+        if sender == "p_watcher":  # the sender's own view never depends on the word
+            assert seen0["p_watcher"] == seen1["p_watcher"]
+        if v0 == v1 and not v0[0]:  # same verdict, no correct guess: nobody can tell apart
+            assert {s: [m["type"] for m in v] for s, v in seen0.items()} == {
+                s: [m["type"] for m in v] for s, v in seen1.items()}
 
 
 def test_hints_sent_on_schedule_to_those_who_have_not_guessed() -> None:
@@ -826,14 +909,13 @@ def test_reveal_lasts_reveal_s() -> None:
     assert g.phase == "choosing" and g.room.drawer_id == "p_bob"
 
 
-def test_guess_containing_the_word_is_shown_to_sender_only() -> None:
+def test_a_line_holding_the_word_is_not_a_guess_and_is_not_hidden() -> None:
     g = Game()
     g.start()
     word = g.choose()
     (line,) = sends(g.guess("p_bob", f"maybe {word} or a dog"), "chat")
-    assert line.to == ("p_bob",)
+    assert line.to is None  # hiding it would tell every other seat the word was in it
     assert not g.room.players["p_bob"].guessed
-    assert not [c for c in snapshot(g.room, g.now, "p_cy")["chat"] if word in c["text"]]
     assert msgs(g.guess("p_cy", f"{word}!"), "correct")  # punctuation around is fine
 
 
@@ -948,3 +1030,38 @@ def test_refused_commands_leave_state_unchanged_during_a_turn() -> None:
                 assert snapshot(g.room, g.now, pid) == before
             if g.phase != "drawing":
                 return
+
+
+# ---------------------------------------------------------------- custom words
+
+
+CUSTOM = [f"secret{i}" for i in range(12)]
+
+
+def test_custom_words_reach_only_the_host() -> None:
+    g = Game()
+    effects = g.cmd("p_ada", type="settings", custom_words=CUSTOM, custom_only=True)
+    by_seat = {pid: [m["settings"] for m in received(g, effects, pid) if m["type"] == "settings"]
+               for pid in g.room.players}
+    assert by_seat["p_ada"] == [{**g.room.settings.to_dict(), "custom_words_count": 12}]
+    for guest in ("p_bob", "p_cy"):
+        (seen,) = by_seat[guest]
+        assert "custom_words" not in seen and seen["custom_words_count"] == 12
+        assert seen["custom_only"] is True
+        assert not any(w in json.dumps(snapshot(g.room, g.now, guest)) for w in CUSTOM)
+    assert snapshot(g.room, g.now, "p_ada")["settings"]["custom_words"] == CUSTOM
+    assert records(effects, "settings")[0]["settings"]["custom_words"] == CUSTOM
+
+
+def test_a_new_host_gets_the_custom_words() -> None:
+    g = Game()
+    g.cmd("p_ada", type="settings", custom_words=CUSTOM)
+    effects = g.cmd("p_ada", type="transfer_host", player_id="p_bob")
+    (seen,) = [m for m in received(g, effects, "p_bob") if m["type"] == "settings"]
+    assert seen["settings"]["custom_words"] == CUSTOM
+    assert not [m for m in received(g, effects, "p_cy") if m["type"] == "settings"]
+    assert "custom_words" not in snapshot(g.room, g.now, "p_ada")["settings"]
+    effects = g.leave("p_bob")  # the role passes on by itself too
+    assert g.room.host_id in ("p_ada", "p_cy")
+    (seen,) = [m for m in received(g, effects, g.room.host_id) if m["type"] == "settings"]
+    assert seen["settings"]["custom_words"] == CUSTOM

@@ -17,7 +17,7 @@ def test_defaults_match_protocol() -> None:
     assert s.to_dict() == {
         "max_players": 8, "rounds": 3, "draw_time_s": 80, "choose_time_s": 15,
         "word_choices": 3, "hints": 2, "language": "en", "custom_words": [],
-        "custom_only": False,
+        "custom_only": False, "difficulty": "mixed", "packs": [],
     }
 
 
@@ -102,3 +102,56 @@ def test_limits_table_is_json_and_matches() -> None:
     for name, (lo, hi, default) in INT_LIMITS.items():
         assert data[name] == {"min": lo, "max": hi, "default": default}
     assert data["language"]["default"] == "en"
+
+
+# ---------------------------------------------------------------- difficulty and packs
+
+
+@pytest.mark.parametrize("level", ["mixed", "easy", "medium", "hard"])
+def test_difficulty_levels(level: str) -> None:
+    assert Settings.from_dict({"difficulty": level}, languages=LANGS).difficulty == level
+
+
+@pytest.mark.parametrize("bad", ["Easy", "impossible", "", 1, None, ["easy"]])
+def test_bad_difficulty_refused(bad: object) -> None:
+    with pytest.raises(InvalidSettings) as e:
+        Settings.from_dict({"difficulty": bad}, languages=LANGS)
+    assert e.value.field == "difficulty"
+    assert "mixed, easy, medium, hard" in e.value.message
+
+
+def packs_of(code: str) -> tuple[str, ...]:
+    return {"en": ("animals", "food", "sports"), "de": ("animals", "food")}.get(code, ())
+
+
+def test_packs_are_checked_against_the_language() -> None:
+    s = Settings.from_dict({"packs": ["food", "animals", "food"]}, languages=LANGS,
+                           packs_for=packs_of)
+    assert s.packs == ("food", "animals")
+    assert s.to_dict()["packs"] == ["food", "animals"]
+    with pytest.raises(InvalidSettings) as e:
+        Settings.from_dict({"packs": ["sports"], "language": "de"}, languages=LANGS,
+                           packs_for=packs_of)
+    assert e.value.field == "packs"
+    assert e.value.message == "no pack 'sports' in language 'de'; its packs: animals, food"
+
+
+def test_changing_only_the_language_drops_packs_it_lacks() -> None:
+    base = Settings.from_dict({"packs": ["sports", "food"]}, languages=LANGS, packs_for=packs_of)
+    moved = Settings.from_dict({"language": "de"}, base=base, languages=LANGS, packs_for=packs_of)
+    assert moved.packs == ("food",)
+    gone = Settings.from_dict({"language": "fr"}, base=base, languages=LANGS, packs_for=packs_of)
+    assert gone.packs == ()  # none left: every pack
+
+
+@pytest.mark.parametrize("bad", ["animals", [1], ["Animals"], ["a b"], [""], ["x" * 33],
+                                 [f"p{i}" for i in range(33)]])
+def test_bad_packs_refused(bad: object) -> None:
+    with pytest.raises(InvalidSettings) as e:
+        Settings.from_dict({"packs": bad}, languages=LANGS)
+    assert e.value.field == "packs"
+
+
+def test_packs_without_a_lookup_are_checked_for_shape_only() -> None:
+    # snapshots are loaded so; the languages' packs are checked when the host changes them
+    assert Settings.from_dict({"packs": ["whatever"]}, languages=LANGS).packs == ("whatever",)

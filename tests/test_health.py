@@ -1,6 +1,13 @@
+import threading
 from typing import Any
 
+import trio
+import trio.testing
+
+from drawgame.game.effects import Record
+from drawgame.game.settings import Settings
 from drawgame.services import Services
+from drawgame.store.db import READ_CONNECTIONS
 
 
 async def get_health(client: Any) -> tuple[int, dict[str, Any]]:
@@ -68,3 +75,50 @@ async def test_health_reports_live_message_rates(client: Any, services: Services
         services.stats.messages_in.add(20, now=now - back)
     _, body = await get_health(client)
     assert body["performance"]["messages_in_per_s"] == 10.0
+
+
+async def test_health_is_down_while_the_database_cannot_be_written(
+    client: Any, services: Services
+) -> None:
+    """A full disk: the database answers reads, but nothing new reaches it."""
+    store, recorder = services.store, services.registry.recorder
+    room = await services.registry.create_room("full disk", False, Settings())
+    pages = await store.run(lambda c: c.execute("PRAGMA page_count").fetchone()[0])
+    await store.run(lambda c: c.execute(f"PRAGMA max_page_count = {pages}"))
+    big = {"state": {"filler": "x" * 200_000}}
+    recorder.add(room.code, Record("snapshot", big))
+    await recorder.flush()
+    status, body = await get_health(client)
+    assert (status, body["status"]) == (503, "down")
+    database = body["checks"]["database"]
+    assert database["status"] == "error" and database["pending_records"] >= 1
+    assert "full" in database["last_error"] and "full" in database["error"]
+    assert f"{database['pending_records']} records wait" in database["error"]
+    assert database["failing_since"].endswith("+00:00")
+
+    await store.run(lambda c: c.execute("PRAGMA max_page_count = 1073741823"))
+    await recorder.flush()  # the batch was kept: it is written now
+    status, body = await get_health(client)
+    assert (status, body["status"]) == (200, "ok")
+    assert body["checks"]["database"]["pending_records"] == 0
+    snapshot = await store.read(
+        lambda c: c.execute("SELECT snapshot FROM rooms WHERE code = ?", (room.code,)).fetchone())
+    assert "x" * 1000 in snapshot[0]
+
+
+async def test_health_answers_while_writes_and_every_reader_are_busy(
+    client: Any, services: Services
+) -> None:
+    release = threading.Event()
+    with trio.fail_after(20):
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(services.store.run, lambda c: release.wait(15))
+            for _ in range(READ_CONNECTIONS):
+                nursery.start_soon(services.store.read, lambda c: release.wait(15))
+            await trio.testing.wait_all_tasks_blocked()
+            try:
+                status, body = await get_health(client)
+            finally:
+                release.set()
+    assert (status, body["status"]) == (200, "ok"), body
+    assert body["checks"]["database"]["status"] == "ok"

@@ -39,3 +39,39 @@ def test_text_format_is_readable() -> None:
 
 def test_redact_keeps_other_fields() -> None:
     assert redact({"Authorization": "Bearer x", "n": 1}) == {"Authorization": "[redacted]", "n": 1}
+
+
+def test_control_characters_never_split_or_forge_a_text_line() -> None:
+    forged = "/x\n12:00:00.000 INFO    drawgame.http: request path=/admin status=200"
+    record = make_record(get_logger("t3"), path=forged, agent="a\x1b[31mred\u202e\u2028b",
+                         note="status=200 ok", odd="\ud800")
+    line = TextFormatter().format(record)
+    assert len(line.splitlines()) == 1 and "\x1b" not in line and "\u202e" not in line
+    assert "path=\"/x\\n12:00:00.000 INFO" in line
+    assert 'note="status=200 ok"' in line and "odd=\\ud800" in line
+    line.encode("utf-8")  # a lone surrogate is escaped, not an encoding error
+
+
+def test_control_characters_never_split_a_json_line() -> None:
+    record = make_record(get_logger("t4"), path="/x\n\u2028\x85\u202e\ud800y")
+    line = JsonFormatter().format(record)
+    assert len(line.splitlines()) == 1
+    line.encode("utf-8")
+    assert json.loads(line)["path"] == "/x\n\u2028\x85\u202e\ud800y"
+
+
+def test_a_traceback_is_indented_under_its_line() -> None:
+    logger = get_logger("t5")
+    records: list[logging.LogRecord] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record)
+
+    logger.addHandler(Keep())
+    try:
+        raise ValueError("bad\n12:00:00.000 INFO    forged")
+    except ValueError:
+        logger.exception("boom")
+    lines = TextFormatter().format(records[0]).splitlines()
+    assert lines[0].endswith("boom") and all(line.startswith("    ") for line in lines[1:])

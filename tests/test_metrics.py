@@ -114,6 +114,67 @@ async def test_unknown_paths_share_one_route_label(client: Any) -> None:
     for path in ("/nope", "/api/nope/1", "/api/nope/2"):
         await client.get(path)
     found = samples(await (await client.get("/metrics")).get_data(as_text=True))
-    assert value(found, "drawgame_http_requests_total", method="GET", route="(unmatched)",
+    assert value(found, "drawgame_http_requests_total", method="GET", route="other",
                  status="404") == 3
     assert not any("nope" in str(key) for key in found)
+
+
+async def test_metrics_answer_only_loopback_and_what_a_local_proxy_forwards_for_loopback(
+    client: Any,
+) -> None:
+    def scrape_as(peer: str | None, **headers: str) -> Any:
+        base = None if peer is None else {"client": (peer, 40000)}
+        return client.get("/metrics", headers=headers, scope_base=base)
+
+    assert (await scrape_as("127.0.0.1")).status_code == 200
+    assert (await scrape_as("::1")).status_code == 200
+    assert (await scrape_as(None)).status_code == 200  # in-process or a unix socket
+    for peer, headers in [
+        ("203.0.113.7", {}), ("10.1.2.3", {}),
+        ("127.0.0.1", {"X-Forwarded-For": "203.0.113.7"}),  # a player through a local proxy
+        ("127.0.0.1", {"X-Forwarded-For": "127.0.0.1, 203.0.113.7"}),
+        ("127.0.0.1", {"X-Real-IP": "198.51.100.1"}),
+        ("127.0.0.1", {"Forwarded": 'for="[2001:db8::1]:443";proto=https'}),
+        ("127.0.0.1", {"X-Forwarded-For": "not an address"}),
+        ("203.0.113.7", {"X-Forwarded-For": "127.0.0.1"}),  # forging a loopback address
+    ]:
+        response = await scrape_as(peer, **headers)
+        assert response.status_code == 403, (peer, headers)
+        assert (await response.get_json())["error"]["code"] == "forbidden"
+        assert "drawgame_" not in await response.get_data(as_text=True)
+    ok = await scrape_as("127.0.0.1", **{"X-Forwarded-For": "127.0.0.1", "Forwarded": "for=::1"})
+    assert ok.status_code == 200
+
+
+async def test_metrics_token_and_allowed_networks(config: Config) -> None:
+    configured = config.replace(metrics_token="s3cret-scrape", metrics_allow=("10.0.0.0/8",))
+    async with open_services(configured) as svc:
+        client = create_app(svc).test_client()
+
+        def scrape_as(peer: str, auth: str | None = None) -> Any:
+            headers = {} if auth is None else {"Authorization": auth}
+            return client.get("/metrics", headers=headers, scope_base={"client": (peer, 1)})
+
+        assert (await scrape_as("10.9.8.7", "Bearer s3cret-scrape")).status_code == 200
+        missing = await scrape_as("10.9.8.7")
+        assert missing.status_code == 401 and "Bearer" in missing.headers["WWW-Authenticate"]
+        assert (await scrape_as("10.9.8.7", "Bearer wrong")).status_code == 403
+        assert (await scrape_as("10.9.8.7", "Basic czNjcmV0")).status_code == 401
+        # the token does not open other addresses: both checks apply
+        assert (await scrape_as("127.0.0.1", "Bearer s3cret-scrape")).status_code == 403
+
+
+async def test_made_up_methods_and_paths_cannot_grow_the_metrics(client: Any) -> None:
+    for i in range(400):
+        await client.open(f"/nope/{i}", method=f"M{i}X")
+        await client.open("/api/rooms", method=f"Q{i}")
+    text = await (await client.get("/metrics")).get_data(as_text=True)
+    found = samples(text)
+    methods = {dict(labels).get("method") for _, labels in found} - {None}
+    routes = {dict(labels).get("route") for _, labels in found} - {None}
+    assert methods <= {"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "other"}
+    assert "other" in methods and "other" in routes and "/api/rooms" in routes
+    assert len(text) < 60_000
+    assert value(found, "drawgame_http_requests_total", method="other", route="other",
+                 status="405") + value(found, "drawgame_http_requests_total", method="other",
+                                       route="other", status="404") == 400

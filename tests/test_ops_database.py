@@ -10,11 +10,12 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+import serverproc
 import trio
 from conftest import RunningServer, start_server
 
 from drawgame.config import Config
-from drawgame.ops import database
+from drawgame.ops import database, serverlock
 from drawgame.services import open_services
 
 
@@ -180,3 +181,70 @@ def test_prune_keeps_the_newest(tmp_path: Path) -> None:
     assert [p.name for p in removed] == sorted(names)[:3]
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*sorted(names)[3:],
                                                                  "other.sqlite3"])
+
+
+async def test_restore_finds_a_server_on_the_database_whatever_its_port(
+    config: Config, migrated: Path, tmp_path: Path
+) -> None:
+    """The server's lock beside the database gives it away, not its address."""
+    good = tmp_path / "good.sqlite3"
+    database.copy_consistent(migrated, good)
+    add_room(migrated, "LIVE1111")
+    proc, url = serverproc.start_and_wait(tmp_path, DRAWGAME_DB_PATH=str(migrated))
+    try:
+        env = cli_env(config, DRAWGAME_PORT="1")  # the configured address is not its own
+        rc, out = await cli(env, "restore", str(good))
+        assert rc == 1, out
+        assert f"a server uses {migrated} (pid {proc.pid} at {url})" in out
+        assert "stop it first" in out and rooms(migrated) == {"LIVE1111"}
+        assert not [p for p in migrated.parent.iterdir() if ".before-restore-" in p.name]
+        done = await trio.run_process([sys.executable, "-m", "drawgame", "health"], env=env,
+                                      capture_stdout=True, check=False)
+        assert done.returncode == 0 and b'"status": "ok"' in done.stdout  # found it too
+    finally:
+        proc.terminate()
+        await trio.to_thread.run_sync(proc.wait)
+    rc, out = await cli(env, "restore", str(good))  # stopped: now it may
+    assert rc == 0, out
+    assert rooms(migrated) == set()
+
+
+def test_a_server_does_not_start_while_its_database_is_being_replaced(tmp_path: Path) -> None:
+    db = tmp_path / "db.sqlite3"
+    with serverlock.exclusive(db):
+        proc = serverproc.start(tmp_path, DRAWGAME_DB_PATH=str(db))
+        assert proc.wait(timeout=30) == 1
+        assert proc.stderr is not None
+        assert "locked by another process" in proc.stderr.read()
+    assert serverlock.servers(db) == []
+
+
+def test_each_kind_of_backup_has_its_own_retention(tmp_path: Path) -> None:
+    regular = [database.backup_name(label="") .replace(".sqlite3", f"{i}.sqlite3")
+               for i in range(3)]
+    predeploy = [database.backup_name(label=f"predeploy-2026010{i}T000000Z-abc")
+                 for i in range(4)]
+    for name in [*regular, *predeploy]:
+        (tmp_path / name).write_text("x")
+    assert database.prune(tmp_path, 2) == [tmp_path / sorted(regular)[0]]
+    assert len(database.list_backups(tmp_path, database.PREDEPLOY)) == 4  # untouched
+    removed = database.prune(tmp_path, 1, database.PREDEPLOY)
+    assert [p.name for p in removed] == sorted(predeploy)[:3]
+    assert len(database.list_backups(tmp_path, "regular")) == 2
+
+
+def test_set_aside_copies_are_pruned_by_kind(tmp_path: Path) -> None:
+    db = tmp_path / "drawgame.sqlite3"
+    made: dict[str, list[Path]] = {"before-restore": [], "failed-deploy": []}
+    for why in made:
+        for _ in range(4):
+            db.write_text("main")
+            Path(f"{db}-wal").write_text("wal")
+            aside = database.set_aside(db, why)
+            assert aside is not None
+            made[why].append(aside)
+    removed = database.prune_set_aside(db, "before-restore", 2)
+    assert removed == made["before-restore"][:2]
+    assert not any(Path(f"{p}{s}").exists() for p in removed for s in ("", "-wal"))
+    assert database.set_aside_copies(db, "before-restore") == made["before-restore"][2:]
+    assert database.set_aside_copies(db, "failed-deploy") == made["failed-deploy"]  # apart

@@ -66,6 +66,12 @@ def make_tree(dest: Path, base: Path, files: dict[str, str] | None = None,
     return dest
 
 
+def shipped_versions() -> set[int]:
+    """The versions of the migrations in this checkout (never a fixed count: adding one
+    must not break this test)."""
+    return {int(path.name.split("_", 1)[0]) for path in (REPO / "migrations").glob("*.sql")}
+
+
 def sha_of(tree: Path) -> str:
     return releases.git_sha(tree)
 
@@ -227,9 +233,12 @@ def test_first_deploy_creates_a_release_and_serves_it(
     assert deployment.serving_release() == first
     health = deployment.health()
     assert (health["status"], health["environment"]) == ("ok", "production")
-    assert deployment.versions() == {1}
+    assert (health["build"]["release"], health["build"]["commit"]) == (first,
+                                                                       sha_of(trees["first"]))
+    assert deployment.versions() == shipped_versions()
     log = (deployment.root / "logs" / "drawgame.log").read_text()
-    assert "admin token (shown once" in log
+    assert "admin token (shown once" not in log  # a service's output is no terminal
+    assert '"event": "admin_token_created"' in log and "rotate-token" in log
 
 
 def test_the_second_release_migrates_and_keeps_rooms_and_players(
@@ -361,6 +370,37 @@ def test_rollback_goes_back_to_the_previous_good_release(
     assert deployment.health()["status"] == "ok"
     done = deployment.run("rollback")
     assert done.returncode == 1 and "no release older than" in done.stderr
+
+
+def test_restart_waits_for_health_and_says_so(deployment: Deployment, first: str) -> None:
+    old_pid = deployment.pid()
+    done = deployment.run("service", "restart")
+    assert done.returncode == 0, output(done)
+    assert f"{deployment.url}/api/health: status ok" in done.stdout
+    assert deployment.pid() != old_pid
+
+
+def test_status_still_reports_the_service_with_a_bad_env_file(
+    deployment: Deployment, first: str
+) -> None:
+    env_file = deployment.root / ".env"
+    good = env_file.read_text()
+    env_file.write_text(good + "DRAWGAME_MAX_ROOMS=lots\n")
+    try:
+        done = deployment.run("service", "status")
+        assert done.returncode == 0, output(done)
+        assert "running" in done.stdout and "DRAWGAME_MAX_ROOMS='lots'" in done.stdout
+        assert f"{deployment.url}/api/health: ok" in done.stdout
+        disk = done.stdout.split("disk:", 1)[1]
+        assert "releases " in disk and "in 3 (kept: 5 good ones)" in disk
+        assert "failed-deploy copies" in disk and "in 1 (kept: 3)" in disk
+        assert "pre-deploy" in disk and "free " in disk
+        pid = deployment.pid()
+        done = deployment.run("service", "restart")
+        assert done.returncode == 1 and "DRAWGAME_MAX_ROOMS='lots'" in done.stderr
+        assert deployment.pid() == pid  # refused before stopping anything
+    finally:
+        env_file.write_text(good)
 
 
 def test_tests_run_before_a_deploy_and_a_failure_stops_it(

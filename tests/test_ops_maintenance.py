@@ -17,8 +17,10 @@ from trio_websocket import open_websocket_url
 
 from drawgame.config import Config
 from drawgame.ops import admin_token
-from drawgame.services import open_services
+from drawgame.services import Services, open_services
+from drawgame.store import kv
 from drawgame.store.db import connect, in_transaction
+from drawgame.web.api import MAINTENANCE_RETRY_AFTER_S
 from smoke.run import Player
 
 SETTINGS = {"rounds": 1, "max_players": 4, "word_choices": 1, "hints": 0}
@@ -219,3 +221,46 @@ async def test_command_line_without_a_server_sets_the_flag_for_the_next_start(
     assert rc == 0 and "when the server starts" in out, out
     async with open_services(config) as svc:
         assert (svc.maintenance.on, svc.maintenance.message) == (True, "offline")
+
+
+async def test_command_line_refuses_a_message_that_is_not_valid_text(config: Config) -> None:
+    async with open_services(config):
+        pass
+    # bytes that are not UTF-8 reach Python as lone surrogates (surrogateescape)
+    done = await trio.run_process(
+        [sys.executable.encode(), b"-m", b"drawgame", b"maintenance", b"on", b"--message",
+         b"back \xed\xa0\x80 soon", b"--instance", b"local"],
+        env=cli_env(config), capture_stdout=True, capture_stderr=True, check=False,
+    )
+    out = (done.stdout + done.stderr).decode()
+    assert done.returncode == 1, out
+    assert "--message" in out and "lone surrogate" in out and "Traceback" not in out
+    async with open_services(config) as svc:
+        assert svc.maintenance.on is False  # nothing was saved
+
+
+async def test_a_bad_message_saved_in_the_database_never_reaches_players_broken(
+    config: Config,
+) -> None:
+    async with open_services(config):
+        pass
+    conn = connect(config.db_path)
+    try:
+        in_transaction(conn, lambda c: kv.set_json(
+            c, "maintenance", {"on": True, "message": "a\ud800b"}))
+    finally:
+        conn.close()
+    async with open_services(config) as svc:
+        assert svc.maintenance.on is True
+        svc.maintenance.message.encode("utf-8")  # what players get is valid text
+        assert svc.maintenance.message == "a\ufffdb"
+
+
+async def test_the_maintenance_refusal_says_when_to_try_again(
+    client: Any, services: Services
+) -> None:
+    await services.set_maintenance(True, "back soon")
+    answer = await client.post("/api/rooms", json={})
+    assert answer.status_code == 503
+    assert answer.headers["Retry-After"] == str(MAINTENANCE_RETRY_AFTER_S)
+    assert (await answer.get_json())["error"]["code"] == "maintenance"

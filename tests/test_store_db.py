@@ -95,3 +95,30 @@ async def test_ping_measures_a_real_round_trip(tmp_path: Path) -> None:
     latency = await store.ping()
     assert 0 < latency < 5000
     await store.close()
+
+
+async def test_reads_go_on_while_the_writer_is_busy_and_cannot_write(tmp_path: Path) -> None:
+    import threading
+
+    import trio.testing
+
+    store = await open_store(tmp_path)
+    await store.transaction(lambda c: c.execute("INSERT INTO t (task, n) VALUES (1, 1)"))
+    release = threading.Event()
+    try:
+        with trio.fail_after(20):
+            async with trio.open_nursery() as nursery:
+                nursery.start_soon(store.run, lambda c: release.wait(15))
+                await trio.testing.wait_all_tasks_blocked()
+                try:  # the writer is held: a read still answers, from its own connection
+                    rows = await store.read(lambda c: c.execute("SELECT n FROM t").fetchall())
+                    assert [r[0] for r in rows] == [1]
+                    assert await store.ping() >= 0
+                finally:
+                    release.set()
+        with pytest.raises(sqlite3.OperationalError):  # readers are read-only
+            await store.read(lambda c: c.execute("INSERT INTO t (task, n) VALUES (2, 2)"))
+    finally:
+        await store.close()
+    with pytest.raises(StoreClosed):
+        await store.read(lambda c: c.execute("SELECT 1").fetchone())

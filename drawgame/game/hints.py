@@ -1,21 +1,42 @@
-"""Hint schedule: which letters of the word are revealed, and when."""
+"""Hint schedule: which letters of the word are revealed, and when.
+
+A hint works on what a reader sees as one letter: an extended grapheme
+cluster (Unicode UAX #29, through the `regex` module's `\\X`), so "é" written
+as "e" plus a combining accent, a Devanagari conjunct or an emoji with its
+modifiers is hidden and revealed whole, as one `_`. Spaces and punctuation
+(hyphens, apostrophes, dots) are shown as they are and are not letters.
+"""
 
 from __future__ import annotations
 
 import random
+import unicodedata
 from collections.abc import Collection
 
+import regex
+
 HIDDEN = "_"
-SHOWN = frozenset(" -")
-"""Characters shown as they are in a hint (and never counted as letters)."""
 
 MIN_HINT_LETTERS = 4
 """Words with fewer letters than this get no hints at all."""
 
+_CLUSTER = regex.compile(r"\X")
+
+
+def clusters(word: str) -> list[str]:
+    """The word's user-perceived characters (extended grapheme clusters), in order."""
+    return list(_CLUSTER.findall(word))
+
+
+def is_letter(cluster: str) -> bool:
+    """True for a cluster a hint hides: anything but white space and punctuation."""
+    category = unicodedata.category(cluster[0])
+    return not (cluster.isspace() or category[0] in "PZ")
+
 
 def letter_positions(word: str) -> list[int]:
-    """Indexes of the characters of `word` a hint hides (all but spaces and hyphens)."""
-    return [i for i, ch in enumerate(word) if ch not in SHOWN]
+    """Indexes (in `clusters(word)`) of the letters a hint hides."""
+    return [i for i, c in enumerate(clusters(word)) if is_letter(c)]
 
 
 def hint_count(word: str, hints: int) -> int:
@@ -33,12 +54,12 @@ def hint_times(word: str, hints: int, start: float, draw_time_s: float) -> list[
 
 
 def pick_hint_positions(word: str, hints: int, rng: random.Random) -> list[int]:
-    """The positions to reveal, in reveal order, chosen with the room's rng."""
+    """The letter positions to reveal, in reveal order, chosen with the room's rng."""
     return rng.sample(letter_positions(word), hint_count(word, hints))
 
 
 def render_hint(word: str, revealed: Collection[int]) -> str:
-    """The word with each hidden letter as `_`; spaces, hyphens and `revealed` shown."""
+    """The word with each hidden letter as `_`; spaces, punctuation and `revealed` shown."""
     return "".join(
-        ch if ch in SHOWN or i in revealed else HIDDEN for i, ch in enumerate(word)
+        c if not is_letter(c) or i in revealed else HIDDEN for i, c in enumerate(clusters(word))
     )

@@ -1,63 +1,109 @@
-"""Guess matching: what counts as the word, as close to it, or as giving it away."""
+"""Guess matching: what counts as the word, as close to it, or as giving it away.
+
+Both the word and the guess are folded before they are compared, the same
+way for every language, so that what players of each language type counts:
+
+- case, with Unicode full case folding after compatibility decomposition
+  (NFKD): "STRASSE" and "straße" fold alike, and Greek final sigma "ς"
+  folds to "σ";
+- the diacritics of the Latin, Greek and Cyrillic scripts (and Hebrew and
+  Arabic vowel points) are dropped: "café" is "cafe", Greek tonos goes
+  ("γάτα" is "γατα"), Russian "ё" is "е"; Russian "й" stays a letter of
+  its own (players never type "и" for it);
+- letters with no decomposition that players type plainly: Turkish dotless
+  "ı" and dotted "İ" are "i" (so "KIRMIZI", "kirmizi" and "kırmızı" agree,
+  whatever the keyboard), "ł" is "l", "ø" is "o", "œ" is "oe", "æ" is "ae";
+- white space, punctuation (hyphens, dashes, apostrophes of any shape,
+  dots) and `_` are dropped.
+
+German umlauts may also be spelt out: every text has a second form with
+"ä", "ö", "ü" written "ae", "oe", "ue" before folding, and a guess matches
+when any of its forms equals any form of the word ("Baer" and "Bar" are both
+right for "Bär"). Marks other scripts need (Devanagari signs, Japanese
+voicing marks, Thai tone marks) are kept.
+"""
 
 from __future__ import annotations
 
-import re
 import unicodedata
 
-_DROPPED = re.compile(r"[\s\-‐‑‒–—_]+")
-_TOKEN_SPLIT = re.compile(r"[^\w]+|_")
+import regex
 
 MIN_CLOSE_LETTERS = 4
 """Words shorter than this (normalized) never get a `close` hint."""
 
+_LETTERS = str.maketrans({
+    "ı": "i", "ł": "l", "ø": "o", "đ": "d", "ħ": "h", "ŧ": "t",
+    "æ": "ae", "œ": "oe", "þ": "th", "ð": "d",
+})
+_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue"})
+_BREVE = "\u0306"
+_KEEP_BREVE_ON = frozenset("иу")  # й and ў are letters of their own
+# Diacritics dropped when folding: the combining blocks Latin, Greek and
+# Cyrillic use, Hebrew points and Arabic harakat.
+_DIACRITIC_RANGES = (
+    (0x0300, 0x036F), (0x1AB0, 0x1AFF), (0x1DC0, 0x1DFF), (0x20D0, 0x20FF),
+    (0xFE20, 0xFE2F), (0x0591, 0x05C7), (0x064B, 0x065F), (0x0670, 0x0670),
+)
+_DROPPED = regex.compile(r"[\p{Z}\s\p{P}]+")
+_TOKEN_SPLIT = regex.compile(r"[^\w\p{M}]+|_")
+_SPELLED = regex.compile(r"(?<![\w\p{M}])(?:\w\p{M}*[\s\-]+)+\w\p{M}*(?![\w\p{M}])")
+
+
+def _is_diacritic(ch: str) -> bool:
+    if not unicodedata.combining(ch):
+        return False
+    code = ord(ch)
+    return any(lo <= code <= hi for lo, hi in _DIACRITIC_RANGES)
+
+
+def _fold(text: str) -> str:
+    folded = unicodedata.normalize("NFKD", text).casefold()
+    folded = unicodedata.normalize("NFKD", folded).translate(_LETTERS)
+    kept: list[str] = []
+    for ch in folded:
+        if _is_diacritic(ch) and not (ch == _BREVE and kept and kept[-1] in _KEEP_BREVE_ON):
+            continue
+        kept.append(ch)
+    return _DROPPED.sub("", unicodedata.normalize("NFC", "".join(kept)))
+
 
 def normalize(text: str) -> str:
-    """Fold `text` for comparison: no accents, no case, no spaces or hyphens.
+    """Fold `text` for comparison: no case, no diacritics, no spaces or punctuation.
 
-    NFKD splits accented letters into base + combining mark, the marks are
-    dropped, then case is folded, so "Café", "CAFE" and "ca-fe" compare equal.
+    "Café", "CAFE" and "ca-fe" compare equal; the module's docstring lists
+    every rule. This is the one form used for duplicates and used words.
     """
-    decomposed = unicodedata.normalize("NFKD", text)
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return _DROPPED.sub("", stripped.casefold())
+    return _fold(text)
 
 
-def _strip_punctuation(text: str) -> str:
-    """Drop punctuation around a guess ("elephant!?" → "elephant")."""
-    start, end = 0, len(text)
-    while start < end and unicodedata.category(text[start]).startswith("P"):
-        start += 1
-    while end > start and unicodedata.category(text[end - 1]).startswith("P"):
-        end -= 1
-    return text[start:end]
-
-
-def _guess_forms(guess: str) -> set[str]:
-    return {normalize(guess), normalize(_strip_punctuation(guess.strip()))}
+def forms(text: str) -> frozenset[str]:
+    """Every folded form of `text`: `normalize(text)`, and with umlauts spelt out."""
+    lowered = unicodedata.normalize("NFC", text).casefold()
+    return frozenset({_fold(lowered), _fold(lowered.translate(_UMLAUTS))})
 
 
 def is_correct(guess: str, word: str) -> bool:
-    """True when `guess` is the word, up to case, accents, spaces and hyphens.
+    """True when `guess` is the word, up to case, diacritics, spaces and punctuation.
 
-    Punctuation around the guess is ignored too ("Elephant!" is right), so
-    excitement never turns a right answer into a chat line that shows the word.
+    Punctuation is ignored too ("Elephant!" is right), so excitement never
+    turns a right answer into a chat line that shows the word.
     """
-    target = normalize(word)
-    return bool(target) and target in _guess_forms(guess)
+    if not normalize(word):
+        return False
+    return bool(forms(guess) & forms(word))
 
 
 def is_close(guess: str, word: str) -> bool:
     """True when `guess` is one edit from the word (4+ letters) but not the word.
 
     One edit is an insertion, deletion, substitution or swap of neighbours,
-    measured on the normalized forms.
+    measured on the folded forms (so per letter, in every script).
     """
-    target = normalize(word)
-    forms = _guess_forms(guess)
-    if len(target) < MIN_CLOSE_LETTERS or target in forms:
+    if len(normalize(word)) < MIN_CLOSE_LETTERS or is_correct(guess, word):
         return False
-    return any(_one_edit(attempt, target) for attempt in forms)
+    targets = forms(word)
+    return any(_one_edit(attempt, target) for attempt in forms(guess) for target in targets)
 
 
 def _one_edit(a: str, b: str) -> bool:
@@ -81,32 +127,25 @@ def _one_edit(a: str, b: str) -> bool:
 def contains_word(text: str, word: str) -> bool:
     """True when `text` would give the word away (the drawer's and spectators' ban).
 
-    For words of 4+ normalized characters the normalized word anywhere inside
-    the normalized text counts, which also catches "c a-t"-style spacing. Short
+    For words of 4+ normalized characters the folded word anywhere inside
+    the folded text counts, which also catches "c a-t"-style spacing. Short
     words only count as whole tokens (or the whole text run together), so that
     a word like "ox" does not ban every sentence containing "box".
     """
-    target = normalize(word)
-    if not target:
+    if not normalize(word):
         return False
-    folded = normalize(text)
-    if len(target) >= MIN_CLOSE_LETTERS:
-        return target in folded
-    if folded == target:
+    targets = forms(word)
+    texts = forms(text)
+    if len(normalize(word)) >= MIN_CLOSE_LETTERS:
+        return any(target in folded for target in targets for folded in texts)
+    if targets & texts:
         return True
-    tokens = [normalize(t) for t in _TOKEN_SPLIT.split(_strip_marks(text))]
-    return target in tokens or _spelled_out(text, target)
+    nfc = unicodedata.normalize("NFC", text)
+    tokens = {form for token in _TOKEN_SPLIT.split(nfc) if token for form in forms(token)}
+    return bool(targets & tokens) or _spelled_out(nfc, targets)
 
 
-def _strip_marks(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-
-
-def _spelled_out(text: str, target: str) -> bool:
-    # "c a t" / "c-a-t": runs of single characters separated by spaces or hyphens
-    runs = re.findall(r"\b(?:\w[\s\-]+)+\w\b", _strip_marks(text))
-    return any(
-        normalize(run) == target and all(len(p) == 1 for p in re.split(r"[\s\-]+", run))
-        for run in runs
-    )
+def _spelled_out(text: str, targets: frozenset[str]) -> bool:
+    # "c a t" / "c-a-t": runs of single letters separated by spaces or hyphens
+    return any(target in folded for run in _SPELLED.findall(text)
+               for folded in forms(run) for target in targets)

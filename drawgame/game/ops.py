@@ -7,6 +7,7 @@ Coordinates live on the fixed 1000 × 750 logical canvas and are clamped into it
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Iterable, Sequence
@@ -25,6 +26,10 @@ MAX_TURN_OPS = 20_000
 """Cap on the ops kept for one turn (after undo); past it `draw` gets `canvas_full`."""
 MAX_TURN_POINTS = 400_000
 """Cap on the points kept for one turn; past it `draw` gets `canvas_full`."""
+MAX_TURN_STORED_OPS = 50_000
+"""Cap on the ops one turn stores, undone ones and `undo` itself included."""
+MAX_TURN_STORED_BYTES = 4 * 1024 * 1024
+"""Cap on the bytes of JSON one turn stores (every accepted frame's ops, undo included)."""
 
 OP_KINDS = ("line", "erase", "fill", "undo", "clear")
 STROKE_KINDS = frozenset({"line", "erase"})
@@ -128,6 +133,11 @@ def op_points(op: Op) -> int:
     return len(op["p"]) // 2 if op["op"] in STROKE_KINDS else 0
 
 
+def stored_size(ops: Sequence[Op]) -> int:
+    """Bytes the ops take in the stored log (compact JSON; ops are ASCII)."""
+    return len(json.dumps(ops, separators=(",", ":")))
+
+
 class OpLog:
     """The turn's effective drawing: `ops` replays to exactly the drawer's canvas.
 
@@ -136,13 +146,35 @@ class OpLog:
     stroke sent in pieces goes at once), when it is a `fill` or `clear`, that
     op. Pieces of a stroke are kept as sent (not merged), so replaying the log
     draws exactly what the live `draw` relay drew.
+
+    Two budgets bound a turn: what is kept (MAX_TURN_OPS, MAX_TURN_POINTS,
+    after undo) and what is stored, since the turn's log keeps every accepted
+    frame (MAX_TURN_STORED_OPS, MAX_TURN_STORED_BYTES, undone ops and `undo`
+    included), so drawing and undoing cannot grow the database without bound.
     """
 
     def __init__(self, ops: Iterable[Op] = ()) -> None:
         self.ops: list[Op] = []
         self.points = 0
+        self.stored_ops = 0
+        self.stored_bytes = 0
         for op in ops:
             self._apply_one(op)
+        self._count_stored(self.ops)
+
+    @classmethod
+    def replayed(cls, batches: Iterable[Sequence[Op]]) -> OpLog:
+        """The log rebuilt from stored batches, in order, without checking the caps.
+
+        What was stored was accepted when it was drawn; a later, lower cap must
+        not make an old turn unreadable.
+        """
+        log = cls()
+        for batch in batches:
+            for op in batch:
+                log._apply_one(op)
+            log._count_stored(batch)
+        return log
 
     def apply(self, ops: Sequence[Op]) -> None:
         """Apply validated ops in order; CanvasFull (nothing applied) past the caps."""
@@ -153,8 +185,22 @@ class OpLog:
                 f"the drawing is full ({MAX_TURN_OPS} ops or {MAX_TURN_POINTS} points);"
                 " undo to go on"
             )
+        size = stored_size(ops)
+        if (self.stored_ops + len(ops) > MAX_TURN_STORED_OPS
+                or self.stored_bytes + size > MAX_TURN_STORED_BYTES):
+            raise CanvasFull(
+                "this turn's drawing has used all its room (undone strokes count too);"
+                " wait for the next turn"
+            )
         for op in ops:
             self._apply_one(op)
+        self.stored_ops += len(ops)
+        self.stored_bytes += size
+
+    def _count_stored(self, ops: Sequence[Op]) -> None:
+        if ops:
+            self.stored_ops += len(ops)
+            self.stored_bytes += stored_size(ops)
 
     def _apply_one(self, op: Op) -> None:
         if op["op"] == "undo":
@@ -179,4 +225,5 @@ class OpLog:
         """Forget everything (a new turn)."""
         self.ops = []
         self.points = 0
-
+        self.stored_ops = 0
+        self.stored_bytes = 0

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import random
 from collections import deque
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection
 from typing import Any
 
 from drawgame.game.ops import OpLog
 from drawgame.game.settings import Settings
 from drawgame.game.state import CHAT_HISTORY, ChatEntry, PlayerState, RoomState
-from drawgame.game.words import LANGUAGE_NAMES
+from drawgame.game.words import LANGUAGE_NAMES, MAX_RECENT_WORDS, WordList
 
 STATE_VERSION = 1
 _PHASES = ("lobby", "choosing", "drawing", "reveal", "results")
@@ -35,6 +35,7 @@ def dump_state(room: RoomState, now: float) -> dict[str, Any]:
         "order": list(room.order), "position": room.position,
         "round": room.round, "turn": room.turn,
         "drawer_id": room.drawer_id, "word": room.word, "choices": list(room.choices),
+        "choice_difficulties": list(room.choice_difficulties),
         "phase_elapsed": now - room.phase_started,
         "deadline_in": None if room.deadline is None else room.deadline - now,
         "hint_positions": list(room.hint_positions),
@@ -42,6 +43,9 @@ def dump_state(room: RoomState, now: float) -> dict[str, Any]:
         "guess_points": dict(room.guess_points), "reactions": dict(room.reactions),
         "kick_votes": {t: sorted(v) for t, v in room.kick_votes.items()},
         "banned": sorted(room.banned), "used_words": sorted(room.used_words),
+        "offered_words": sorted(room.offered_words),
+        "recent_words": [[key, game] for key, game in room.recent_words.items()],
+        "games_started": room.games_started,
         "players": [_dump_player(p) for p in room.players.values()],
         "chat": [{"msg": e.msg, "to": None if e.to is None else sorted(e.to)}
                  for e in room.chat],
@@ -64,7 +68,7 @@ def load_state(
     data: Any,
     now: float,
     *,
-    words_for: Callable[[str], Sequence[str]],
+    words_for: Callable[[str], WordList],
     new_id: Callable[[], str],
     languages: Collection[str] | None = None,
     seat_grace_s: float = 120.0,
@@ -85,7 +89,7 @@ def load_state(
 def _load(
     data: Any,
     now: float,
-    words_for: Callable[[str], Sequence[str]],
+    words_for: Callable[[str], WordList],
     new_id: Callable[[], str],
     languages: Collection[str] | None,
     seat_grace_s: float,
@@ -128,6 +132,7 @@ def _load_game(room: RoomState, data: dict[str, Any], now: float) -> None:
     room.drawer_id = data["drawer_id"]
     room.word = data["word"]
     room.choices = [str(w) for w in data["choices"]]
+    room.choice_difficulties = _choice_difficulties(room, data.get("choice_difficulties"))
     room.phase_started = now - float(data["phase_elapsed"])
     left = data["deadline_in"]
     room.deadline = None if left is None else now + float(left)
@@ -139,12 +144,25 @@ def _load_game(room: RoomState, data: dict[str, Any], now: float) -> None:
     room.kick_votes = {str(t): set(v) for t, v in data["kick_votes"].items()}
     room.banned = set(data["banned"])
     room.used_words = set(data["used_words"])
+    room.offered_words = {str(k) for k in data.get("offered_words", [])}
+    recent = [(str(k), int(n)) for k, n in data.get("recent_words", [])]
+    room.recent_words = dict(recent[-MAX_RECENT_WORDS:])
+    room.games_started = int(data.get("games_started", 0))
     room.chat = deque(
         (ChatEntry(e["msg"], None if e["to"] is None else frozenset(e["to"]))
          for e in data["chat"]),
         maxlen=CHAT_HISTORY,
     )
     room.oplog = OpLog(data["ops"])
+
+
+def _choice_difficulties(room: RoomState, raw: Any) -> list[str | None]:
+    if isinstance(raw, list) and len(raw) == len(room.choices):
+        return [None if d is None else str(d) for d in raw]
+    # a snapshot from before difficulties: look the offered words up in the list
+    words = room.words_for(room.settings.language)
+    found = [words.find(w) for w in room.choices]
+    return [None if w is None else w.difficulty for w in found]
 
 
 def _known(room: RoomState, pid: Any) -> str | None:

@@ -19,6 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar, NoReturn
 
+import regex
+
 from drawgame.game.errors import BadJson, BadMessage, BadName, BadToken, GameError, UnknownType
 from drawgame.game.ops import Op, validate_ops
 
@@ -30,6 +32,12 @@ MAX_CHOICE_INDEX = 15
 MAX_PING_ABS = 2**53
 REACTIONS = ("like", "dislike")
 _ZWJ = "\u200d"  # kept: it joins emoji sequences
+# Characters that show nothing by themselves: white space, the default-ignorable ones
+# (joiners, fillers such as U+3164 and U+115F, variation selectors, tags), marks with
+# no base, other control and unassigned characters, and the blank braille pattern.
+_INVISIBLE = r"\p{White_Space}\p{Default_Ignorable_Code_Point}\p{M}\p{C}\u2800"
+_VISIBLE_CHAR = regex.compile(f"[^{_INVISIBLE}]")
+_IGNORED_IN_NAMES = regex.compile(r"[\p{Default_Ignorable_Code_Point}\u2800]+")
 
 
 @dataclass(frozen=True)
@@ -294,7 +302,21 @@ def clean_name(raw: object) -> str:
         raise BadName(f"name must be 1..{MAX_NAME_LEN} characters", field="name")
     if has_forbidden_chars(name):
         raise BadName("name may not hold control characters", field="name")
+    if not has_visible_char(name):
+        raise BadName("name needs at least one visible character", field="name")
     return name
+
+
+def has_visible_char(text: str) -> bool:
+    """Whether `text` shows anything: not only spaces, joiners, fillers or bare marks."""
+    return _VISIBLE_CHAR.search(text) is not None
+
+
+def name_key(name: str) -> str:
+    """What makes two names the same: case, look-alike forms (fullwidth, ligatures), and
+    characters that show nothing (a zero-width joiner, U+3164, ...) or extra spaces."""
+    folded = unicodedata.normalize("NFKC", name)
+    return " ".join(_IGNORED_IN_NAMES.sub("", folded).split()).casefold()
 
 
 def clean_chat(raw: object) -> str:

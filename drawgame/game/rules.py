@@ -23,13 +23,18 @@ Choices made where PROTOCOL.md is silent:
 - A drawer gone while still choosing (no word yet) gets no `turn_end`: the
   next turn starts at once.
 - Only in `drawing` are the drawer's and guessed players' lines on channel
-  `guessed`; in other phases everyone talks on `all`. While drawing, a
-  spectator's text containing the word is refused with `word_in_chat` like
-  the drawer's (spectators cannot guess, but must not tell either); in
-  `choosing` the drawer may not send any offered word.
-- A guesser's line that contains the word without being it ("an elephant
-  maybe") is shown to its sender only, so it cannot give the word away; a
-  close guess gets `close` with the guess as `text`.
+  `guessed`; in other phases everyone talks on `all`. The drawer, who knows
+  the word, may not send text containing it (`word_in_chat`); in `choosing`
+  the drawer may not send any offered word.
+- No refusal or hidden line may tell a seat anything about the word that one
+  guess would not. So only the whole line, normalized like a guess, is ever
+  compared with the word, never what the line merely contains: a guesser's
+  line that is the word is a correct guess, one edit from it gets `close`
+  (with the guess as `text`) and reaches nobody else, anything else (also
+  "an elephant maybe") is chat to everyone. A spectator's line that is the
+  word or one edit from it reaches only the spectator, as an ordinary chat
+  line (no `word_in_chat`, no `close`), so the sender learns nothing and
+  another seat learns no more than from one guess.
 - System chat lines have `from: null, name: null, channel: "system"`.
 - `leave` also closes the connection (Close 1000, "left").
 - The host is always a non-spectator; with none seated, the room has no
@@ -54,8 +59,7 @@ stamps wall-clock times itself):
 from __future__ import annotations
 
 import random
-import unicodedata
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection
 from typing import Any
 
 from drawgame.game.effects import Close, Effect, Record, Send
@@ -95,12 +99,20 @@ from drawgame.game.protocol import (
     TransferHost,
     VoteKick,
     clean_name,
+    name_key,
 )
 from drawgame.game.scoring import drawer_points, guesser_points
 from drawgame.game.settings import Settings
 from drawgame.game.state import AWAY_S, GAME_PHASES, ChatEntry, Phase, PlayerState, RoomState
-from drawgame.game.views import phase_msg, player_view, players_msg, snapshot
-from drawgame.game.words import LANGUAGE_NAMES, pick_choices
+from drawgame.game.views import (
+    phase_msg,
+    player_view,
+    players_msg,
+    settings_msgs,
+    settings_view,
+    snapshot,
+)
+from drawgame.game.words import LANGUAGE_NAMES, WordList, pick_choices, remember_offered
 
 __all__ = [
     "AWAY_S",
@@ -152,7 +164,7 @@ def new_room(
     private: bool,
     settings: Settings,
     rng: random.Random,
-    words_for: Callable[[str], Sequence[str]],
+    words_for: Callable[[str], WordList],
     *,
     new_id: Callable[[], str] | None = None,
     languages: Collection[str] | None = None,
@@ -204,11 +216,6 @@ def join(
     record = Record("player_joined", {"player_id": player_id, "name": name,
                                       "spectator": spectate, "token_hash": token_hash})
     return [record, _players(room), _system(room, f"{name} joined")]
-
-
-def name_key(name: str) -> str:
-    """What makes two names the same: case, and look-alike forms (fullwidth, ligatures)."""
-    return unicodedata.normalize("NFKC", name).casefold()
 
 
 def _check_free_seat(room: RoomState, spectate: bool) -> None:
@@ -305,7 +312,15 @@ def _migrate_host(room: RoomState) -> list[Effect]:
     room.host_id = new.id if new is not None else None
     if new is None:
         return []
-    return [_notice(f"{new.name} is now the host")]
+    return [_notice(f"{new.name} is now the host"), *_host_settings(room)]
+
+
+def _host_settings(room: RoomState) -> list[Effect]:
+    """A new host gets the settings with the custom words, which only the host sees."""
+    if room.host_id is None or not room.settings.custom_words:
+        return []
+    msg = {"type": "settings", "settings": settings_view(room, room.host_id)}
+    return [Send((room.host_id,), msg)]
 
 
 # ---------------------------------------------------------------- commands
@@ -373,16 +388,16 @@ def _require_drawer(room: RoomState, pid: str) -> None:
 def _settings(room: RoomState, pid: str, changes: dict[str, Any]) -> list[Effect]:
     _require_host(room, pid)
     _require_phase(room, "lobby")
-    new = Settings.from_dict(changes, base=room.settings, languages=room.languages)
+    new = Settings.from_dict(changes, base=room.settings, languages=room.languages,
+                             packs_for=lambda code: room.words_for(code).packs)
     seated = sum(1 for _ in room.seated())
     if new.max_players < seated:
         raise InvalidSettings(
             f"max_players must be at least the {seated} players seated", field="max_players"
         )
     room.settings = new
-    data = new.to_dict()
-    return [Send(None, {"type": "settings", "settings": data}),
-            Record("settings", {"settings": data})]
+    sends: list[Effect] = [Send(to, msg) for to, msg in settings_msgs(room)]
+    return [*sends, Record("settings", {"settings": new.to_dict()})]
 
 
 def _start(room: RoomState, now: float, pid: str) -> list[Effect]:
@@ -392,6 +407,8 @@ def _start(room: RoomState, now: float, pid: str) -> list[Effect]:
         raise NotEnoughPlayers(f"at least {MIN_PLAYERS} connected players are needed to start")
     room.game_id = room.new_id()
     room.used_words.clear()
+    room.offered_words.clear()
+    room.games_started += 1
     room.kick_votes.clear()
     room.order = [p.id for p in room.seated()]
     room.position, room.round, room.turn = -1, 1, 0
@@ -439,24 +456,27 @@ def _react(room: RoomState, pid: str, value: str) -> list[Effect]:
 
 def _chat(room: RoomState, now: float, pid: str, text: str) -> list[Effect]:
     p = room.players[pid]
-    drawing = room.phase == "drawing" and room.word is not None
     choosing = pid == room.drawer_id and room.phase == "choosing"
     if choosing and any(contains_word(text, w) for w in room.choices):
         raise WordInChat("you cannot say an offered word")
-    if drawing and (p.spectator or pid == room.drawer_id):
-        assert room.word is not None
-        if contains_word(text, room.word):
+    if room.phase != "drawing" or room.word is None:
+        return [_line(room, _chat_msg(p, text, "all"), None)]
+    word = room.word
+    if pid == room.drawer_id:
+        if contains_word(text, word):
             raise WordInChat("you cannot give the word away")
-    if drawing and (pid == room.drawer_id or p.guessed):
         return [_guessed_channel(room, p, text)]
-    if drawing and not p.spectator:
-        assert room.word is not None
-        if is_correct(text, room.word):
-            return _correct_guess(room, now, p)
-        if is_close(text, room.word):
-            return [Send((pid,), {"type": "close", "text": text})]
-        if contains_word(text, room.word):
-            return [_line(room, _chat_msg(p, text, "all"), frozenset({pid}))]
+    if p.guessed:
+        return [_guessed_channel(room, p, text)]
+    # Only the whole line counts as a guess; what it merely contains never hides it,
+    # so no seat can test many candidate words with one line.
+    correct, close = is_correct(text, word), is_close(text, word)
+    if p.spectator and (correct or close):
+        return [_line(room, _chat_msg(p, text, "all"), frozenset({pid}))]
+    if correct:
+        return _correct_guess(room, now, p)
+    if close:
+        return [Send((pid,), {"type": "close", "text": text})]
     return [_line(room, _chat_msg(p, text, "all"), None)]
 
 
@@ -556,7 +576,7 @@ def _transfer_host(room: RoomState, pid: str, target: str) -> list[Effect]:
     if p.spectator or not p.connected:
         raise Forbidden("the host must be a connected player")
     room.host_id = target
-    return [_notice(f"{p.name} is now the host"), _players(room)]
+    return [_notice(f"{p.name} is now the host"), *_host_settings(room), _players(room)]
 
 
 # ---------------------------------------------------------------- turns
@@ -571,15 +591,28 @@ def _next_turn(room: RoomState, now: float) -> list[Effect]:
         return _end_game(room, now, complete=True)
     room.drawer_id = drawer
     room.turn += 1
-    s = room.settings
-    room.choices = pick_choices(room.rng, room.words_for(s.language), s.custom_words,
-                                s.custom_only, room.used_words, s.word_choices)
-    _enter(room, now, "choosing", s.choose_time_s)
+    _offer_words(room)
+    _enter(room, now, "choosing", room.settings.choose_time_s)
     return [Send(None, phase_msg(room, now)), _choices(room, now), _players(room)]
+
+
+def _offer_words(room: RoomState) -> None:
+    """Pick the drawer's choices and remember them, so they are not offered again soon."""
+    s = room.settings
+    picks = pick_choices(
+        room.rng, room.words_for(s.language), packs=s.packs, difficulty=s.difficulty,
+        custom_words=s.custom_words, custom_only=s.custom_only, used=room.used_words,
+        offered=room.offered_words, recent=room.recent_words, n=s.word_choices,
+    )
+    room.choices = [w.text for w in picks]
+    room.choice_difficulties = [w.difficulty for w in picks]
+    room.offered_words.update(w.key for w in picks)
+    remember_offered(room.recent_words, (w.key for w in picks), room.games_started)
 
 
 def _reset_turn(room: RoomState) -> None:
     room.drawer_id, room.word, room.choices = None, None, []
+    room.choice_difficulties = []
     room.hint_positions, room.hint_times, room.revealed = [], [], 0
     room.guess_points, room.reactions = {}, {}
     room.oplog = OpLog()
@@ -609,7 +642,8 @@ def _enter(room: RoomState, now: float, phase: Phase, duration: float | None) ->
 
 def _choices(room: RoomState, now: float) -> Effect:
     assert room.drawer_id is not None
-    msg = {"type": "choices", "words": list(room.choices), "ends_in_ms": _left_ms(room, now)}
+    msg = {"type": "choices", "words": list(room.choices),
+           "difficulties": list(room.choice_difficulties), "ends_in_ms": _left_ms(room, now)}
     return Send((room.drawer_id,), msg)
 
 

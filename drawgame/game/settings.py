@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import unicodedata
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
 from drawgame.game.errors import InvalidSettings
+from drawgame.game.words import MAX_WORD_LEN, clean_entry, valid_pack_id
 
 INT_LIMITS: dict[str, tuple[int, int, int]] = {
     # field: (min, max, default)
@@ -21,9 +21,14 @@ INT_LIMITS: dict[str, tuple[int, int, int]] = {
 """The integer settings' ranges: the single source for validation, docs and client."""
 
 MAX_CUSTOM_WORDS = 1000
-MAX_CUSTOM_WORD_LEN = 32
+MAX_CUSTOM_WORD_LEN = MAX_WORD_LEN
 MIN_CUSTOM_ONLY_WORDS = 10
 DEFAULT_LANGUAGE = "en"
+DIFFICULTY_CHOICES = ("mixed", "easy", "medium", "hard")
+"""`difficulty`: `mixed` offers one of each level in turn; the others only that level."""
+DEFAULT_DIFFICULTY = "mixed"
+MAX_PACKS = 32
+"""Pack ids one `packs` setting may name."""
 
 SETTINGS_LIMITS: dict[str, dict[str, Any]] = {
     **{name: {"min": lo, "max": hi, "default": d} for name, (lo, hi, d) in INT_LIMITS.items()},
@@ -31,6 +36,8 @@ SETTINGS_LIMITS: dict[str, dict[str, Any]] = {
     "custom_words": {"min": 0, "max": MAX_CUSTOM_WORDS, "default": [],
                      "word_min": 1, "word_max": MAX_CUSTOM_WORD_LEN},
     "custom_only": {"default": False, "min_custom_words": MIN_CUSTOM_ONLY_WORDS},
+    "difficulty": {"default": DEFAULT_DIFFICULTY, "choices": list(DIFFICULTY_CHOICES)},
+    "packs": {"default": [], "max": MAX_PACKS},
 }
 """JSON-ready limits of every field, for the API and the client's settings form."""
 
@@ -48,6 +55,9 @@ class Settings:
     language: str = DEFAULT_LANGUAGE
     custom_words: tuple[str, ...] = ()
     custom_only: bool = False
+    difficulty: str = DEFAULT_DIFFICULTY
+    packs: tuple[str, ...] = ()
+    """Pack ids of the language to offer words from; empty: every pack."""
 
     @classmethod
     def from_dict(
@@ -56,12 +66,15 @@ class Settings:
         *,
         base: Settings | None = None,
         languages: Collection[str],
+        packs_for: Callable[[str], Collection[str]] | None = None,
     ) -> Settings:
         """Apply `data`'s fields over `base` (defaults when None), validating each.
 
         Raises InvalidSettings naming the first bad field, so a client can point
         at it; unknown field names and wrong types (a bool is not an int, 3.0 is
-        not an int) are refused rather than guessed at.
+        not an int) are refused rather than guessed at. With `packs_for` (a
+        language's pack ids), `packs` must name packs of the room's language;
+        when only the language changes, packs it lacks are dropped.
         """
         if not isinstance(data, Mapping):
             raise InvalidSettings("settings must be an object")
@@ -69,6 +82,8 @@ class Settings:
         for key, value in data.items():
             changes[key] = _check_field(key, value, languages)
         result = replace(base or cls(), **changes)
+        if packs_for is not None and result.packs:
+            result = _check_packs(result, packs_for(result.language), "packs" in changes)
         if result.custom_only and len(result.custom_words) < MIN_CUSTOM_ONLY_WORDS:
             field = "custom_words" if "custom_words" in changes else "custom_only"
             raise InvalidSettings(
@@ -80,6 +95,7 @@ class Settings:
         """The JSON-ready `Settings` object of the protocol."""
         data = asdict(self)
         data["custom_words"] = list(self.custom_words)
+        data["packs"] = list(self.packs)
         return data
 
 
@@ -97,7 +113,38 @@ def _check_field(key: object, value: object, languages: Collection[str]) -> Any:
         if not isinstance(value, bool):
             raise InvalidSettings("custom_only must be true or false", field=key)
         return value
+    if key == "difficulty":
+        if value not in DIFFICULTY_CHOICES or not isinstance(value, str):
+            raise InvalidSettings(
+                f"difficulty must be one of: {', '.join(DIFFICULTY_CHOICES)}", field=key)
+        return value
+    if key == "packs":
+        return _clean_packs(value)
     return clean_custom_words(value)
+
+
+def _clean_packs(value: object) -> tuple[str, ...]:
+    if not isinstance(value, list | tuple) or len(value) > MAX_PACKS:
+        raise InvalidSettings(f"packs must be a list of at most {MAX_PACKS} pack ids",
+                              field="packs")
+    packs: list[str] = []
+    for pid in value:
+        if not valid_pack_id(pid):
+            raise InvalidSettings("each pack id is 1..32 of a-z, 0-9, _ and -", field="packs")
+        if pid not in packs:
+            packs.append(pid)
+    return tuple(packs)
+
+
+def _check_packs(settings: Settings, known: Collection[str], asked: bool) -> Settings:
+    if asked:
+        unknown = [pid for pid in settings.packs if pid not in known]
+        if unknown:
+            raise InvalidSettings(
+                f"no pack {unknown[0]!r} in language {settings.language!r}; "
+                f"its packs: {', '.join(known)}", field="packs")
+        return settings
+    return replace(settings, packs=tuple(pid for pid in settings.packs if pid in known))
 
 
 def _check_int(key: str, value: object) -> int:
@@ -143,11 +190,14 @@ def _clean_custom_word(raw: object) -> str:
     )
     if not isinstance(raw, str):
         raise bad
-    word = " ".join(unicodedata.normalize("NFC", raw).split())
-    if not 1 <= len(word) <= MAX_CUSTOM_WORD_LEN:
+    word, why = clean_entry(raw)
+    if not word or why == "too_long":
         raise bad
-    if any(unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn") for ch in word):
+    if why == "unreadable":
+        raise InvalidSettings("custom words may not hold U+FFFD (text that was not UTF-8)",
+                              field="custom_words")
+    if why == "bad_character":
         raise InvalidSettings("custom words may not hold control characters", field="custom_words")
-    if not any(ch.isalnum() for ch in word):
+    if why == "no_letter":
         raise InvalidSettings("each custom word needs a letter or digit", field="custom_words")
     return word

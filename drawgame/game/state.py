@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import random
 from collections import deque
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from drawgame.game.ops import OpLog
 from drawgame.game.settings import Settings
+from drawgame.game.words import WordList
 
 Phase = Literal["lobby", "choosing", "drawing", "reveal", "results"]
 GAME_PHASES: frozenset[str] = frozenset({"choosing", "drawing", "reveal"})
@@ -62,7 +63,7 @@ class RoomState:
     private: bool
     settings: Settings
     rng: random.Random
-    words_for: Callable[[str], Sequence[str]]
+    words_for: Callable[[str], WordList]
     new_id: Callable[[], str]
     languages: Collection[str]
     seat_grace_s: float
@@ -77,6 +78,8 @@ class RoomState:
     drawer_id: str | None = None
     word: str | None = None
     choices: list[str] = field(default_factory=list)
+    choice_difficulties: list[str | None] = field(default_factory=list)
+    """The difficulty of each offered word, in order (None: a custom word)."""
     phase_started: float = 0.0
     deadline: float | None = None
     hint_positions: list[int] = field(default_factory=list)
@@ -88,6 +91,13 @@ class RoomState:
     kick_votes: dict[str, set[str]] = field(default_factory=dict)
     banned: set[str] = field(default_factory=set)
     used_words: set[str] = field(default_factory=set)
+    """Normalized words drawn in this game: not offered again while others remain."""
+    offered_words: set[str] = field(default_factory=set)
+    """Normalized words offered in this game: offered again only after the others."""
+    recent_words: dict[str, int] = field(default_factory=dict)
+    """Normalized words offered in the room's last games → the game's number (bounded)."""
+    games_started: int = 0
+    """Games started in this room: numbers the games in `recent_words`."""
     chat: deque[ChatEntry] = field(default_factory=lambda: deque(maxlen=CHAT_HISTORY))
     oplog: OpLog = field(default_factory=OpLog)
 

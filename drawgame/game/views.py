@@ -75,13 +75,38 @@ def visible_chat(room: RoomState, viewer_id: str | None) -> list[dict[str, Any]]
     return lines[-SNAPSHOT_CHAT:]
 
 
+def settings_view(room: RoomState, viewer_id: str | None) -> dict[str, Any]:
+    """The Settings object as `viewer_id` may see it: custom words only for the host.
+
+    With `custom_only` the word comes from that list, so everyone else gets
+    just `custom_words_count` (the host gets both).
+    """
+    data = room.settings.to_dict()
+    data["custom_words_count"] = len(room.settings.custom_words)
+    if viewer_id is None or viewer_id != room.host_id:
+        del data["custom_words"]
+    return data
+
+
+def settings_msgs(room: RoomState) -> list[tuple[tuple[str, ...] | None, dict[str, Any]]]:
+    """The `settings` message as (recipients, message) pairs: the host's, then everyone else's."""
+    host = room.host_id if room.host_id in room.players else None
+    others = tuple(pid for pid in room.players if pid != host)
+    out: list[tuple[tuple[str, ...] | None, dict[str, Any]]] = []
+    if host is not None:
+        out.append(((host,), {"type": "settings", "settings": settings_view(room, host)}))
+    if others:
+        out.append((others, {"type": "settings", "settings": settings_view(room, None)}))
+    return out
+
+
 def snapshot(room: RoomState, now: float, viewer_id: str | None) -> dict[str, Any]:
     """The protocol's Snapshot for `welcome`: enough to render the room from nothing."""
     return {
         "code": room.code,
         "name": room.name,
         "game_id": room.game_id,
-        "settings": room.settings.to_dict(),
+        "settings": settings_view(room, viewer_id),
         "phase": room.phase,
         "round": room.round,
         "rounds": room.settings.rounds,

@@ -21,15 +21,16 @@ from pathlib import Path
 from typing import Any
 
 from drawgame.config import Config
-from drawgame.ops import admin_token, database, deploy, releases
+from drawgame.ops import admin_token, database, deploy, disk, releases
 from drawgame.ops.instance import INSTANCES, Instance, InstanceError, resolve
-from drawgame.ops.probe import fetch_health
+from drawgame.ops.probe import fetch_health, wait_healthy
 from drawgame.ops.service import Service, ServiceError, for_instance
 from drawgame.ops.steps import OperationFailed, Steps
 from drawgame.services import MAINTENANCE_KEY
 from drawgame.store import kv
 from drawgame.store.cleanup import cleanup
 from drawgame.store.db import in_transaction
+from drawgame.text import operator_text_problem
 
 MAINTENANCE_SEEN_S = 10.0
 
@@ -73,6 +74,7 @@ def guarded(command: Command) -> Command:
 def cmd_deploy(config: Config, args: argparse.Namespace) -> int:
     """Deploy the source tree to production or staging (or only show what would happen)."""
     instance = resolve("staging" if args.staging else args.instance, config)
+    instance.require_valid_env()
     opts = deploy.DeployOptions(
         instance=instance,
         service=_service(instance),
@@ -94,6 +96,7 @@ def cmd_deploy(config: Config, args: argparse.Namespace) -> int:
 def cmd_rollback(config: Config, args: argparse.Namespace) -> int:
     """Back to the previous release, restart, wait for health."""
     instance = _instance(config, args)
+    instance.require_valid_env()
     deploy.rollback(instance, _service(instance), Steps())
     return 0
 
@@ -118,20 +121,43 @@ def cmd_releases(config: Config, args: argparse.Namespace) -> int:
 
 @guarded
 def cmd_service(config: Config, args: argparse.Namespace) -> int:
-    """Start, stop, restart or show the service of a deployed instance."""
+    """Start, stop, restart or show the service of a deployed instance.
+
+    Start and restart wait (at most ``DRAWGAME_HEALTH_TIMEOUT_S``) for /api/health and
+    say what it answered, like deploys and rollbacks do.
+    """
     instance = _instance(config, args)
     service = _service(instance)
+    if args.action == "status":
+        return show_status(instance, service)
+    if args.action in ("start", "restart"):
+        instance.require_valid_env()
     if args.action in ("stop", "restart"):
         service.stop()
     if args.action in ("start", "restart"):
         service.start()
+    print(f"{service.describe()}: {'running' if service.running() else 'stopped'}")
+    if args.action == "stop":
+        return 0
+    ok, why = wait_healthy(instance.url, instance.ops.health_timeout_s, service.running)
+    print(f"{instance.url}/api/health: {why}")
+    return 0 if ok else 1
+
+
+def show_status(instance: Instance, service: Service) -> int:
+    """The service's state, what runs, health and disk use; exit 0 running, 3 stopped."""
     running = service.running()
     print(f"{service.describe()}: {'running' if running else 'stopped'}")
-    if args.action == "status":
-        body, error = fetch_health(instance.url, timeout=3)
-        print(f"{instance.url}/api/health: {body['status'] if body else error}")
-        return 0 if running else 3
-    return 0
+    for line in service.details():
+        print(f"  {line}")
+    if instance.env_error:
+        print(f"warning: {instance.env_error}; the server will not start with it")
+    body, error = fetch_health(instance.url, timeout=3)
+    print(f"{instance.url}/api/health: {body['status'] if body else error}")
+    print("disk:")
+    for line in disk.usage_lines(instance):
+        print(f"  {line}")
+    return 0 if running else 3
 
 
 @guarded
@@ -174,8 +200,8 @@ def cmd_backup(config: Config, args: argparse.Namespace) -> int:
     keep = instance.ops.backup_keep
     path, pruned = database.backup(instance.db_path, instance.backup_dir, keep)
     print(f"backup {path} ({path.stat().st_size / 1024:.0f} KiB, integrity ok)")
-    print(f"kept the newest {keep}; removed {len(pruned)}: "
-          f"{', '.join(p.name for p in pruned) or 'none'}")
+    print(f"kept the newest {keep} regular backups (pre-deploy ones are kept apart); "
+          f"removed {len(pruned)}: {', '.join(p.name for p in pruned) or 'none'}")
     return 0
 
 
@@ -185,7 +211,8 @@ def cmd_backups(config: Config, args: argparse.Namespace) -> int:
     instance = _instance(config, args)
     found = database.list_backups(instance.backup_dir)
     for path in found:
-        print(f"{path}  {path.stat().st_size / 1024:.0f} KiB")
+        kind = "pre-deploy" if database.backup_kind(path) == database.PREDEPLOY else "regular"
+        print(f"{path}  {path.stat().st_size / 1024:.0f} KiB  {kind}")
     if not found:
         print(f"no backups in {instance.backup_dir}")
     return 0
@@ -195,6 +222,7 @@ def cmd_backups(config: Config, args: argparse.Namespace) -> int:
 def cmd_restore(config: Config, args: argparse.Namespace) -> int:
     """Stop the service, keep the current database aside, restore FILE, check, start."""
     instance = _instance(config, args)
+    instance.require_valid_env()
     service = _service(instance) if instance.deployed else None
     deploy.restore(instance, service, Path(args.file), Steps())
     return 0
@@ -253,6 +281,9 @@ def cmd_maintenance(config: Config, args: argparse.Namespace) -> int:
     instance = _instance(config, args)
     on = args.state == "on"
     message = (args.message or "").strip() if on else ""
+    trouble = operator_text_problem(message)
+    if trouble is not None:
+        return fail(f"--message: {trouble}")
     token = args.token or os.environ.get("DRAWGAME_ADMIN_TOKEN", "")
     body, _ = fetch_health(instance.url, timeout=3)
     if body is not None and token:

@@ -1,9 +1,10 @@
-"""``serve --daemon``: run the server in the background, with a pidfile and a log file.
+"""``serve --daemon``: go into the background, with a pidfile and a log file.
 
-The built-in supervisor mode for boxes and containers without systemd. The
-command returns once the server listens (exit 0, its pid printed) or has
-failed to start (exit 1, the end of its log printed), so whoever started it
-knows at once. The pidfile is removed when the server exits.
+The built-in supervisor (drawgame/ops/supervise.py) runs in the process this
+leaves in the background. The command returns once the server listens (exit
+0, its pid printed) or has failed to start (exit 1, the error line and the
+end of the log printed), so whoever started it knows at once. The pidfile is
+removed when the background process exits.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-READY = b"ready\n"
+READY = "ready"
+FAILED = "failed"
 
 
 def read_pid(pidfile: Path) -> int | None:
@@ -54,14 +56,14 @@ def tail(path: Path, lines: int = 20) -> str:
         return ""
 
 
-def daemonize(pidfile: Path, log_file: Path, ready_timeout_s: float) -> Callable[[], None]:
+def daemonize(pidfile: Path, log_file: Path, ready_timeout_s: float) -> Callable[[str], None]:
     """Fork into the background; the calling process exits here, the daemon returns.
 
     The daemon gets a new session, standard input from /dev/null, standard
     output and error appended to ``log_file``, and its pid in ``pidfile``. It
-    must call the returned function once it serves; the original process
-    waits for that (at most ``ready_timeout_s``) and exits 0, or exits 1 when
-    the daemon died or stayed silent.
+    must call the returned function once, with ``ready ...`` when it serves or
+    ``failed <why>`` when it could not start; the original process waits for
+    that (at most ``ready_timeout_s``) and exits 0, or exits 1 with the reason.
     """
     running = read_pid(pidfile)
     if running is not None:
@@ -82,33 +84,38 @@ def daemonize(pidfile: Path, log_file: Path, ready_timeout_s: float) -> Callable
     _detach(log_file)
     _write_pidfile(pidfile)
 
-    def ready() -> None:
+    def report(outcome: str) -> None:
         with contextlib.suppress(OSError):
-            os.write(write_end, READY)
+            os.write(write_end, outcome.encode("utf-8", errors="replace") + b"\n")
             os.close(write_end)
 
-    return ready
+    return report
 
 
 def _await_ready(read_end: int, pidfile: Path, log_file: Path, timeout_s: float) -> int:
     deadline = time.monotonic() + timeout_s
     got = b""
     with os.fdopen(read_end, "rb", buffering=0) as pipe:
-        while READY not in got:
+        while b"\n" not in got:
             left = deadline - time.monotonic()
             if left <= 0 or not select.select([pipe], [], [], left)[0]:
                 break
-            chunk = pipe.read(64)
+            chunk = pipe.read(4096)
             if not chunk:
                 break
             got += chunk
+    outcome = got.decode("utf-8", errors="replace").strip()
     pid = read_pid(pidfile)
-    if READY in got:
+    if outcome.startswith(READY):
         print(f"drawgame: serving in the background (pid {pid}, log {log_file})")
         return 0
     if pid is not None:  # alive but not serving in time: do not leave it half-started
         os.kill(pid, signal.SIGTERM)
-    print(f"drawgame: the server did not start; the end of {log_file}:\n{tail(log_file)}",
+    from drawgame.ops.supervise import error_line
+
+    excerpt = tail(log_file)
+    why = outcome.removeprefix(FAILED).strip() or error_line(excerpt.splitlines())
+    print(f"drawgame: the server did not start: {why}\n(the end of {log_file}:)\n{excerpt}",
           file=sys.stderr)
     return 1
 

@@ -165,31 +165,66 @@ def backup_name(now: datetime | None = None, label: str = "") -> str:
     return f"{BACKUP_PREFIX}{stamp}{suffix}{BACKUP_SUFFIX}"
 
 
-def list_backups(folder: Path) -> list[Path]:
-    """The backups in ``folder``, oldest first (their names start with the time)."""
+PREDEPLOY = "predeploy"
+
+
+def list_backups(folder: Path, kind: str | None = None) -> list[Path]:
+    """The backups in ``folder``, oldest first (their names start with the time).
+
+    ``kind``: ``regular`` (``make backup``) or ``predeploy`` (a deploy's); None: both.
+    """
     if not folder.is_dir():
         return []
     found = [p for p in folder.iterdir()
              if p.name.startswith(BACKUP_PREFIX) and p.name.endswith(BACKUP_SUFFIX)]
+    if kind is not None:
+        found = [p for p in found if (backup_kind(p) == kind)]
     return sorted(found, key=lambda p: p.name)
 
 
-def prune(folder: Path, keep: int) -> list[Path]:
-    """Delete all but the newest ``keep`` backups; return the deleted ones."""
-    doomed = list_backups(folder)[:-keep] if keep > 0 else list_backups(folder)
+def backup_kind(path: Path) -> str:
+    return PREDEPLOY if f"-{PREDEPLOY}-" in path.name else "regular"
+
+
+def prune(folder: Path, keep: int, kind: str = "regular") -> list[Path]:
+    """Delete all but the newest ``keep`` backups of ``kind``; return the deleted ones.
+
+    Each kind has its own count, so frequent deploys never push out the daily backups.
+    """
+    found = list_backups(folder, kind)
+    doomed = found[:-keep] if keep > 0 else found
     for path in doomed:
         path.unlink(missing_ok=True)
     return doomed
 
 
 def backup(db: Path, folder: Path, keep: int, label: str = "") -> tuple[Path, list[Path]]:
-    """Online backup of ``db`` into ``folder``, checked; then prune to ``keep``.
+    """Online backup of ``db`` into ``folder``, checked; then prune its kind to ``keep``.
 
     Returns the new backup and the pruned ones.
     """
     dest = folder / backup_name(label=label)
     copy_consistent(db, dest)
-    return dest, prune(folder, keep)
+    return dest, prune(folder, keep, backup_kind(dest))
+
+
+def set_aside_copies(db: Path, why: str) -> list[Path]:
+    """The databases set aside for ``why`` (``before-restore``, ``failed-deploy``), oldest
+    first (main files; their WAL side files go with them)."""
+    prefix = f"{db.name}.{why}-"
+    if not db.parent.is_dir():
+        return []
+    return sorted(p for p in db.parent.iterdir()
+                  if p.name.startswith(prefix) and not p.name.endswith(("-wal", "-shm")))
+
+
+def prune_set_aside(db: Path, why: str, keep: int) -> list[Path]:
+    """Delete all but the newest ``keep`` databases set aside for ``why``."""
+    doomed = set_aside_copies(db, why)[:-keep]
+    for path in doomed:
+        for part in _files(path):
+            part.unlink(missing_ok=True)
+    return doomed
 
 
 def set_aside(db: Path, why: str) -> Path | None:

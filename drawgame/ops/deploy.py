@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from drawgame.ops import database, releases
+from drawgame.ops import database, releases, serverlock
 from drawgame.ops.instance import Instance, InstanceError
 from drawgame.ops.probe import fetch_health, wait_healthy
 from drawgame.ops.releases import Release
@@ -218,8 +218,9 @@ def _deploy(opts: DeployOptions, steps: Steps, sha: str, wheel: Path, scratch: P
     backup = None
     if inst.db_path.exists():
         with steps.step("back up the live database"):
-            backup, _ = database.backup(inst.db_path, inst.backup_dir, inst.ops.backup_keep,
-                                        label=f"predeploy-{release_id}")
+            backup, _ = database.backup(inst.db_path, inst.backup_dir,
+                                        inst.ops.predeploy_backup_keep,
+                                        label=f"{database.PREDEPLOY}-{release_id}")
             steps.say(f"backup {backup}")
     before = applied_versions(inst.db_path)
     try:
@@ -269,13 +270,20 @@ def _roll_back(opts: DeployOptions, steps: Steps, previous: Release | None,
             inst.current_link.unlink(missing_ok=True)
             steps.say("no previous release: the service stays stopped")
         if backup is not None:
-            aside = database.set_aside(inst.db_path, "failed-deploy")
-            database.put_in_place(backup, inst.db_path)
+            with serverlock.exclusive(inst.db_path):
+                aside = database.set_aside(inst.db_path, "failed-deploy")
+                database.put_in_place(backup, inst.db_path)
             steps.say(f"restored {backup} (the migrated database is kept as {aside})")
+            pruned = database.prune_set_aside(inst.db_path, "failed-deploy",
+                                              inst.ops.failed_deploy_keep)
+            if pruned:
+                steps.say(f"removed older failed-deploy copies: "
+                          f"{', '.join(p.name for p in pruned)}")
         if previous is None:
             return
         service.start()
-    except (OperationFailed, ServiceError, database.DatabaseError, OSError) as exc:
+    except (OperationFailed, ServiceError, database.DatabaseError, serverlock.DatabaseInUse,
+            OSError) as exc:
         steps.banner(f"ROLLBACK FAILED: {exc}; see docs/RUNBOOK.md, 'Deploy and rollback'")
         return
     try:
@@ -304,7 +312,9 @@ def rollback(instance: Instance, service: Service, steps: Steps) -> None:
 def restore(instance: Instance, service: Service | None, source: Path, steps: Steps) -> None:
     """Stop, set the live database aside, restore ``source``, check, start, wait for health.
 
-    ``service`` is None for the local instance: its server must be stopped first.
+    ``service`` is None for the local instance: its server must be stopped first. Any
+    server still using the database, whatever its port, is found by the database's lock
+    (drawgame/ops/serverlock.py), and the restore refuses.
     """
     with steps.step(f"check {source}"):
         report = database.check(source)
@@ -313,22 +323,26 @@ def restore(instance: Instance, service: Service | None, source: Path, steps: St
     db = instance.db_path
     lock = deploy_lock(instance) if instance.root is not None else _no_lock()
     with lock:
-        if service is None:
-            body, _ = fetch_health(instance.url, timeout=2)
-            if body is not None:
-                raise OperationFailed(f"a server answers at {instance.url}: stop it first")
-        else:
+        if service is not None:
             with steps.step(f"stop {instance.service_name}"):
                 service.stop()
-        with steps.step("set the current database aside"):
-            aside = database.set_aside(db, "before-restore")
-            steps.say(f"kept as {aside}" if aside else "there was no database")
-        with steps.step("restore"):
-            database.put_in_place(source, db)
-        with steps.step("integrity check"):
-            report = database.check(db)
-            if not report.ok:
-                raise OperationFailed(f"the restored database is not sound:\n{report.render()}")
+        try:
+            with serverlock.exclusive(db):
+                if service is None:  # no server holds the database; none answers either?
+                    body, _ = fetch_health(instance.url, timeout=2)
+                    if body is not None:
+                        raise OperationFailed(f"a server answers at {instance.url}: stop it "
+                                              "first")
+                _replace_database(db, source, steps)
+                pruned = database.prune_set_aside(db, "before-restore",
+                                                  instance.ops.before_restore_keep)
+                if pruned:
+                    steps.say(f"removed older before-restore copies: "
+                              f"{', '.join(p.name for p in pruned)}")
+        except serverlock.DatabaseInUse as exc:
+            if service is not None:  # leave the service as it was found
+                service.start()
+            raise OperationFailed(f"{exc}: stop it first (nothing was changed)") from None
         if service is None:
             steps.say(f"restored {source} into {db}; start the server (make start)")
             return
@@ -337,6 +351,19 @@ def restore(instance: Instance, service: Service | None, source: Path, steps: St
         with steps.step("wait for health"):
             healthy = await_health(instance, service)
         steps.say(f"restored {source} into {db}; {healthy}")
+
+
+def _replace_database(db: Path, source: Path, steps: Steps) -> None:
+    """Set the live database aside and install ``source`` in its place, checked."""
+    with steps.step("set the current database aside"):
+        aside = database.set_aside(db, "before-restore")
+        steps.say(f"kept as {aside}" if aside else "there was no database")
+    with steps.step("restore"):
+        database.put_in_place(source, db)
+    with steps.step("integrity check"):
+        report = database.check(db)
+        if not report.ok:
+            raise OperationFailed(f"the restored database is not sound:\n{report.render()}")
 
 
 @contextmanager

@@ -15,7 +15,9 @@ Three instances can be operated:
   database, backups, log file) as ``DRAWGAME_*`` variables, which win over
   ``<root>/.env``; every other setting comes from ``<root>/.env``.
 - ``local``: the database and address of the current settings, as used by
-  ``make start`` in a checkout (no service: it runs in the foreground).
+  ``make start`` in a checkout (no service: it runs in the foreground). When a
+  server runs on that database, its address comes from the database's lock
+  file (drawgame/ops/serverlock.py), whatever port it was started with.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from drawgame.config import PREFIX, Config, ConfigError, load_config
+from drawgame.ops import serverlock
 
 INSTANCES = ("production", "staging", "local")
 SERVICE_NAMES = {"production": "drawgame", "staging": "drawgame-staging"}
@@ -50,10 +53,20 @@ class Instance:
     root: Path | None = None
     env: tuple[tuple[str, str], ...] = ()
     public_url: str = ""
+    env_error: str = ""
+    served_url: str = ""
+    """Where a server of the local database says it serves (its lock file), if one runs."""
+    """Why ``<root>/.env`` cannot be used (empty when it can): ``config`` then holds only
+    what the deployment sets, so the service can still be looked at and stopped."""
 
     @property
     def deployed(self) -> bool:
         return self.root is not None
+
+    def require_valid_env(self) -> None:
+        """Refuse to start anything with settings its server would refuse."""
+        if self.env_error:
+            raise InstanceError(f"{self.env_error} (fix it, then try again)")
 
     @property
     def service_name(self) -> str:
@@ -62,6 +75,8 @@ class Instance:
     @property
     def url(self) -> str:
         """The local address of the service (what health waits and deploy smoke use)."""
+        if self.served_url:
+            return self.served_url
         host = self.config.host
         if host in ("0.0.0.0", ""):
             host = "127.0.0.1"
@@ -137,15 +152,19 @@ def resolve(name: str, config: Config) -> Instance:
     """The instance called ``name`` as the settings in ``config`` describe it."""
     if name == "local":
         public = config.public_url or ""
-        return Instance("local", config, config, public_url=public)
+        running = serverlock.servers(Path(config.db_path))
+        served = (serverlock.local_url(running[0]) or "") if running else ""
+        return Instance("local", config, config, public_url=public, served_url=served)
     if name not in SERVICE_NAMES:
         raise InstanceError(f"unknown instance {name!r}: expected one of {', '.join(INSTANCES)}")
     raw_root = config.deploy_root if name == "production" else config.staging_root
     root = Path(raw_root).expanduser().absolute()
     env = deployment_env(name, root, config)
+    env_error = ""
     try:
         own = load_config(environ=env, env_file=root / ".env")
     except ConfigError as exc:
-        raise InstanceError(f"{root / '.env'}: {exc}") from None
+        env_error = f"{root / '.env'}: {exc}"
+        own = load_config(environ=env, env_file=Path(os.devnull))
     public = config.prod_url if name == "production" else config.staging_url
-    return Instance(name, own, config, root, tuple(sorted(env.items())), public)
+    return Instance(name, own, config, root, tuple(sorted(env.items())), public, env_error)

@@ -8,6 +8,7 @@ reconnect and writes every room, so a restart does not end games.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pwd
 import shlex
@@ -16,14 +17,18 @@ import signal
 import subprocess
 import time
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from drawgame.ops.daemon import is_drawgame, read_pid
 from drawgame.ops.instance import Instance
+from drawgame.ops.supervise import error_line, read_state
 
 STOP_MARGIN_S = 10.0
 """Time a server gets beyond its shutdown grace before it is killed."""
 START_TIMEOUT_S = 60.0
+OPEN_FILES_LIMIT = 65536
+"""``LimitNOFILE`` of the systemd unit: every connection holds a descriptor, and systemd's
+default soft limit (1024) is below what ``DRAWGAME_MAX_CONNECTIONS`` allows."""
 
 
 class ServiceError(RuntimeError):
@@ -40,6 +45,7 @@ class Service(Protocol):
     def start(self) -> None: ...
     def stop(self) -> None: ...
     def running(self) -> bool: ...
+    def details(self) -> list[str]: ...
     def logs_command(self, lines: int, follow: bool) -> list[str]: ...
 
 
@@ -71,7 +77,8 @@ def _stop_wait_s(instance: Instance) -> float:
 
 
 class Supervisor:
-    """``python -m drawgame serve --daemon`` with a pidfile and a log file under the root."""
+    """``python -m drawgame serve --daemon``: the built-in supervisor (drawgame/ops/supervise.py)
+    with a pidfile, a state file and a rotated log under the root."""
 
     def __init__(self, instance: Instance) -> None:
         self.instance = instance
@@ -90,6 +97,31 @@ class Supervisor:
     def running(self) -> bool:
         return self.pid() is not None
 
+    def state(self) -> dict[str, Any] | None:
+        """What the supervisor last wrote about itself and its workers."""
+        return read_state(self.instance.pidfile)
+
+    def details(self) -> list[str]:
+        """Lines for ``make status``: each worker's state, restarts and last error."""
+        state = self.state()
+        if state is None:
+            return []
+        lines = []
+        if state.get("status") == "failed" and not self.running():
+            lines.append("FAILED: the supervisor gave up restarting the server (make logs; "
+                         "make start-service tries again)")
+        for worker in state.get("workers", []):
+            text = (f"worker {worker.get('id')}: {worker.get('status')}"
+                    + (f", pid {worker['pid']}" if worker.get("pid") else "")
+                    + f", restarted {worker.get('restarts', 0)} time(s)")
+            if (worker.get("last_exit") and worker.get("restarts", 0)) or \
+                    worker.get("status") == "failed":
+                text += f"; last exit: {worker.get('last_exit')}"
+                if worker.get("last_error"):
+                    text += f": {worker['last_error']}"
+            lines.append(text)
+        return lines
+
     def command(self) -> list[str]:
         return [str(release_python(self.instance)), "-m", "drawgame", "serve", "--daemon",
                 "--pidfile", str(self.instance.pidfile), "--log-file", str(self.instance.log_file)]
@@ -103,11 +135,16 @@ class Supervisor:
         assert root is not None
         try:
             done = subprocess.run(self.command(), cwd=root, env=self.instance.process_env(),
-                                  capture_output=True, text=True, timeout=START_TIMEOUT_S + 5)
+                                  capture_output=True, text=True, timeout=START_TIMEOUT_S + 15)
         except subprocess.TimeoutExpired:
             raise ServiceError("the server did not report back in time") from None
         if done.returncode != 0:
-            raise ServiceError(f"the server did not start: {(done.stderr or done.stdout).strip()}")
+            output = (done.stderr or done.stdout).strip()
+            first, _, rest = output.partition("\n")
+            if not first.startswith("drawgame: "):  # it did not get as far as saying why
+                first = "drawgame: the server did not start: " + error_line(output.splitlines())
+                rest = output
+            raise ServiceError(first.removeprefix("drawgame: ") + ("\n" + rest if rest else ""))
 
     def stop(self) -> None:
         pid = self.pid()
@@ -119,7 +156,11 @@ class Supervisor:
             if not is_drawgame(pid):
                 return
             time.sleep(0.05)
-        os.kill(pid, signal.SIGKILL)  # the graceful shutdown is over its deadline
+        # The supervisor is past its own deadline for the server: kill both.
+        servers = [w.get("pid") for w in (self.state() or {}).get("workers", [])]
+        for victim in [pid, *(p for p in servers if isinstance(p, int) and is_drawgame(p))]:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(victim, signal.SIGKILL)
         time.sleep(0.2)
         if is_drawgame(pid):
             raise ServiceError(f"pid {pid} did not stop")
@@ -164,6 +205,7 @@ Type=simple
 {env}
 ExecStart=/bin/sh -c {start}
 KillSignal=SIGTERM
+LimitNOFILE={OPEN_FILES_LIMIT}
 TimeoutStopSec={int(_stop_wait_s(instance))}
 Restart=on-failure
 RestartSec=2
@@ -223,6 +265,17 @@ class Systemd:
 
     def running(self) -> bool:
         return self._systemctl("is-active", "--quiet", self.unit, check=False).returncode == 0
+
+    def details(self) -> list[str]:
+        """systemd's own view: active state, restarts, main pid."""
+        done = self._systemctl("show", self.unit, "--property=ActiveState,SubState,NRestarts,"
+                               "MainPID,Result", check=False)
+        values = dict(line.split("=", 1) for line in done.stdout.splitlines() if "=" in line)
+        if not values:
+            return []
+        return [f"systemd: {values.get('ActiveState')} ({values.get('SubState')}), main pid "
+                f"{values.get('MainPID')}, restarted {values.get('NRestarts', '0')} time(s), "
+                f"result {values.get('Result')}"]
 
     def start(self) -> None:
         self.install()

@@ -198,7 +198,13 @@ def coalesce(batch: list[Pending]) -> list[Pending]:
 
 
 def write_batch(conn: sqlite3.Connection, batch: list[Pending]) -> list[str]:
-    """Write every record under its own savepoint; return the errors (one line each)."""
+    """Write every record under its own savepoint; return the errors (one line each).
+
+    A record that cannot be written (it names a row that is not there, a
+    constraint refuses it) is skipped; an operational error (the disk is
+    full, the database is locked or unreadable) fails the whole batch, which
+    the recorder keeps and tries again, so a full disk loses nothing.
+    """
     errors: list[str] = []
     touched: dict[str, str] = {}
     for code, record, when in coalesce(batch):
@@ -209,6 +215,8 @@ def write_batch(conn: sqlite3.Connection, batch: list[Pending]) -> list[str]:
         conn.execute("SAVEPOINT record")
         try:
             writer(conn, code, record.data, at)
+        except sqlite3.OperationalError:
+            raise  # the database, not this record (disk full, locked, I/O): retry it all
         except (sqlite3.Error, LookupError, KeyError, TypeError) as exc:
             conn.execute("ROLLBACK TO record")
             errors.append(f"{record.kind} for room {code}: {exc}")
@@ -233,6 +241,10 @@ class Recorder:
         self._wake = trio.Event()
         self._flushing = trio.Lock()
         self.on_batch: list[Callable[[list[Pending]], None]] = []
+        self.last_error: str | None = None
+        """Why the last batch could not be written; None once a batch is written again."""
+        self.failing_since: str | None = None
+        """When writes started failing (ISO 8601 UTC), while they fail."""
 
     def add(self, room_code: str, record: Record) -> None:
         """Queue a record (never blocks); the next flush writes it.
@@ -273,10 +285,15 @@ class Recorder:
             with trio.CancelScope(shield=True):
                 errors = await self.store.transaction(lambda conn: write_batch(conn, batch))
         except Exception as exc:  # the database itself failed: keep the batch for later
+            self.last_error = f"{type(exc).__name__}: {exc}"
+            self.failing_since = self.failing_since or utc_now()
             event(log, logging.ERROR, "batch_not_written", records=len(batch),
-                  error=f"{type(exc).__name__}: {exc}")
+                  error=self.last_error)
             self.pending = (batch + self.pending)[-MAX_PENDING:]
             return
+        if self.last_error is not None:
+            event(log, logging.INFO, "batches_written_again", failing_since=self.failing_since)
+        self.last_error = self.failing_since = None
         self.written += len(batch) - len(errors)
         self.batches += 1
         for error in errors:

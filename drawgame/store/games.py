@@ -35,11 +35,8 @@ def turn_op_batches(conn: sqlite3.Connection, game: str, turn: int) -> list[list
 
 
 def replay(batches: list[list[dict[str, Any]]]) -> OpLog:
-    """The effective drawing: batches applied in order, undo applied."""
-    log = OpLog()
-    for batch in batches:
-        log.apply(batch)
-    return log
+    """The effective drawing: batches applied in order, undo applied (caps not checked)."""
+    return OpLog.replayed(batches)
 
 
 def load_album(conn: sqlite3.Connection, game: str) -> dict[str, Any] | None:

@@ -8,12 +8,13 @@ the database on each request and compared in constant time, so a rotation
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from quart import Blueprint, Response, jsonify, request
 
 from drawgame.ops import admin_token
+from drawgame.text import operator_text_problem
+from drawgame.web.body import json_body
 from drawgame.web.context import services
 from drawgame.web.errors import error_response
 
@@ -39,7 +40,7 @@ async def require_token() -> Response | None:
     if scheme.lower() != "bearer" or not presented:
         return error_response(401, "unauthorized", "send Authorization: Bearer <admin token>",
                               WWW_Authenticate='Bearer realm="drawgame"')
-    ok = await services().store.run(lambda conn: admin_token.matches(conn, presented))
+    ok = await services().store.read(lambda conn: admin_token.matches(conn, presented))
     if not ok:
         return error_response(403, "forbidden", "the admin token is not valid")
     return None
@@ -59,10 +60,9 @@ async def maintenance_status() -> Response:
 @blueprint.post("/api/admin/maintenance")
 async def set_maintenance() -> Response:
     """``{"on": bool, "message"?: str}``: switch maintenance mode; answers the new state."""
-    try:
-        body = json.loads(await request.get_data(as_text=True) or "null")
-    except ValueError:
-        return error_response(400, "bad_json", "the body is not valid JSON")
+    body, problem = await json_body(empty=None)
+    if problem is not None:
+        return problem
     if not isinstance(body, dict) or not isinstance(body.get("on"), bool):
         return error_response(422, "bad_request", 'send {"on": true|false, "message"?: text}',
                               "on")
@@ -71,6 +71,9 @@ async def set_maintenance() -> Response:
         return error_response(422, "bad_request",
                               f"message must be text of at most {MAX_MESSAGE} characters",
                               "message")
+    trouble = operator_text_problem(message)
+    if trouble is not None:
+        return error_response(422, "bad_request", f"message: {trouble}", "message")
     await services().set_maintenance(body["on"], message.strip())
     return _json({"maintenance": _maintenance_view()})
 

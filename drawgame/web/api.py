@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import unicodedata
 from typing import Any
 
@@ -10,10 +11,12 @@ import trio
 from quart import Blueprint, Response, jsonify, request
 
 from drawgame.game.errors import GameError
-from drawgame.game.protocol import has_forbidden_chars
-from drawgame.game.settings import Settings
+from drawgame.game.protocol import has_forbidden_chars, has_visible_char
+from drawgame.game.settings import MAX_CUSTOM_WORDS, Settings
+from drawgame.game.words import MAX_IMPORT_BYTES, parse_import
 from drawgame.rooms.registry import MAX_ROOM_NAME, TooManyRooms
 from drawgame.store.games import load_album
+from drawgame.web.body import json_body
 from drawgame.web.context import services
 from drawgame.web.errors import error_response
 from drawgame.web.ws import client_address
@@ -21,6 +24,8 @@ from drawgame.web.ws import client_address
 blueprint = Blueprint("api", __name__)
 
 CREATE_FIELDS = frozenset({"name", "private", "settings"})
+MAINTENANCE_RETRY_AFTER_S = 60
+"""What the maintenance 503 tells clients to wait (the end of maintenance is not known)."""
 
 
 def _json(body: Any, status: int = 200) -> Response:
@@ -49,13 +54,20 @@ async def get_game(game_id: str) -> Response:
     if len(game_id) > 64:
         return error_response(404, "game_not_found", "there is no finished game with this id")
     svc = services()
-    album = await svc.store.run(lambda conn: load_album(conn, game_id))
+    album = await svc.store.read(lambda conn: album_json(conn, game_id))
     if album is None:  # a game that just ended may still be on its way to the disk
         await svc.registry.recorder.flush()
-        album = await svc.store.run(lambda conn: load_album(conn, game_id))
+        album = await svc.store.read(lambda conn: album_json(conn, game_id))
     if album is None:
         return error_response(404, "game_not_found", "there is no finished game with this id")
-    return _json(album)
+    return Response(album, status=200, content_type="application/json")
+
+
+def album_json(conn: sqlite3.Connection, game_id: str) -> bytes | None:
+    """The album as JSON bytes, built in the reader's thread: a big album costs the
+    event loop nothing."""
+    album = load_album(conn, game_id)
+    return None if album is None else json.dumps(album, separators=(",", ":")).encode()
 
 
 @blueprint.get("/api/languages")
@@ -63,12 +75,39 @@ async def languages() -> Response:
     return _json({"languages": services().registry.words.languages()})
 
 
+@blueprint.post("/api/words/parse")
+async def parse_words() -> Response:
+    """Read a host's word file (text/plain) into words for `custom_words`, with a report.
+
+    Stateless: the client puts the accepted words in a `settings` frame.
+    """
+    if request.mimetype not in ("", "text/plain"):
+        return error_response(415, "unsupported_media_type",
+                              "send the word file as text/plain (UTF-8)")
+    if (request.content_length or 0) > MAX_IMPORT_BYTES:
+        return _file_too_large()
+    raw = await request.get_data(as_text=False)
+    if not isinstance(raw, bytes) or len(raw) > MAX_IMPORT_BYTES:
+        return _file_too_large()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return error_response(400, "bad_request", "the word file is not UTF-8 text")
+    return _json(parse_import(text, MAX_CUSTOM_WORDS))
+
+
+def _file_too_large() -> Response:
+    return error_response(413, "too_large",
+                          f"a word file may be at most {MAX_IMPORT_BYTES // 1024} KiB")
+
+
 @blueprint.post("/api/rooms")
 async def create_room() -> Response:
     svc = services()
     if svc.maintenance.on:
         message = svc.maintenance.message or "the server is in maintenance; try again later"
-        return error_response(503, "maintenance", message)
+        return error_response(503, "maintenance", message,
+                              Retry_After=str(MAINTENANCE_RETRY_AFTER_S))
     ip = client_address(svc.config, request.headers, request.remote_addr)
     if not svc.registry.create_limiter.take(ip, trio.current_time()):
         return error_response(429, "rate_limited", "too many rooms created; wait a minute",
@@ -78,7 +117,8 @@ async def create_room() -> Response:
         return problem
     try:
         settings = Settings.from_dict(
-            body.get("settings") or {}, languages=svc.registry.words.codes()
+            body.get("settings") or {}, languages=svc.registry.words.codes(),
+            packs_for=svc.registry.words.pack_ids,
         )
     except GameError as exc:
         return error_response(422, exc.code, exc.message, exc.field)
@@ -92,11 +132,9 @@ async def create_room() -> Response:
 
 
 async def _create_body() -> tuple[dict[str, Any], Response | None]:
-    raw = await request.get_data(as_text=True)
-    try:
-        body = json.loads(raw) if raw.strip() else {}
-    except (ValueError, RecursionError):
-        return {}, error_response(400, "bad_json", "the body is not valid JSON")
+    body, problem = await json_body(empty={})
+    if problem is not None:
+        return {}, problem
     if not isinstance(body, dict):
         return {}, error_response(400, "bad_json", "the body must be a JSON object")
     unknown = sorted(set(body) - CREATE_FIELDS)
@@ -113,6 +151,9 @@ async def _create_body() -> tuple[dict[str, Any], Response | None]:
         if has_forbidden_chars(name):
             return {}, error_response(
                 422, "invalid_settings", "name may not hold control characters", "name")
+        if name and not has_visible_char(name):
+            return {}, error_response(
+                422, "invalid_settings", "name needs at least one visible character", "name")
         body["name"] = name
     if not isinstance(body.get("private", False), bool):
         return {}, error_response(422, "invalid_settings", "private must be true or false",

@@ -9,6 +9,7 @@ import trio
 from quart import Blueprint, Response, jsonify
 
 import drawgame
+from drawgame import build
 from drawgame.services import Services
 from drawgame.stats import memory_rss_mb
 from drawgame.web.context import services
@@ -20,7 +21,14 @@ CONNECTIONS_NEAR_LIMIT = 0.9
 
 
 async def database_check(svc: Services) -> dict[str, Any]:
-    """A real ``SELECT 1`` through the store thread, with its latency."""
+    """A real ``SELECT 1`` on the store's probe connection, and whether writes succeed.
+
+    The probe has a connection of its own, so neither a batch of writes nor a
+    heavy album read delays it. A database that answers but cannot be written
+    (a full disk) fails the check too: the recorder reports its last error
+    and how many records wait to be written.
+    """
+    recorder = svc.registry.recorder
     try:
         with trio.fail_after(DB_CHECK_TIMEOUT_S):
             latency = await svc.store.ping()
@@ -28,7 +36,15 @@ async def database_check(svc: Services) -> dict[str, Any]:
         return {"status": "error", "error": f"no answer within {DB_CHECK_TIMEOUT_S:g} s"}
     except Exception as exc:  # any database failure is reported, not raised
         return {"status": "error", "error": f"database unavailable: {exc}"}
-    return {"status": "ok", "latency_ms": round(latency, 3)}
+    check: dict[str, Any] = {"status": "ok", "latency_ms": round(latency, 3),
+                             "pending_records": len(recorder.pending)}
+    if recorder.last_error is not None:
+        check.update(
+            status="error",
+            error=f"writes are failing since {recorder.failing_since}: {recorder.last_error};"
+                  f" {len(recorder.pending)} records wait to be written",
+            last_error=recorder.last_error, failing_since=recorder.failing_since)
+    return check
 
 
 def websocket_check(svc: Services) -> dict[str, Any]:
@@ -72,6 +88,7 @@ async def health_report(svc: Services) -> dict[str, Any]:
         "status": status,
         "timestamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "version": drawgame.__version__,
+        "build": build.current().as_dict(),
         "environment": svc.config.environment,
         "uptime_s": round(svc.stats.uptime_s, 1),
         "maintenance": svc.maintenance.on,

@@ -13,7 +13,14 @@ import collections
 from collections.abc import Iterator
 from typing import Any
 
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    Info,
+    ProcessCollector,
+)
 from prometheus_client import generate_latest as render
 from prometheus_client.core import (
     CounterMetricFamily,
@@ -21,15 +28,22 @@ from prometheus_client.core import (
     Metric,
     SummaryMetricFamily,
 )
-from quart import Blueprint, Response, current_app
-from werkzeug.exceptions import HTTPException
+from quart import Blueprint, Response, current_app, request
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
+from drawgame import build
 from drawgame.rooms.recorder import Pending
 from drawgame.services import Services
 from drawgame.stats import memory_rss_mb
+from drawgame.web import scrape
+from drawgame.web.context import services
+from drawgame.web.errors import error_response
 
 EXTENSION_KEY = "drawgame_metrics"
-UNMATCHED_ROUTE = "(unmatched)"
+OTHER = "other"
+"""The label value of every method, route and status outside the known ones: made-up
+methods and paths cannot add label values (each one a series kept until restart)."""
+KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"})
 HTTP_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 
 blueprint = Blueprint("metrics", __name__)
@@ -91,12 +105,22 @@ def _by_label(name: str, doc: str, label: str, counts: Any) -> CounterMetricFami
     return family
 
 
+def add_process_figures(registry: CollectorRegistry) -> None:
+    """``process_*`` (CPU, memory, descriptors, start time: prometheus-client's own
+    collector, from /proc) and ``drawgame_build_info`` (what runs: drawgame/build.py)."""
+    ProcessCollector(registry=registry)
+    Info("drawgame_build", "The running release: version, release id, git commit, and "
+         "whether it was an emergency deploy (tests skipped).",
+         registry=registry).info(build.current().labels())
+
+
 class Metrics:
     """Everything /metrics shows for one app."""
 
     def __init__(self, services: Services) -> None:
         self.registry = CollectorRegistry()
         self.registry.register(LiveFigures(services))
+        add_process_figures(self.registry)
         self.http_seconds = Histogram(
             "drawgame_http_request_duration_seconds", "HTTP request duration, by route.",
             ["method", "route"], buckets=HTTP_BUCKETS, registry=self.registry)
@@ -117,7 +141,7 @@ class Metrics:
 
     def observe_request(self, route: str, method: str, status: int, seconds: float) -> None:
         self.http_seconds.labels(method, route).observe(seconds)
-        self.http_requests.labels(method, route, str(status)).inc()
+        self.http_requests.labels(method, route, _status(status)).inc()
 
     def observe_batch(self, batch: list[Pending]) -> None:
         kinds: collections.Counter[str] = collections.Counter()
@@ -148,22 +172,55 @@ def install(app: Any, services: Services) -> Metrics:
     app.extensions[EXTENSION_KEY] = metrics
     routes = app.url_map.bind("localhost")  # route patterns keep label values few
 
-
     def on_request(method: str, path: str, status: int, seconds: float) -> None:
-        try:
-            rule, _ = routes.match(path, method=method, return_rule=True)
-            route = str(rule.rule)
-        except HTTPException:  # not found, wrong method, or a redirect
-            route = UNMATCHED_ROUTE
-        metrics.observe_request(route, method, status, seconds)
+        method = method if method in KNOWN_METHODS else OTHER
+        metrics.observe_request(_route(routes, path, method), method, status, seconds)
 
     app.asgi_app.observers.append(on_request)
     services.registry.recorder.on_batch.append(metrics.observe_batch)
     return metrics
 
 
+def _route(routes: Any, path: str, method: str) -> str:
+    """The route pattern of ``path`` (whatever the method), else ``other``."""
+    try:
+        rule, _ = routes.match(path, method="GET" if method == OTHER else method,
+                               return_rule=True)
+    except MethodNotAllowed as wrong:  # the route exists: name it
+        allowed = sorted(wrong.valid_methods or ())
+        if not allowed:
+            return OTHER
+        try:
+            rule, _ = routes.match(path, method=allowed[0], return_rule=True)
+        except HTTPException:
+            return OTHER
+    except HTTPException:  # not found, or a redirect
+        return OTHER
+    return str(rule.rule)
+
+
+def _status(status: int) -> str:
+    return str(status) if 100 <= status <= 599 else OTHER
+
+
 @blueprint.get("/metrics")
 async def metrics_page() -> Response:
+    svc = services()
+    headers = request.headers
+    refused = scrape.refusal(
+        scrape.networks(svc.config.metrics_allow), svc.config.metrics_token,
+        forwarded=scrape.forwarded_for(headers.getlist), peer=_peer(),
+        authorization=headers.get("Authorization", ""))
+    if refused is not None:
+        status, code, message = refused
+        extra = {"WWW_Authenticate": 'Bearer realm="metrics"'} if status == 401 else {}
+        return error_response(status, code, message, **extra)
     metrics: Metrics = current_app.extensions[EXTENSION_KEY]
     return Response(metrics.render(), status=200, content_type=CONTENT_TYPE_LATEST,
                     headers={"Cache-Control": "no-store"})
+
+
+def _peer() -> str:
+    """The TCP peer (never a header); None in process or over a unix socket: local."""
+    client = request.scope.get("client")
+    return "127.0.0.1" if not client else str(client[0])

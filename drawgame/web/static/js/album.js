@@ -3,8 +3,9 @@
 
 import { h, replaceChildren } from "./dom.js";
 import { icon } from "./icons.js";
-import { Board, renderOps } from "./canvas.js";
+import { Board, isBlank, renderOps } from "./canvas.js";
 import { CANVAS_W, CANVAS_H, OP, opKind } from "./protocol.js";
+import { t } from "./i18n.js";
 
 const THUMB_W = 240;
 const THUMB_H = 180;
@@ -16,23 +17,34 @@ export function renderAlbum(list, game) {
 }
 
 function albumItem(turn, index) {
+  if (isBlank(turn.ops ?? [])) return blankItem(turn, index);
   const thumb = renderOps(turn.ops ?? [], THUMB_W, THUMB_H);
   thumb.className = "album-thumb";
   thumb.setAttribute("role", "img");
-  thumb.setAttribute("aria-label", `Drawing of "${turn.word}" by ${turn.drawer?.name ?? "someone"}`);
+  const who = turn.drawer?.name ?? "?";
+  thumb.setAttribute("aria-label", t("album.drawingOf", { word: turn.word, name: who }));
   const replay = h("button", { type: "button", class: "btn btn-secondary btn-sm", dataset: { testid: "album-replay" },
-    "aria-label": `Replay the drawing of ${turn.word}` }, icon("play", 16), "Replay");
+    "aria-label": t("album.replayOf", { word: turn.word }) }, icon("play", 16), t("album.replay"));
   replay.addEventListener("click", () => openReplay(turn, replay));
   const download = h("button", { type: "button", class: "btn btn-ghost btn-sm", dataset: { testid: "album-download" },
-    "aria-label": `Download the drawing of ${turn.word} as PNG` }, icon("download", 16), "PNG");
+    "aria-label": t("album.pngOf", { word: turn.word }) }, icon("download", 16), t("album.png"));
   download.addEventListener("click", () => downloadPng(turn, index));
   return h("li", { class: "album-item", dataset: { testid: "album-item", turn: String(index) } },
-    h("button", { type: "button", class: "thumb-btn", "aria-label": `Replay the drawing of ${turn.word}`,
+    h("button", { type: "button", class: "thumb-btn", "aria-label": t("album.replayOf", { word: turn.word }),
       on: { click: () => openReplay(turn, replay) } }, thumb),
     h("div", { class: "album-caption" },
       h("strong", { class: "album-word", text: turn.word }),
-      h("span", { class: "muted small", text: `by ${turn.drawer?.name ?? "?"}` })),
+      h("span", { class: "muted small", text: t("album.by", { name: who }) })),
     h("div", { class: "album-actions" }, replay, download));
+}
+
+/** A turn in which nothing was drawn: a labelled empty tile, nothing to replay or save. */
+function blankItem(turn, index) {
+  return h("li", { class: "album-item is-blank", dataset: { testid: "album-item", turn: String(index), blank: "" } },
+    h("div", { class: "album-blank", text: t("album.nothing") }),
+    h("div", { class: "album-caption" },
+      h("strong", { class: "album-word", text: turn.word }),
+      h("span", { class: "muted small", text: t("album.by", { name: turn.drawer?.name ?? "?" }) })));
 }
 
 /** Save one turn's drawing at full size as a PNG file. */
@@ -77,11 +89,11 @@ function openReplay(turn, opener) {
   const modal = document.getElementById("replay-modal");
   const canvas = h("canvas", { class: "replay-canvas", dataset: { testid: "replay-canvas" } });
   const bar = h("div", { class: "progress-bar" });
-  const again = h("button", { type: "button", class: "btn btn-secondary" }, icon("refresh", 16), "Replay");
-  const close = h("button", { type: "button", class: "btn btn-primary", dataset: { testid: "replay-close" } }, "Close");
+  const again = h("button", { type: "button", class: "btn btn-secondary" }, icon("refresh", 16), t("album.replay"));
+  const close = h("button", { type: "button", class: "btn btn-primary", dataset: { testid: "replay-close" } }, t("album.close"));
   replaceChildren(modal, h("div", { class: "modal-card" },
     h("h2", { id: "replay-title", class: "modal-title" }, h("span", { text: turn.word }),
-      h("span", { class: "muted small", text: ` drawn by ${turn.drawer?.name ?? "?"}` })),
+      h("span", { class: "muted small", text: ` ${t("album.drawnBy", { name: turn.drawer?.name ?? "?" })}` })),
     h("div", { class: "replay-frame" }, canvas),
     h("div", { class: "progress", "aria-hidden": "true" }, bar),
     h("div", { class: "modal-actions" }, again, close)));

@@ -19,3 +19,32 @@ export function announce(text) {
     });
   }, 80);
 }
+
+// Other players' chat is read too, but at most one update every CHAT_EVERY_MS:
+// lines arriving faster are gathered, and past CHAT_MAX_LINES only counted.
+const CHAT_EVERY_MS = 2500;
+const CHAT_MAX_LINES = 3;
+let chatLines = [];
+let chatMore = 0;
+let chatTimer = 0;
+let chatLast = 0;
+
+/**
+ * Queue a chat line for reading. `more(n)` words the count of lines left out
+ * (the caller's language).
+ */
+export function announceChat(line, more) {
+  if (!line) return;
+  if (chatLines.length < CHAT_MAX_LINES) chatLines.push(line);
+  else chatMore += 1;
+  if (chatTimer) return;
+  const wait = Math.max(0, chatLast + CHAT_EVERY_MS - performance.now());
+  chatTimer = setTimeout(() => {
+    const text = [...chatLines, chatMore ? more(chatMore) : ""].filter(Boolean).join(" ");
+    chatLines = [];
+    chatMore = 0;
+    chatTimer = 0;
+    chatLast = performance.now();
+    announce(text);
+  }, wait);
+}

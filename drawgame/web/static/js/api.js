@@ -1,9 +1,11 @@
 // HTTP API calls. Errors come back as ApiError carrying the protocol's error body.
 
+import { t } from "./i18n.js";
+
 export class ApiError extends Error {
   constructor(status, body) {
     const err = body?.error ?? {};
-    super(err.message || `Request failed (${status})`);
+    super(err.message || t("net.failed", { status }));
     this.status = status;
     this.code = err.code || (status === 0 ? "network" : "http_error");
     this.field = err.field ?? null;
@@ -21,7 +23,7 @@ async function request(method, path, body) {
       cache: "no-store",
     });
   } catch {
-    throw new ApiError(0, { error: { message: "Cannot reach the server." } });
+    throw new ApiError(0, { error: { message: t("net.unreachable") } });
   }
   const data = await res.json().catch(() => null);
   if (!res.ok) throw new ApiError(res.status, data);
@@ -53,6 +55,6 @@ let languagesPromise = null;
 export function getLanguages() {
   languagesPromise ??= request("GET", "/api/languages")
     .then((data) => data.languages ?? [])
-    .catch(() => [{ code: "en", name: "English", words: 0 }]);
+    .catch(() => [{ code: "en", name: "English", words: 0 }]); // the list's own name for it
   return languagesPromise;
 }

@@ -3,24 +3,46 @@
 
 import { h } from "./dom.js";
 import { CHANNEL } from "./protocol.js";
+import { t } from "./i18n.js";
 
 const MAX_LINES = 300;
 
+// The server's own system lines, put in the page's language: [ending, key].
+const SERVER_LINES = [
+  [" was kicked", "chat.kicked"], // the server's words
+  [" joined", "chat.joined"],
+  [" left", "chat.left"],
+];
+
+/** A system line from the server in the page's language (unknown ones as they came). */
+export function serverLine(text) {
+  const line = String(text ?? "");
+  for (const [ending, key] of SERVER_LINES) {
+    if (line.endsWith(ending) && line.length > ending.length) return t(key, { name: line.slice(0, -ending.length) });
+  }
+  return line;
+}
+
 export class ChatLog {
-  constructor(root) {
+  /**
+   * @param {HTMLElement} root the scrolling `role=log` box
+   * @param {HTMLElement} list the <ol> inside it that holds the lines
+   */
+  constructor(root, list) {
     this.root = root;
+    this.list = list;
   }
 
   clear() {
-    this.root.replaceChildren();
+    this.list.replaceChildren();
   }
 
   /** A chat message from the server: {from, name, text, channel}. */
   chat({ from, name, text, channel }, meId) {
-    if (channel === CHANNEL.SYSTEM || !from) return this.system(text);
+    if (channel === CHANNEL.SYSTEM || !from) return this.system(serverLine(text));
     const guessed = channel === CHANNEL.GUESSED;
     return this.add("chat", channel, [
-      guessed ? h("span", { class: "channel-tag", title: "Only the drawer and players who guessed see this", text: "guessed" }) : null,
+      guessed ? h("span", { class: "channel-tag", title: t("chat.guessedTitle"), text: t("chat.guessedTag") }) : null,
       h("span", { class: `msg-name${from === meId ? " is-me" : ""}`, text: name ?? "?" }),
       h("span", { class: "msg-text", text }),
     ], guessed ? "msg-guessed" : "");
@@ -35,11 +57,13 @@ export class ChatLog {
   }
 
   correct(name, points, isMe) {
-    const who = isMe ? "You guessed the word!" : `${name} guessed the word!`;
-    return this.add("correct", CHANNEL.SYSTEM, [
+    const who = isMe ? t("chat.youGuessed") : t("chat.theyGuessed", { name });
+    const li = this.add("correct", CHANNEL.SYSTEM, [
       h("span", { class: "msg-text", text: who }),
       points ? h("span", { class: "msg-points", text: `+${points}` }) : null,
     ], "msg-correct");
+    if (isMe) li.dataset.mine = "";
+    return li;
   }
 
   close(text) {
@@ -49,8 +73,8 @@ export class ChatLog {
   add(kind, channel, children, cls) {
     const stick = this.nearBottom();
     const li = h("li", { class: `msg ${cls}`.trim(), dataset: { kind, channel } }, children);
-    this.root.append(li);
-    while (this.root.childElementCount > MAX_LINES) this.root.firstElementChild.remove();
+    this.list.append(li);
+    while (this.list.childElementCount > MAX_LINES) this.list.firstElementChild.remove();
     if (stick) this.root.scrollTop = this.root.scrollHeight;
     return li;
   }

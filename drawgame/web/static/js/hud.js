@@ -3,6 +3,7 @@
 
 import { $, secondsLeft } from "./dom.js";
 import { PHASE } from "./protocol.js";
+import { t } from "./i18n.js";
 
 /** "__ ____" -> "2 4": letters per word (hyphens and spaces are not letters). */
 export function letterCount(hint) {
@@ -56,7 +57,7 @@ export class Hud {
     this.lastShown = seconds;
     this.el.timer.textContent = seconds === null ? "–" : String(seconds);
     this.el.timerBox.classList.toggle("is-urgent", seconds !== null && seconds <= 10 && seconds > 0);
-    this.el.timerBox.setAttribute("aria-label", seconds === null ? "No timer" : `${seconds} seconds left`);
+    this.el.timerBox.setAttribute("aria-label", seconds === null ? t("hud.noTimer") : t("hud.seconds", { seconds }));
     if (seconds !== null) this.onSecond?.(seconds);
   }
 
@@ -75,11 +76,11 @@ export class Hud {
 }
 
 function labelFor({ phase, showWord, showHint, isDrawer, playing }) {
-  if (showWord && phase === PHASE.REVEAL) return "The word was";
-  if (showWord && isDrawer) return "Draw";
-  if (showWord) return "You guessed";
-  if (showHint) return "Guess";
-  if (phase === PHASE.CHOOSING) return "Choosing a word…";
-  if (phase === PHASE.RESULTS) return "Game over";
-  return playing ? "" : "Waiting to start";
+  if (showWord && phase === PHASE.REVEAL) return t("hud.wordWas");
+  if (showWord && isDrawer) return t("hud.draw");
+  if (showWord) return t("hud.guessed");
+  if (showHint) return t("hud.guess");
+  if (phase === PHASE.CHOOSING) return t("hud.choosing");
+  if (phase === PHASE.RESULTS) return t("hud.gameOver");
+  return playing ? "" : t("hud.waiting");
 }

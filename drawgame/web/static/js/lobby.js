@@ -4,17 +4,23 @@ import { h, $, replaceChildren, show } from "./dom.js";
 import { icon } from "./icons.js";
 import * as api from "./api.js";
 import { buildSettingsFields } from "./settings-form.js";
+import { t, use, detect, translatePage, languagePicker } from "./i18n.js";
 
 const ROOMS_REFRESH_MS = 4000;
 const HEALTH_REFRESH_MS = 15000;
 const PHASE_LABEL = {
-  lobby: "Waiting", choosing: "Playing", drawing: "Playing", reveal: "Playing", results: "Finished",
+  lobby: "lobby.phase.lobby", choosing: "lobby.phase.playing", drawing: "lobby.phase.playing",
+  reveal: "lobby.phase.playing", results: "lobby.phase.results",
 };
+const phaseLabel = (phase) => (PHASE_LABEL[phase] ? t(PHASE_LABEL[phase]) : phase);
 
 let settingsForm;
 let lastRooms = [];
 
-function init() {
+async function init() {
+  await use(detect());
+  translatePage();
+  languagePicker($("#ui-language"));
   settingsForm = buildSettingsFields($("#create-settings"), { idPrefix: "create" });
   api.getLanguages().then((langs) => settingsForm.setLanguages(langs, "en"));
   $("#create-form").addEventListener("submit", onCreate);
@@ -25,6 +31,7 @@ function init() {
   setInterval(() => { if (!document.hidden) refreshRooms(); }, ROOMS_REFRESH_MS);
   setInterval(() => { if (!document.hidden) refreshHealth(); }, HEALTH_REFRESH_MS);
   document.addEventListener("visibilitychange", () => { if (!document.hidden) refreshRooms(); });
+  document.documentElement.classList.remove("is-loading");
 }
 
 // --- maintenance banner -------------------------------------------------------
@@ -42,7 +49,7 @@ async function refreshHealth() {
 
 function setMaintenance(on, message) {
   const banner = $("#maintenance-banner");
-  banner.textContent = message || "The server is in maintenance: new rooms cannot be created right now. Games in progress go on.";
+  banner.textContent = message || t("lobby.maintenance");
   show(banner, on);
 }
 
@@ -71,8 +78,8 @@ async function onCreate(event) {
 function showCreateError(err) {
   if (err.code === "maintenance" || err.status === 503) setMaintenance(true, err.message);
   const messages = {
-    rate_limited: "You are creating rooms too fast. Wait a moment and try again.",
-    maintenance: "The server is in maintenance: rooms cannot be created right now.",
+    rate_limited: t("lobby.rateLimited"),
+    maintenance: t("lobby.maintenanceCreate"),
   };
   const text = messages[err.code] ?? err.message;
   if (err.field === "name") $("#room-name-error").textContent = text;
@@ -101,14 +108,14 @@ async function onJoin(event) {
   const code = codeFrom($("#join-code").value);
   error.textContent = "";
   if (!code) {
-    error.textContent = "Type a room code first.";
+    error.textContent = t("lobby.typeCode");
     return;
   }
   try {
     const room = await api.findRoom(code);
     goToRoom(room.code);
   } catch (err) {
-    error.textContent = err.status === 404 ? `There is no room with the code "${code}".` : err.message;
+    error.textContent = err.status === 404 ? t("lobby.noSuchRoom", { code }) : err.message;
   }
 }
 
@@ -130,9 +137,9 @@ async function refreshRooms() {
     const data = await api.listRooms();
     lastRooms = data.rooms ?? [];
     renderRooms(lastRooms);
-    status.textContent = lastRooms.length ? "" : "No public rooms right now. Create one and invite friends!";
+    status.textContent = lastRooms.length ? "" : t("lobby.noRooms");
   } catch (err) {
-    status.textContent = err.status === 0 ? "Cannot reach the server; retrying…" : err.message;
+    status.textContent = err.status === 0 ? t("lobby.retrying") : err.message;
   }
 }
 
@@ -146,18 +153,20 @@ function renderRooms(rooms) {
 function roomItem(room) {
   const full = room.players >= room.max_players;
   const playing = room.phase && room.phase !== "lobby";
-  const round = playing && room.rounds ? ` · round ${room.round}/${room.rounds}` : "";
+  const round = playing && room.rounds ? ` · ${t("lobby.roundOf", { round: room.round, rounds: room.rounds })}` : "";
+  const phase = phaseLabel(room.phase);
+  // The button's name is its visible text, with hidden words that make it a sentence.
   const button = h("button", {
-    type: "button", class: "room-item", disabled: full,
-    "aria-label": `Join ${room.name || room.code}: ${room.players} of ${room.max_players} players, ${PHASE_LABEL[room.phase] ?? room.phase}`,
-    on: { click: () => goToRoom(room.code) },
+    type: "button", class: "room-item", disabled: full, on: { click: () => goToRoom(room.code) },
   },
   h("span", { class: "room-main" },
-    h("span", { class: "room-name", text: room.name || `Room ${room.code}` }),
+    h("span", { class: "room-name" }, h("span", { class: "sr-only", text: `${t("lobby.joinRoom")} ` }),
+      room.name || t("lobby.roomCode", { code: room.code })),
     h("span", { class: "room-meta" },
-      h("span", { class: `phase-pill phase-${room.phase}`, text: (PHASE_LABEL[room.phase] ?? room.phase) + round }),
+      h("span", { class: `phase-pill phase-${room.phase}`, text: phase + round }),
       h("span", { class: "lang", text: (room.language || "en").toUpperCase() }))),
   h("span", { class: `room-count${full ? " is-full" : ""}` }, icon("users", 16),
+    h("span", { class: "sr-only", text: `${t("lobby.players")} ` }),
     h("span", { text: `${room.players}/${room.max_players}` })));
   return h("li", { dataset: { testid: "room-list-item", code: room.code } }, button);
 }

@@ -3,15 +3,16 @@
 
 import { h, replaceChildren } from "./dom.js";
 import { icon } from "./icons.js";
-import { TURN_END_REASON } from "./protocol.js";
+import { TURN_END_REASONS } from "./protocol.js";
+import { t } from "./i18n.js";
 
 /** Fill the overlay for the choosing phase (word buttons for the drawer). */
 export function choosingOverlay({ isDrawer, drawerName, words, onChoose }) {
   const countdown = h("span", { class: "overlay-countdown", "aria-hidden": "true" });
   if (!isDrawer) {
     return h("div", { class: "overlay-card" },
-      h("p", { class: "overlay-kicker", text: "Next up" }),
-      h("h2", { class: "overlay-title" }, h("span", { class: "name", text: drawerName }), " is choosing a word"),
+      h("p", { class: "overlay-kicker", text: t("stage.nextUp") }),
+      h("h2", { class: "overlay-title", text: t("stage.isChoosing", { name: drawerName }) }),
       h("div", { class: "dots", "aria-hidden": "true" }, h("span"), h("span"), h("span")),
       countdown);
   }
@@ -20,9 +21,9 @@ export function choosingOverlay({ isDrawer, drawerName, words, onChoose }) {
     on: { click: (e) => { disableAll(e.currentTarget.parentElement); onChoose(index); } },
   }));
   return h("div", { class: "overlay-card" },
-    h("p", { class: "overlay-kicker", text: "Your turn!" }),
-    h("h2", { class: "overlay-title", text: words ? "Choose a word to draw" : "Getting your words…" }),
-    h("div", { class: "word-choices", role: "group", "aria-label": "Words to choose from" }, buttons),
+    h("p", { class: "overlay-kicker", text: t("stage.yourTurn") }),
+    h("h2", { class: "overlay-title", text: words ? t("stage.chooseWord") : t("stage.gettingWords") }),
+    h("div", { class: "word-choices", role: "group", "aria-label": t("stage.wordsGroup") }, buttons),
     countdown);
 }
 
@@ -34,14 +35,14 @@ function disableAll(parent) {
 export function revealOverlay({ reveal, players, meId, drawerId }) {
   const byId = new Map(players.map((p) => [p.id, p]));
   const rows = Object.entries(reveal.points ?? {})
-    .map(([id, points]) => ({ id, points, name: byId.get(id)?.name ?? "Someone" }))
+    .map(([id, points]) => ({ id, points, name: byId.get(id)?.name ?? t("players.someone") }))
     .sort((a, b) => b.points - a.points);
   return h("div", { class: "overlay-card reveal-card" },
-    h("p", { class: "overlay-kicker", text: TURN_END_REASON[reveal.reason] ?? "Turn over" }),
-    h("h2", { class: "overlay-title" }, "The word was ", h("strong", { class: "reveal-word", text: reveal.word })),
+    h("p", { class: "overlay-kicker", text: t(TURN_END_REASONS.includes(reveal.reason) ? `reason.${reveal.reason}` : "reason.other") }),
+    h("h2", { class: "overlay-title" }, t("stage.theWordWas"), " ", h("strong", { class: "reveal-word", text: reveal.word })),
     h("ul", { class: "points-list" }, rows.map((r) => h("li", {
       class: `${r.points > 0 ? "got" : "missed"}${r.id === meId ? " is-me" : ""}`, dataset: { playerId: r.id },
-    }, h("span", { class: "pname-text" }, r.name, r.id === drawerId ? h("span", { class: "muted", text: " (drew)" }) : null),
+    }, h("span", { class: "pname-text" }, r.name, r.id === drawerId ? h("span", { class: "muted", text: ` ${t("stage.drew")}` }) : null),
     h("span", { class: "points", text: r.points > 0 ? `+${r.points}` : "0" })))));
 }
 
@@ -52,14 +53,14 @@ export function renderRanking(podium, list, ranking, meId) {
     class: `podium-step place-${i + 1}`, dataset: { playerId: r.id },
   },
   h("span", { class: "podium-name", text: r.name }),
-  h("span", { class: "podium-score", text: `${r.score} pts` }),
+  h("span", { class: "podium-score", text: t("results.pts", { count: r.score }) }),
   h("span", { class: "podium-block" }, i === 0 ? icon("crown", 22) : null, h("span", { class: "podium-rank", text: String(r.rank) })))));
   replaceChildren(list, sorted.map((r) => h("li", {
     class: `ranking-row${r.id === meId ? " is-me" : ""}`, dataset: { testid: "ranking-item", playerId: r.id, rank: String(r.rank) },
   },
   h("span", { class: "rank", text: `#${r.rank}` }),
   h("span", { class: "pname-text", text: r.name }),
-  h("span", { class: "points", text: `${r.score} pts` }))));
+  h("span", { class: "points", text: t("results.pts", { count: r.score }) }))));
 }
 
 /** A ranking from the player list, for pages that missed `game_over`. */

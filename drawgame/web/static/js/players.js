@@ -3,6 +3,7 @@
 
 import { h, replaceChildren } from "./dom.js";
 import { icon } from "./icons.js";
+import { t } from "./i18n.js";
 
 /** A stable hue for a player's avatar, from their id. */
 function hueOf(id) {
@@ -34,8 +35,8 @@ export class PlayerList {
     document.addEventListener("keydown", (e) => { if (e.key === "Escape") this.closeMenu(true); });
   }
 
-  /** Render from the current state: {players, meId, hostId, votes: Map}. */
-  render({ players, meId, votes }) {
+  /** Render from the current state: {players, meId, votes: Map, ranked}; ranks only when `ranked`. */
+  render({ players, meId, votes, ranked }) {
     this.closeMenu();
     const me = players.find((p) => p.id === meId);
     let rank = 0;
@@ -43,52 +44,61 @@ export class PlayerList {
     const items = sortPlayers(players).map((p, i) => {
       if (!p.spectator && p.score !== lastScore) rank = i + 1;
       lastScore = p.score;
-      return this.item(p, p.spectator ? null : rank, me, votes?.get(p.id));
+      return this.item(p, ranked && !p.spectator ? rank : null, me, votes?.get(p.id), ranked);
     });
     replaceChildren(this.root, items);
   }
 
-  item(p, rank, me, vote) {
+  /** One player: the name on its own line; rank, score and small badges below it. */
+  item(p, rank, me, vote, ranked) {
     const isMe = me && p.id === me.id;
     const classes = ["player", isMe && "is-me", p.drawer && "is-drawer", p.guessed && "is-guessed",
       !p.connected && "is-offline", p.spectator && "is-spectator"].filter(Boolean).join(" ");
     const avatar = h("span", { class: "avatar", "aria-hidden": "true", text: [...p.name][0]?.toUpperCase() ?? "?" });
     avatar.style.setProperty("--hue", String(hueOf(p.id)));
+    let score = null;
+    if (p.spectator) score = t("players.watching");
+    else if (ranked) score = t("players.points", { count: p.score });
     const li = h("li", {
-      class: classes,
+      class: classes, title: p.name,
       dataset: { testid: "player-item", playerId: p.id, score: String(p.score), host: String(p.host),
         drawer: String(p.drawer), guessed: String(p.guessed), connected: String(p.connected) },
     },
-    h("span", { class: "rank", text: rank ? `#${rank}` : "" }),
     avatar,
-    h("span", { class: "pinfo" },
-      h("span", { class: "pname" }, h("span", { class: "pname-text", text: p.name }),
-        isMe ? h("span", { class: "you", text: " (you)" }) : null),
-      h("span", { class: "pscore", text: p.spectator ? "watching" : `${p.score} points` })),
-    this.badges(p, vote),
+    h("span", { class: "pname" }, h("span", { class: "pname-text", text: p.name }),
+      isMe ? h("span", { class: "you", text: ` ${t("players.you")}` }) : null),
+    h("span", { class: "pmeta" },
+      rank ? h("span", { class: "rank", text: `#${rank}` }) : null,
+      score ? h("span", { class: "pscore", text: score }) : null,
+      this.badges(p, vote)),
     this.menuButton(p, me));
-    li.setAttribute("aria-label", describe(p, isMe));
+    li.setAttribute("aria-label", describe(p, isMe, rank, ranked));
     return li;
   }
 
   badges(p, vote) {
     const list = [];
-    if (p.host) list.push(badge("crown", "host", "Host"));
-    if (p.drawer) list.push(badge("pen", "drawer", "Drawing"));
-    if (p.guessed) list.push(badge("check", "guessed", "Guessed the word"));
-    if (!p.connected) list.push(h("span", { class: "badge badge-offline", title: "Disconnected", text: "offline" }));
-    if (vote) list.push(h("span", { class: "badge badge-vote", title: "Votes to kick", text: `kick ${vote.votes}/${vote.needed}` }));
-    return h("span", { class: "badges" }, list);
+    if (p.host) list.push(badge("crown", "host", t("players.host")));
+    if (p.drawer) list.push(badge("pen", "drawer", t("players.drawing")));
+    if (p.guessed) list.push(badge("check", "guessed", t("players.guessed")));
+    if (!p.connected) {
+      list.push(h("span", { class: "badge badge-text badge-offline", title: t("players.disconnected"), text: t("players.offline") }));
+    }
+    if (vote) {
+      list.push(h("span", { class: "badge badge-text badge-vote", title: t("players.votes"),
+        text: t("players.kickVotes", { votes: vote.votes, needed: vote.needed }) }));
+    }
+    return list;
   }
 
   allowed(p, me) {
     if (!me || p.id === me.id) return [];
     const out = [];
     if (me.host) {
-      out.push(["Kick", () => this.actions.kick(p.id), "danger"]);
-      if (!p.spectator) out.push(["Make host", () => this.actions.transferHost(p.id)]);
+      out.push([t("players.kick"), () => this.actions.kick(p.id), "danger"]);
+      if (!p.spectator) out.push([t("players.makeHost"), () => this.actions.transferHost(p.id)]);
     } else if (!me.spectator) {
-      out.push(["Vote to kick", () => this.actions.voteKick(p.id), "danger"]);
+      out.push([t("players.voteKick"), () => this.actions.voteKick(p.id), "danger"]);
     }
     return out;
   }
@@ -97,7 +107,8 @@ export class PlayerList {
     const actions = this.allowed(p, me);
     if (!actions.length) return null;
     const button = h("button", { type: "button", class: "icon-btn pmenu-btn", "aria-haspopup": "menu",
-      "aria-expanded": "false", "aria-label": `Actions for ${p.name}`, title: "Actions" }, icon("more", 18));
+      "aria-expanded": "false", "aria-label": t("players.actionsFor", { name: p.name }), title: t("players.actions") },
+    icon("more", 18));
     button.addEventListener("click", () => this.toggleMenu(button, actions));
     return button;
   }
@@ -129,15 +140,18 @@ export class PlayerList {
 }
 
 function badge(iconName, kind, label) {
-  return h("span", { class: `badge badge-${kind}`, title: label }, icon(iconName, 14), h("span", { class: "sr-only", text: label }));
+  return h("span", { class: `badge badge-${kind}`, title: label }, icon(iconName, 12), h("span", { class: "sr-only", text: label }));
 }
 
-function describe(p, isMe) {
-  const bits = [p.name + (isMe ? " (you)" : ""), p.spectator ? "spectating" : `${p.score} points`];
-  if (p.host) bits.push("host");
-  if (p.drawer) bits.push("drawing");
-  if (p.guessed) bits.push("guessed the word");
-  if (!p.connected) bits.push("disconnected");
+function describe(p, isMe, rank, ranked) {
+  const bits = [p.name + (isMe ? ` ${t("players.you")}` : "")];
+  if (p.spectator) bits.push(t("players.describeSpectator"));
+  else if (ranked && rank) bits.push(t("players.describeRank", { rank }), t("players.points", { count: p.score }));
+  else if (ranked) bits.push(t("players.points", { count: p.score }));
+  if (p.host) bits.push(t("players.describeHost"));
+  if (p.drawer) bits.push(t("players.describeDrawing"));
+  if (p.guessed) bits.push(t("players.describeGuessed"));
+  if (!p.connected) bits.push(t("players.describeOffline"));
   return bits.join(", ");
 }
 

@@ -95,25 +95,21 @@ export const FATAL_CLOSES = new Set([
 /** Error codes that refuse a `hello` (the seat was not taken). */
 export const JOIN_ERRORS = new Set(["bad_name", "name_taken", "bad_token", "room_full", "maintenance"]);
 
-/** Settings fields with their ranges and defaults (PROTOCOL.md `Settings`). */
+/** Settings fields with their ranges and defaults (PROTOCOL.md `Settings`); labels are `set.<name>`. */
 export const SETTINGS = Object.freeze([
-  { name: "max_players", label: "Players", kind: "int", min: 2, max: 16, def: 8 },
-  { name: "rounds", label: "Rounds", kind: "int", min: 1, max: 10, def: 3 },
-  { name: "draw_time_s", label: "Draw time (s)", kind: "int", min: 30, max: 240, def: 80, step: 10 },
-  { name: "choose_time_s", label: "Choose time (s)", kind: "int", min: 5, max: 30, def: 15 },
-  { name: "word_choices", label: "Word choices", kind: "int", min: 1, max: 5, def: 3 },
-  { name: "hints", label: "Hints (letters)", kind: "int", min: 0, max: 5, def: 2 },
-  { name: "language", label: "Language", kind: "language", def: "en" },
-  { name: "custom_words", label: "Custom words", kind: "words", def: [] },
-  { name: "custom_only", label: "Use only custom words", kind: "bool", def: false },
+  { name: "max_players", kind: "int", min: 2, max: 16, def: 8 },
+  { name: "rounds", kind: "int", min: 1, max: 10, def: 3 },
+  { name: "draw_time_s", kind: "int", min: 30, max: 240, def: 80, step: 10 },
+  { name: "choose_time_s", kind: "int", min: 5, max: 30, def: 15 },
+  { name: "word_choices", kind: "int", min: 1, max: 5, def: 3 },
+  { name: "hints", kind: "int", min: 0, max: 5, def: 2 },
+  { name: "language", kind: "language", def: "en" },
+  { name: "custom_words", kind: "words", def: [] },
+  { name: "custom_only", kind: "bool", def: false },
 ]);
 
-export const TURN_END_REASON = Object.freeze({
-  all_guessed: "Everyone guessed the word!",
-  time_up: "Time is up!",
-  drawer_left: "The drawer left.",
-  drawer_kicked: "The drawer was kicked.",
-});
+/** Why a turn ends (`turn_end.reason`); the text is `reason.<reason>`. */
+export const TURN_END_REASONS = Object.freeze(["all_guessed", "time_up", "drawer_left", "drawer_kicked"]);
 
 /** The kind of an op, accepting `type` as an alias of `op`. */
 export function opKind(op) {

@@ -3,8 +3,8 @@
 // Flood fill must give the same region on every client, so it never reads the
 // browser's antialiased canvas (whose edge pixels differ between browsers and
 // GPUs). Instead every op is also drawn here with integer-exact rules:
-//   - a stroke covers each pixel whose centre lies within w/2 + 0.5 of the
-//     polyline (that is: every pixel the antialiased line touches at all),
+//   - a stroke covers each pixel whose centre lies within w/2 + 0.5 of its
+//     smoothed polyline (smooth.js; every pixel the antialiased line touches),
 //   - fill is a 4-connected scanline flood fill from (x, y) over pixels of
 //     exactly the seed colour (tolerance 0).
 // The result of a fill is a list of horizontal spans, which the display then
@@ -34,39 +34,29 @@ export class Raster {
     return this.px[y * W + x];
   }
 
-  /** Draw the segment (ax,ay)-(bx,by) (a dot when equal) of width w. */
+  /** Draw the segment (ax,ay)-(bx,by) (a dot when equal) of width w, row by row. */
   segment(ax, ay, bx, by, w, colour) {
     const r = w / 2 + 0.5;
-    const r2 = r * r;
-    const x0 = Math.max(0, Math.floor(Math.min(ax, bx) - r));
-    const x1 = Math.min(W - 1, Math.ceil(Math.max(ax, bx) + r));
     const y0 = Math.max(0, Math.floor(Math.min(ay, by) - r));
     const y1 = Math.min(H - 1, Math.ceil(Math.max(ay, by) + r));
-    const dx = bx - ax;
-    const dy = by - ay;
-    const len2 = dx * dx + dy * dy;
+    const band = bandCorners(ax, ay, bx, by, r);
     for (let y = y0; y <= y1; y++) {
       const cy = y + 0.5;
-      const row = y * W;
-      for (let x = x0; x <= x1; x++) {
-        const cx = x + 0.5;
-        let t = len2 ? ((cx - ax) * dx + (cy - ay) * dy) / len2 : 0;
-        t = t < 0 ? 0 : t > 1 ? 1 : t;
-        const ex = cx - (ax + t * dx);
-        const ey = cy - (ay + t * dy);
-        if (ex * ex + ey * ey <= r2) this.px[row + x] = colour;
-      }
+      const span = [Infinity, -Infinity];
+      discSpan(span, ax, ay, r, cy);
+      discSpan(span, bx, by, r, cy);
+      if (band) polygonSpan(span, band, cy);
+      // Pixels whose centre x + 0.5 lies in the span.
+      const from = Math.max(0, Math.ceil(span[0] - 0.5));
+      const to = Math.min(W - 1, Math.floor(span[1] - 0.5));
+      if (from <= to) this.px.fill(colour, y * W + from, y * W + to + 1);
     }
   }
 
-  /** Draw points p[from..] as a polyline, joined to (prevX, prevY) when given. */
-  polyline(p, w, colour, prev = null) {
-    let [lx, ly] = prev ?? [p[0], p[1]];
-    for (let i = 0; i < p.length; i += 2) {
-      this.segment(lx, ly, p[i], p[i + 1], w, colour);
-      lx = p[i];
-      ly = p[i + 1];
-    }
+  /** Draw the polyline p (flat [x0, y0, ...]) of width w; one point is a dot. */
+  polyline(p, w, colour) {
+    if (p.length === 2) this.segment(p[0], p[1], p[0], p[1], w, colour);
+    for (let i = 2; i + 1 < p.length; i += 2) this.segment(p[i - 2], p[i - 1], p[i], p[i + 1], w, colour);
   }
 
   /**
@@ -103,6 +93,39 @@ export class Raster {
     for (let i = 0; i < spans.length; i += 3) {
       const row = spans[i] * W;
       this.px.fill(colour, row + spans[i + 1], row + spans[i + 2] + 1);
+    }
+  }
+}
+
+// A stroke segment covers the union of two discs of radius r and the band between
+// them; each is convex, so each row meets it in one interval: [min, max] of theirs.
+
+function discSpan(span, x, y, r, cy) {
+  const d = cy - y;
+  if (d * d > r * r) return;
+  const half = Math.sqrt(r * r - d * d);
+  if (x - half < span[0]) span[0] = x - half;
+  if (x + half > span[1]) span[1] = x + half;
+}
+
+/** The band's corners [x, y, ...] (A and B moved by r both ways across AB), or null for a dot. */
+function bandCorners(ax, ay, bx, by, r) {
+  const len = Math.hypot(bx - ax, by - ay);
+  if (len === 0) return null;
+  const nx = (-(by - ay) / len) * r;
+  const ny = ((bx - ax) / len) * r;
+  return [ax + nx, ay + ny, bx + nx, by + ny, bx - nx, by - ny, ax - nx, ay - ny];
+}
+
+function polygonSpan(span, q, cy) {
+  for (let i = 0; i < 8; i += 2) {
+    const px = q[i], py = q[i + 1];
+    const qx = q[(i + 2) % 8], qy = q[(i + 3) % 8];
+    if ((py - cy) * (qy - cy) > 0 || (py === qy && py !== cy)) continue;
+    const xs = py === qy ? [px, qx] : [px + ((cy - py) * (qx - px)) / (qy - py)];
+    for (const x of xs) {
+      if (x < span[0]) span[0] = x;
+      if (x > span[1]) span[1] = x;
     }
   }
 }

@@ -5,7 +5,7 @@ import { icon } from "./icons.js";
 import * as api from "./api.js";
 import * as store from "./store.js";
 import * as sound from "./sound.js";
-import { announce } from "./announce.js";
+import { announce, announceChat } from "./announce.js";
 import { C, S, PHASE, CLOSE_CODE, MAX_CHAT_LEN } from "./protocol.js";
 import { Connection, NET } from "./net.js";
 import { Board } from "./canvas.js";
@@ -19,6 +19,7 @@ import { choosingOverlay, revealOverlay, renderRanking, rankingFromPlayers } fro
 import { renderAlbum, closeReplay } from "./album.js";
 import { showScreen, showRoomView, nameScreen, fatalScreen, waitingScreen } from "./screens.js";
 import { renderConnection, renderVeil } from "./status.js";
+import { t, use, detect, translatePage, languagePicker } from "./i18n.js";
 
 // --- state -------------------------------------------------------------------------
 
@@ -45,7 +46,7 @@ const st = {
 const me = () => st.players.find((p) => p.id === st.meId) ?? null;
 const isHost = () => st.room.host_id === st.meId || Boolean(me()?.host);
 const isDrawer = () => st.meId !== null && st.room.drawer_id === st.meId;
-const playerName = (id) => st.players.find((p) => p.id === id)?.name ?? "Someone";
+const playerName = (id) => st.players.find((p) => p.id === id)?.name ?? t("players.someone");
 const phase = () => st.room.phase;
 const roundsTotal = () => (phase() === PHASE.LOBBY ? st.room.settings.rounds : st.room.rounds || st.room.settings.rounds);
 
@@ -61,6 +62,10 @@ let settingsForm = null;
 // --- start -------------------------------------------------------------------------
 
 async function main() {
+  await use(detect());
+  translatePage();
+  languagePicker($("#ui-language"));
+  document.documentElement.classList.remove("is-loading");
   st.code = decodeURIComponent(window.location.pathname.split("/")[2] ?? "").trim();
   if (!st.code) return fatal("not_found");
   try {
@@ -82,17 +87,17 @@ async function main() {
 
 function hello() {
   const seat = store.getSeat(st.code);
-  return { type: C.HELLO, name: st.name || "Player", token: seat?.token ?? null, spectate: st.spectate };
+  return { type: C.HELLO, name: st.name || t("name.placeholder"), token: seat?.token ?? null, spectate: st.spectate };
 }
 
 function joinNow() {
-  showScreen(h("p", { class: "muted", role: "status", text: "Joining the room…" }));
+  showScreen(h("p", { class: "muted", role: "status", text: t("room.joining") }));
   net.restart();
 }
 
 function send(msg) {
   if (net?.isReady() && net.send(msg)) return true;
-  toast("Not connected right now; try again in a moment.", "warn");
+  toast(t("room.notConnected"), "warn");
   return false;
 }
 
@@ -104,10 +109,10 @@ function showRoom() {
 }
 
 function promptName(error = "") {
-  const playing = st.summary && st.summary.phase !== PHASE.LOBBY ? " · game in progress, jump right in" : "";
+  const playing = st.summary && st.summary.phase !== PHASE.LOBBY ? ` · ${t("name.inProgress")}` : "";
   nameScreen({
-    title: st.summary?.name || `room ${st.code}`,
-    subtitle: st.summary ? `${st.summary.players}/${st.summary.max_players} players${playing}` : "",
+    title: st.summary?.name || t("name.roomCode", { code: st.code }),
+    subtitle: st.summary ? t("name.players", { players: st.summary.players, max: st.summary.max_players }) + playing : "",
     name: st.name, spectate: st.spectate, error,
     onSubmit: (name, spectate) => {
       Object.assign(st, { name, spectate });
@@ -120,11 +125,11 @@ function promptName(error = "") {
 
 function fatal(kind) {
   const retries = {
-    replaced: { label: "Play here instead", run: joinNow },
-    refused: { label: "Try again", run: joinNow },
+    replaced: { label: t("fatal.playHere"), run: joinNow },
+    refused: { label: t("fatal.tryAgain"), run: joinNow },
     full: st.spectate
-      ? { label: "Try again", run: () => window.location.reload() }
-      : { label: "Watch instead", run: () => { st.spectate = true; joinNow(); } },
+      ? { label: t("fatal.tryAgain"), run: () => window.location.reload() }
+      : { label: t("fatal.watch"), run: () => { st.spectate = true; joinNow(); } },
   };
   fatalScreen(kind, retries[kind] ?? null);
 }
@@ -153,11 +158,11 @@ function setupRoomUi() {
   toolbar = buildToolbar($("#toolbar"), input);
   bindShortcuts(input, toolbar, () => isDrawer() && phase() === PHASE.DRAWING);
   players = new PlayerList($("#player-list"), {
-    kick: (id) => { if (window.confirm(`Kick ${playerName(id)} from the room?`)) send({ type: C.KICK, player_id: id }); },
+    kick: (id) => { if (window.confirm(t("players.kickConfirm", { name: playerName(id) }))) send({ type: C.KICK, player_id: id }); },
     voteKick: (id) => send({ type: C.VOTE_KICK, player_id: id }),
     transferHost: (id) => send({ type: C.TRANSFER_HOST, player_id: id }),
   });
-  chat = new ChatLog($("#chat-log"));
+  chat = new ChatLog($("#chat-log"), $("#chat-lines"));
   hud = new Hud();
   hud.onSecond = updateOverlayCountdown;
   settingsForm = buildSettingsFields($("#room-settings"), { idPrefix: "room", onField: sendSetting });
@@ -200,13 +205,13 @@ function shareUrl() {
 
 async function copyShareLink() {
   const ok = await copyText(shareUrl(), $("#share-link"));
-  toast(ok ? "Invite link copied!" : "Select the link and copy it.", ok ? "ok" : "warn", 2000);
-  if (ok) $("#copy-link").textContent = "Copied!";
-  setTimeout(() => { $("#copy-link").textContent = "Copy"; }, 2000);
+  toast(ok ? t("panel.linkCopied") : t("panel.selectLink"), ok ? "ok" : "warn", 2000);
+  if (ok) $("#copy-link").textContent = t("panel.copied");
+  setTimeout(() => { $("#copy-link").textContent = t("panel.copy"); }, 2000);
 }
 
 function leave() {
-  if (!window.confirm("Leave this room? Your seat and score are given up.")) return;
+  if (!window.confirm(t("leave.confirm"))) return;
   net.send({ type: C.LEAVE });
   net.stop();
   store.setSeat(st.code, null);
@@ -218,8 +223,8 @@ function renderMute() {
   const button = $("#mute-toggle");
   button.replaceChildren(icon(muted ? "mute" : "volume"));
   button.setAttribute("aria-pressed", String(muted));
-  button.setAttribute("aria-label", muted ? "Sounds are off; turn on" : "Sounds are on; mute");
-  button.title = muted ? "Unmute sounds" : "Mute sounds";
+  button.setAttribute("aria-label", muted ? t("header.soundsOff") : t("header.soundsOn"));
+  button.title = muted ? t("header.unmute") : t("header.mute");
 }
 
 // --- actions -----------------------------------------------------------------------
@@ -270,7 +275,7 @@ const HANDLERS = {
   [S.WORD]: onWord,
   [S.HINT]: onHint,
   [S.DRAW]: onDraw,
-  [S.CHAT]: (m) => chat.chat(m, st.meId),
+  [S.CHAT]: onChat,
   [S.CORRECT]: onCorrect,
   [S.CLOSE]: onClose,
   [S.REACTION]: onReaction,
@@ -304,12 +309,13 @@ function onWelcome(m) {
   board.load(m.room.ops ?? []);
   input.resume();
   chat.clear();
+  const invite = phase() === PHASE.LOBBY ? ` ${t("chat.invite")}` : "";
+  // The greeting heads the log; what was said before this page joined follows it.
+  if (first) chat.system(t("chat.welcome", { name: me()?.name ?? st.name }) + invite);
   for (const line of m.room.chat ?? []) chat.chat(line, st.meId);
-  const invite = phase() === PHASE.LOBBY ? " Share the link to invite friends." : "";
-  if (first) chat.system(`Welcome, ${me()?.name ?? st.name}!${invite}`);
-  else chat.system("Reconnected.");
+  if (!first) chat.system(t("chat.reconnected"));
   renderAll();
-  announce(first ? `Joined ${st.room.name || "the room"}.` : "Reconnected.");
+  announce(first ? t("say.joined", { room: st.room.name || t("say.theRoom") }) : t("say.reconnected"));
 }
 
 function applySnapshot(room) {
@@ -338,7 +344,7 @@ function onPlayers(m) {
   renderPlayers();
   renderLobbyPanel();
   renderChatInput();
-  if (!wasHost && isHost() && st.joined) toast("You are now the host.", "ok");
+  if (!wasHost && isHost() && st.joined) toast(t("panel.newHost"), "ok");
 }
 
 function onSettings(m) {
@@ -379,19 +385,21 @@ function startTurn(previous) {
   const drawer = playerName(st.room.drawer_id);
   if (isDrawer()) {
     sound.play("yourTurn");
-    flagTitle("Your turn!");
-    announce(`Round ${st.room.round}. Your turn: choose a word to draw.`);
+    flagTitle(t("say.yourTurnTitle"));
+    announce(t("say.yourChoice", { round: st.room.round }));
   } else {
-    announce(`Round ${st.room.round}. ${drawer} is choosing a word.`);
+    announce(t("say.choosing", { round: st.room.round, name: drawer }));
   }
 }
 
 function startDrawing() {
   st.reveal = null;
+  st.warned = false;
   input.resume();
   focusGuessInput();
-  if (isDrawer()) announce(`Draw ${st.room.word ?? "your word"}!`);
-  else announce(`${playerName(st.room.drawer_id)} is drawing. The word has ${describeHint(st.room.hint)}.`);
+  // The drawer hears the word when the `word` message brings it (onWord).
+  if (isDrawer() && st.room.word) announce(t("say.draw", { word: st.room.word }));
+  else if (!isDrawer()) announce(t("say.drawing", { name: playerName(st.room.drawer_id), letters: describeHint(st.room.hint) }));
 }
 
 /** Put the caret in the guess box on desktops when nothing else has focus. */
@@ -412,7 +420,9 @@ function flagTitle(note) {
 function describeHint(hint) {
   const words = String(hint ?? "").split(" ").filter(Boolean);
   const letters = words.map((w) => w.replace(/-/g, "").length);
-  return words.length > 1 ? `${words.length} words of ${letters.join(", ")} letters` : `${letters[0] ?? 0} letters`;
+  return words.length > 1
+    ? t("say.wordsOf", { words: words.length, letters: letters.join(", ") })
+    : t("say.letters", { count: letters[0] ?? 0 });
 }
 
 function onChoices(m) {
@@ -422,14 +432,41 @@ function onChoices(m) {
 }
 
 function onWord(m) {
+  const known = st.room.word === m.word;
   st.room.word = m.word;
+  if (!known && isDrawer() && phase() === PHASE.DRAWING) announce(t("say.yourWord", { word: m.word }));
   renderHud();
   renderStage();
 }
 
 function onHint(m) {
+  const before = st.room.hint;
   st.room.hint = m.hint;
+  const news = revealedLetters(before, m.hint);
+  if (news.length && !isDrawer() && !st.room.word) {
+    announce(t("say.hint", { letters: news.join(", "), spelled: spellHint(m.hint) }));
+  }
   renderHud();
+}
+
+/** Letters shown in `after` that were blanks in `before`. */
+function revealedLetters(before, after) {
+  const old = [...String(before ?? "")];
+  return [...String(after ?? "")].filter((ch, i) => ch !== "_" && ch !== " " && old[i] === "_");
+}
+
+/** The hint as it would be spelled out: "_ a _ _" reads as "blank, a, blank, blank". */
+function spellHint(hint) {
+  const words = String(hint ?? "").split(" ").filter(Boolean);
+  const blank = t("say.blank");
+  return words.map((w) => [...w].map((ch) => (ch === "_" ? blank : ch)).join(", ")).join(`; ${t("say.nextWord")} `) + ".";
+}
+
+function onChat(m) {
+  chat.chat(m, st.meId);
+  if (m.from && m.from !== st.meId && m.channel !== "system") {
+    announceChat(t("say.chat", { name: m.name ?? t("players.someone"), text: m.text }), (count) => t("say.more", { count }));
+  }
 }
 
 function onDraw(m) {
@@ -441,11 +478,11 @@ function onCorrect(m) {
   const mine = m.player_id === st.meId;
   chat.correct(playerName(m.player_id), m.points, mine);
   sound.play(mine ? "correctMine" : "correct");
-  announce(mine ? `You guessed the word! Plus ${m.points} points.` : `${playerName(m.player_id)} guessed the word.`);
+  announce(mine ? t("say.youGuessed", { points: m.points }) : t("say.theyGuessed", { name: playerName(m.player_id) }));
 }
 
 function onClose(m) {
-  const line = `"${String(m.text ?? "")}" is close!`;
+  const line = t("chat.close", { text: String(m.text ?? "") });
   chat.close(line);
   announce(line);
 }
@@ -461,8 +498,8 @@ function onTurnEnd(m) {
   st.room.word = m.word;
   input.discard();
   sound.play("turnEnd");
-  chat.system(`The word was "${m.word}".`);
-  announce(`Turn over. The word was ${m.word}.`);
+  chat.system(t("chat.wordWas", { word: m.word }));
+  announce(t("say.turnOver", { word: m.word }));
   renderHud();
   renderStage();
 }
@@ -473,14 +510,14 @@ function onGameOver(m) {
   st.reveal = null;
   const winner = [...st.results.ranking].sort((a, b) => a.rank - b.rank)[0];
   sound.play("gameOver");
-  if (winner) announce(`Game over. ${winner.name} wins with ${winner.score} points.`);
+  if (winner) announce(t("say.winner", { name: winner.name, points: winner.score }));
   renderStage();
   if (m.game_id) loadAlbum(m.game_id);
 }
 
 function onKickVote(m) {
   st.votes.set(m.target_id, { votes: m.votes, needed: m.needed });
-  chat.system(`Vote to kick ${playerName(m.target_id)}: ${m.votes} of ${m.needed}.`);
+  chat.system(t("chat.voteKick", { name: playerName(m.target_id), votes: m.votes, needed: m.needed }));
   renderPlayers();
 }
 
@@ -493,45 +530,36 @@ function onNotice(m) {
 
 function onShutdown(m) {
   const seconds = secondsLeft(m.reconnect_in_ms ?? 0);
-  chat.notice(`The server is restarting; back in about ${seconds} s.`);
+  chat.notice(t("chat.restarting", { seconds }));
   input.stroke = null;
 }
 
 // --- errors ----------------------------------------------------------------------------
 
-const ERROR_TEXT = {
-  word_in_chat: "You can't give the word away in the chat.",
-  rate_limited: "Whoa, slow down a little.",
-  not_host: "Only the host can do that.",
-  not_your_turn: "It's not your turn.",
-  already_reacted: "You already reacted to this drawing.",
-  already_voted: "You already voted to kick this player.",
-  canvas_full: "The drawing is full: undo or clear to go on.",
-  not_enough_players: "At least 2 connected players are needed to start.",
-  wrong_phase: "That is not possible right now.",
-  unknown_player: "That player is no longer in the room.",
-};
+/** Error codes the page words itself (`error.<code>`); others show the server's message. */
+const ERROR_TEXT = new Set(["word_in_chat", "rate_limited", "not_host", "not_your_turn", "already_reacted",
+  "already_voted", "canvas_full", "not_enough_players", "wrong_phase", "unknown_player"]);
 
 function onError(m) {
   if (!st.joined) return onJoinError(m);
   if (m.code === "invalid_settings" || m.ref === C.SETTINGS) {
-    $("#settings-error").textContent = m.message ?? "Those settings were refused.";
+    $("#settings-error").textContent = m.message ?? t("panel.refused");
     settingsForm.write(st.room.settings, { keepFocused: false });
     return;
   }
-  if (m.code === "word_in_chat") return void chat.system(ERROR_TEXT.word_in_chat);
+  if (m.code === "word_in_chat") return void chat.system(t("error.word_in_chat"));
   if (m.code === "bad_op" || m.ref === C.PING) return void console.warn("refused:", m);
   if (m.ref === C.CHOOSE) {
     st.overlayKey = ""; // give the word buttons back
     renderOverlay();
   }
-  toast(ERROR_TEXT[m.code] ?? m.message ?? "That was refused.", "warn");
+  toast(ERROR_TEXT.has(m.code) ? t(`error.${m.code}`) : (m.message ?? t("error.refused")), "warn");
 }
 
 function onJoinError(m) {
   if (m.code === "bad_name" || m.code === "name_taken") {
     net.stop();
-    const text = m.code === "name_taken" ? "That name is taken in this room; pick another." : (m.message || "That name is not allowed.");
+    const text = m.code === "name_taken" ? t("name.taken") : (m.message || t("name.refused"));
     return promptName(text);
   }
   if (m.code === "bad_token") {
@@ -551,7 +579,7 @@ function onJoinError(m) {
     net.retryLater();
     return;
   }
-  toast(m.message ?? "Could not join.", "warn");
+  toast(m.message ?? t("join.failed"), "warn");
   net.retryLater();
 }
 
@@ -595,7 +623,7 @@ function renderHud() {
 }
 
 function renderPlayers() {
-  players.render({ players: st.players, meId: st.meId, votes: st.votes });
+  players.render({ players: st.players, meId: st.meId, votes: st.votes, ranked: phase() !== PHASE.LOBBY });
   const seated = st.players.filter((p) => !p.spectator).length;
   $("#players-count").textContent = `${seated}/${st.room.settings.max_players ?? "?"}`;
 }
@@ -611,6 +639,7 @@ function renderStage() {
   if (p === PHASE.LOBBY) renderLobbyPanel();
   renderOverlay();
   renderUnderCanvas();
+  updateOverlayCountdown(secondsLeft(hud.remaining() ?? 0));
   resizeCanvas();
 }
 
@@ -620,23 +649,24 @@ function renderLobbyPanel() {
   const ready = st.players.filter((p) => p.connected && !p.spectator).length;
   $("#share-link").value = shareUrl();
   settingsForm.setDisabled(!host);
-  $("#settings-owner").textContent = host ? "(you are the host)" : "(only the host can change them)";
+  $("#settings-owner").textContent = host ? t("panel.youHost") : t("panel.onlyHost");
   show($("#start-game"), host);
   renderSettingsSummary(host);
   $("#start-game").disabled = ready < 2;
-  const hostName = st.players.find((p) => p.host)?.name ?? "the host";
+  const hostName = st.players.find((p) => p.host)?.name ?? t("panel.theHost");
   $("#lobby-hint").textContent = host
-    ? (ready < 2 ? "Invite at least one more player to start." : `${ready} players ready. Start when everyone is in!`)
-    : `Waiting for ${hostName} to start the game…`;
+    ? (ready < 2 ? t("panel.needMore") : t("panel.ready", { count: ready }))
+    : t("panel.waitHost", { host: hostName });
 }
 
 /** One line saying what the settings are; on phones guests see only it at first. */
 function renderSettingsSummary(host) {
   const s = st.room.settings;
-  const custom = s.custom_words?.length ? ` · ${s.custom_words.length} custom words${s.custom_only ? " only" : ""}` : "";
+  const count = s.custom_words?.length ?? s.custom_words_count ?? 0;
+  const custom = count ? ` · ${t("panel.summaryCustom", { count })}${s.custom_only ? ` ${t("panel.summaryOnly")}` : ""}` : "";
   const language = $("#room-language")?.selectedOptions[0]?.textContent.replace(/ \(.*\)$/, "") ?? s.language;
   $("#settings-summary").textContent =
-    `${s.rounds} rounds · ${s.draw_time_s} s to draw · ${language} · up to ${s.max_players} players${custom}`;
+    t("panel.summary", { rounds: s.rounds, seconds: s.draw_time_s, language, players: s.max_players }) + custom;
   const details = $("#settings-details");
   if (details.dataset.touched) return;
   details.open = host || !window.matchMedia("(max-width: 560px)").matches;
@@ -670,9 +700,13 @@ function renderOverlay() {
 
 function updateOverlayCountdown(seconds) {
   const next = $("#results-next");
-  next.textContent = phase() === PHASE.RESULTS && hud.remaining() !== null ? `Back to the lobby in ${seconds} s` : "";
+  next.textContent = phase() === PHASE.RESULTS && hud.remaining() !== null ? t("results.next", { seconds }) : "";
+  if (phase() === PHASE.DRAWING && seconds === 10 && !st.warned) {
+    st.warned = true;
+    announce(t("say.tenSeconds"));
+  }
   const el = $("#canvas-overlay .overlay-countdown");
-  if (el) el.textContent = hud.remaining() === null ? "" : `${seconds} s`;
+  if (el) el.textContent = hud.remaining() === null ? "" : t("stage.seconds", { seconds });
   if (isDrawer() && phase() === PHASE.DRAWING && seconds <= 5 && seconds > 0) sound.play("tick", 0.05);
 }
 
@@ -685,16 +719,16 @@ function renderUnderCanvas() {
   toolbar.update();
   const caption = $("#turn-caption");
   const drawer = playerName(st.room.drawer_id);
-  if (p === PHASE.CHOOSING) caption.textContent = isDrawer() ? "Pick a word to draw" : `${drawer} is choosing a word`;
-  else if (drawing) caption.textContent = isDrawer() ? "" : `${drawer} is drawing`;
-  else if (p === PHASE.REVEAL) caption.textContent = `${drawer} drew this`;
+  if (p === PHASE.CHOOSING) caption.textContent = isDrawer() ? t("stage.pick") : t("stage.isChoosing", { name: drawer });
+  else if (drawing) caption.textContent = isDrawer() ? "" : t("stage.isDrawing", { name: drawer });
+  else if (p === PHASE.REVEAL) caption.textContent = t("stage.drewThis", { name: drawer });
   else caption.textContent = "";
   renderReactions();
 }
 
 function canvasLabel() {
-  if (phase() !== PHASE.DRAWING) return "Drawing canvas";
-  return isDrawer() ? "Drawing canvas: draw your word here" : `Drawing canvas: ${playerName(st.room.drawer_id)} is drawing`;
+  if (phase() !== PHASE.DRAWING) return t("stage.canvas");
+  return isDrawer() ? t("stage.canvasDraw") : t("stage.canvasWatch", { name: playerName(st.room.drawer_id) });
 }
 
 function renderReactions() {
@@ -707,20 +741,23 @@ function renderReactions() {
 }
 
 function reactionButton(button, kind, count, mine, open) {
-  button.replaceChildren(icon(kind, 18), h("span", { class: "react-count", text: String(count) }));
+  // The name is the visible count with a hidden lead-in, so it holds what is seen.
+  button.replaceChildren(icon(kind, 18),
+    h("span", { class: "sr-only", text: `${t(kind === "like" ? "stage.like" : "stage.dislike")}: ` }),
+    h("span", { class: "react-count", text: String(count) }));
   button.disabled = !open || Boolean(mine);
   button.setAttribute("aria-pressed", String(mine === kind));
-  button.setAttribute("aria-label", `${kind === "like" ? "Like" : "Dislike"} this drawing (${count})`);
+  button.title = t(kind === "like" ? "stage.like" : "stage.dislike");
 }
 
 function renderChatInput() {
   const box = $("#chat-input");
   const p = phase();
   const mine = me();
-  let hint = "Say something…";
-  if (mine?.spectator) hint = "Chat (you are watching)…";
-  else if (p === PHASE.DRAWING && (isDrawer() || mine?.guessed)) hint = "Chat with those who guessed…";
-  else if (p === PHASE.DRAWING) hint = "Type your guess…";
+  let hint = t("chat.say");
+  if (mine?.spectator) hint = t("chat.watching");
+  else if (p === PHASE.DRAWING && (isDrawer() || mine?.guessed)) hint = t("chat.guessers");
+  else if (p === PHASE.DRAWING) hint = t("chat.guess");
   box.placeholder = hint;
   document.body.classList.toggle("in-guessed-channel", p === PHASE.DRAWING && (isDrawer() || Boolean(mine?.guessed)));
 }
@@ -731,19 +768,19 @@ function renderResults() {
   const host = isHost();
   show($("#play-again"), host);
   $("#play-again").disabled = st.startPending;
-  $("#play-again").textContent = st.startPending ? "Starting in a moment…" : "Play again";
+  $("#play-again").textContent = st.startPending ? t("results.starting") : t("results.playAgain");
   show($("#results-close"), phase() === PHASE.LOBBY);
-  $("#results-panel .results-title").textContent = ranking.length && ranking[0].id === st.meId ? "You won!" : "Game over";
+  $("#results-panel .results-title").textContent = ranking.length && ranking[0].id === st.meId ? t("results.youWon") : t("results.gameOver");
   renderAlbumState();
 }
 
 function renderAlbumState() {
   const { status, game } = st.album;
   const text = {
-    idle: st.results?.game_id ? "" : "The album is not available on this page.",
-    loading: "Loading the album…",
-    error: "The album could not be loaded.",
-    ready: game?.turns?.length ? "" : "No drawings in this game.",
+    idle: st.results?.game_id ? "" : t("album.unavailable"),
+    loading: t("album.loading"),
+    error: t("album.error"),
+    ready: game?.turns?.length ? "" : t("album.empty"),
   }[status];
   $("#album-status").textContent = text;
   if (status === "ready" && $("#album").dataset.gameId !== String(game.game_id)) {
@@ -763,7 +800,7 @@ function renderStatus(status = lastStatus) {
   if (!status) return;
   lastStatus = status;
   const text = renderConnection($("#connection-status"), status, st.joined);
-  const drawingNote = isDrawer() && phase() === PHASE.DRAWING ? " Keep drawing: your strokes are sent when you are back." : "";
+  const drawingNote = isDrawer() && phase() === PHASE.DRAWING ? ` ${t("conn.keepDrawing")}` : "";
   renderVeil($("#reconnect-veil"), {
     visible: st.joined && status.state !== NET.ONLINE && status.state !== NET.STOPPED,
     text: `${text}.${drawingNote}`, canRetry: status.state === NET.WAITING, onRetry: () => net.retrySoon(),

@@ -2,6 +2,7 @@
 
 import { h, $, show, replaceChildren } from "./dom.js";
 import { MAX_NAME_LEN } from "./protocol.js";
+import { t } from "./i18n.js";
 
 export function showScreen(...children) {
   replaceChildren($("#screen-body"), children);
@@ -17,9 +18,9 @@ export function showRoomView() {
 
 /** Why a name cannot be used, or null (the server has the last word). */
 export function nameProblem(name) {
-  if (!name) return "Please type a name.";
-  if ([...name].length > MAX_NAME_LEN) return `At most ${MAX_NAME_LEN} characters.`;
-  if (/\p{Cc}/u.test(name)) return "Names cannot hold control characters.";
+  if (!name) return t("name.empty");
+  if ([...name].length > MAX_NAME_LEN) return t("name.tooLong", { max: MAX_NAME_LEN });
+  if (/\p{Cc}/u.test(name)) return t("name.control");
   return null;
 }
 
@@ -29,14 +30,14 @@ export function nameProblem(name) {
  */
 export function nameScreen({ title, subtitle, name, spectate, error = "", onSubmit }) {
   const nameInput = h("input", { id: "name-input", dataset: { testid: "name-input" }, maxlength: MAX_NAME_LEN,
-    autocomplete: "nickname", required: true, value: name, "aria-describedby": "name-error", placeholder: "Your name" });
+    autocomplete: "nickname", required: true, value: name, "aria-describedby": "name-error", placeholder: t("name.placeholder") });
   const watch = h("input", { type: "checkbox", id: "spectate", checked: spectate });
   const errorBox = h("p", { id: "name-error", class: "field-error", role: "alert", text: error });
   const form = h("form", { class: "name-form", novalidate: true },
-    h("label", { for: "name-input", class: "name-label", text: "Choose a name" }),
+    h("label", { for: "name-input", class: "name-label", text: t("name.label") }),
     nameInput, errorBox,
-    h("label", { class: "check", for: "spectate" }, watch, h("span", { text: "Just watch (spectator)" })),
-    h("button", { type: "submit", class: "btn btn-primary btn-lg btn-block", dataset: { testid: "name-submit" }, text: "Play!" }));
+    h("label", { class: "check", for: "spectate" }, watch, h("span", { text: t("name.watch") })),
+    h("button", { type: "submit", class: "btn btn-primary btn-lg btn-block", dataset: { testid: "name-submit" }, text: t("name.play") }));
   form.addEventListener("submit", (e) => {
     e.preventDefault();
     const typed = nameInput.value.normalize("NFC").trim();
@@ -45,24 +46,20 @@ export function nameScreen({ title, subtitle, name, spectate, error = "", onSubm
     if (problem) nameInput.focus();
     else onSubmit(typed, watch.checked);
   });
-  showScreen(h("h1", { class: "screen-title" }, "Join ", h("span", { text: title })),
+  showScreen(h("h1", { class: "screen-title", text: t("name.join", { room: title }) }),
     subtitle ? h("p", { class: "muted", text: subtitle }) : null, form);
   nameInput.focus();
   if (error) nameInput.select();
 }
 
-const FATAL = {
-  not_found: ["Room not found", "This room does not exist or has closed. Check the link, or start a new room."],
-  full: ["This room is full", "Every seat is taken. Watch the game, try again in a little while, or start your own room."],
-  kicked: ["You were removed from the room", "The host or a vote of the players removed you from this room."],
-  replaced: ["Opened somewhere else", "You joined this room from another tab or device, so this page was disconnected."],
-  refused: ["Connection refused", "The server refused the connection from this page."],
-};
+/** Error pages; each has its title `fatal.<kind>` and text `fatal.<kind>.text`. */
+const FATAL = new Set(["not_found", "full", "kicked", "replaced", "refused"]);
 
 /** An error page; `retry` (optional) adds a second button. */
 export function fatalScreen(kind, retry = null) {
-  const [title, text] = FATAL[kind] ?? FATAL.refused;
-  const actions = [h("a", { class: "btn btn-primary", href: "/", text: "Back to the lobby" })];
+  const known = FATAL.has(kind) ? kind : "refused";
+  const [title, text] = [t(`fatal.${known}`), t(`fatal.${known}.text`)];
+  const actions = [h("a", { class: "btn btn-primary", href: "/", text: t("fatal.back") })];
   if (retry) {
     actions.push(h("button", { type: "button", class: "btn btn-secondary", text: retry.label, on: { click: retry.run } }));
   }
@@ -79,13 +76,11 @@ export function waitingScreen(text, busy, onRetry) {
     live.textContent = text;
     return;
   }
-  const message = busy
-    ? "The server is busy or in maintenance. This page joins by itself as soon as it can."
-    : "Cannot reach the server. This page joins by itself as soon as it can.";
-  showScreen(h("h1", { class: "screen-title", text: "Just a moment" }),
+  const message = busy ? t("wait.busy") : t("wait.down");
+  showScreen(h("h1", { class: "screen-title", text: t("wait.title") }),
     h("p", { class: "screen-text", text: message }),
     h("p", { class: "muted", role: "status", dataset: { waitingStatus: "" }, text }),
     h("div", { class: "screen-actions" },
-      h("button", { type: "button", class: "btn btn-primary", text: "Retry now", on: { click: onRetry } }),
-      h("a", { class: "btn btn-secondary", href: "/", text: "Back to the lobby" })));
+      h("button", { type: "button", class: "btn btn-primary", text: t("wait.retry"), on: { click: onRetry } }),
+      h("a", { class: "btn btn-secondary", href: "/", text: t("fatal.back") })));
 }

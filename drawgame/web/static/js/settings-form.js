@@ -2,6 +2,7 @@
 // the lobby's create form and the room's host settings form.
 
 import { h } from "./dom.js";
+import { t } from "./i18n.js";
 import { SETTINGS, MAX_CUSTOM_WORDS, MAX_CUSTOM_WORD_LEN, MIN_CUSTOM_ONLY_WORDS } from "./protocol.js";
 
 /** Split a textarea's text into words: comma or newline separated, trimmed. */
@@ -11,15 +12,15 @@ export function parseWords(text) {
 
 function intError(spec, raw) {
   const value = Number(raw);
-  if (raw === "" || !Number.isInteger(value)) return `Enter a whole number ${spec.min}..${spec.max}.`;
-  if (value < spec.min || value > spec.max) return `Must be ${spec.min}..${spec.max}.`;
+  if (raw === "" || !Number.isInteger(value)) return t("set.wholeNumber", { min: spec.min, max: spec.max });
+  if (value < spec.min || value > spec.max) return t("set.range", { min: spec.min, max: spec.max });
   return null;
 }
 
 function wordsError(words) {
-  if (words.length > MAX_CUSTOM_WORDS) return `At most ${MAX_CUSTOM_WORDS} words.`;
+  if (words.length > MAX_CUSTOM_WORDS) return t("set.tooMany", { max: MAX_CUSTOM_WORDS });
   const long = words.find((w) => w.length > MAX_CUSTOM_WORD_LEN);
-  return long ? `"${long.slice(0, 40)}" is longer than ${MAX_CUSTOM_WORD_LEN} characters.` : null;
+  return long ? t("set.tooLong", { word: long.slice(0, 40), max: MAX_CUSTOM_WORD_LEN }) : null;
 }
 
 function inputFor(spec, idPrefix) {
@@ -29,10 +30,9 @@ function inputFor(spec, idPrefix) {
     return h("input", { ...common, type: "number", inputmode: "numeric", min: spec.min, max: spec.max,
       step: spec.step ?? 1, value: String(spec.def), required: true });
   }
-  if (spec.kind === "language") return h("select", common, h("option", { value: "en", text: "English" }));
+  if (spec.kind === "language") return h("select", common);
   if (spec.kind === "words") {
-    return h("textarea", { ...common, rows: 3, spellcheck: "false",
-      placeholder: "apple, rainbow, paper plane, ... (comma or one per line)" });
+    return h("textarea", { ...common, rows: 3, spellcheck: "false", placeholder: t("set.customPlaceholder") });
   }
   return h("input", { ...common, type: "checkbox" });
 }
@@ -43,11 +43,11 @@ function fieldRow(spec, input, idPrefix) {
   const error = h("p", { id: `${id}-error`, class: "field-error", role: "alert" });
   const cls = `field field-${spec.kind}`;
   if (spec.kind === "bool") {
-    return h("div", { class: cls }, h("label", { class: "check", for: id }, input, h("span", { text: spec.label })),
-      h("p", { class: "field-note", text: `Needs at least ${MIN_CUSTOM_ONLY_WORDS} custom words.` }), error);
+    return h("div", { class: cls }, h("label", { class: "check", for: id }, input, h("span", { text: t(`set.${spec.name}`) })),
+      h("p", { class: "field-note", text: t("set.customOnlyNote", { min: MIN_CUSTOM_ONLY_WORDS }) }), error);
   }
-  const label = h("label", { for: id }, spec.label, hint ? h("span", { class: "range-hint", text: hint }) : null);
-  const extra = spec.kind === "words" ? h("p", { class: "field-note words-count", text: "0 words" }) : null;
+  const label = h("label", { for: id }, t(`set.${spec.name}`), hint ? h("span", { class: "range-hint", text: hint }) : null);
+  const extra = spec.kind === "words" ? h("p", { class: "field-note words-count", text: t("set.words", { count: 0 }) }) : null;
   return h("div", { class: cls }, label, input, extra, error);
 }
 
@@ -106,7 +106,7 @@ class SettingsFields {
       else settings[spec.name] = value;
     }
     if (ok && settings.custom_only && settings.custom_words.length < MIN_CUSTOM_ONLY_WORDS) {
-      this.setError("custom_only", `Add at least ${MIN_CUSTOM_ONLY_WORDS} custom words first.`);
+      this.setError("custom_only", t("set.needCustom", { min: MIN_CUSTOM_ONLY_WORDS }));
       ok = false;
     }
     return ok ? settings : null;
@@ -136,7 +136,7 @@ class SettingsFields {
     const select = this.inputs.language;
     const current = selected ?? select.value;
     select.replaceChildren(...languages.map((l) =>
-      h("option", { value: l.code, text: l.words ? `${l.name} (${l.words} words)` : l.name })));
+      h("option", { value: l.code, text: l.words ? t("set.languageWords", { name: l.name, count: l.words }) : l.name })));
     this.ensureOption(select, current || "en");
     select.value = current || "en";
   }
@@ -159,7 +159,7 @@ class SettingsFields {
   updateWordCount() {
     const note = this.inputs.custom_words.parentElement.querySelector(".words-count");
     const n = parseWords(this.inputs.custom_words.value).length;
-    if (note) note.textContent = `${n} word${n === 1 ? "" : "s"}`;
+    if (note) note.textContent = t("set.words", { count: n });
   }
 
   /** Call onField for valid edits: at once on change, after a pause while typing. */

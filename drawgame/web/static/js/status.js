@@ -3,17 +3,18 @@
 import { h, show, replaceChildren, secondsLeft } from "./dom.js";
 import { CLOSE_CODE } from "./protocol.js";
 import { NET } from "./net.js";
+import { t } from "./i18n.js";
 
 /** [data-state, text, detail] for a Connection status. */
 export function statusText({ state, retryAt, latency, busy, closeCode, restarting }, joined) {
-  if (state === NET.ONLINE) return ["online", "Online", latency === null ? "" : `${latency} ms`];
-  if (state === NET.CONNECTING) return ["connecting", joined ? "Reconnecting…" : "Connecting…", ""];
-  if (state === NET.STOPPED) return ["offline", "Disconnected", ""];
+  if (state === NET.ONLINE) return ["online", t("conn.online"), latency === null ? "" : t("conn.latency", { ms: latency })];
+  if (state === NET.CONNECTING) return ["connecting", joined ? t("conn.reconnecting") : t("conn.connecting"), ""];
+  if (state === NET.STOPPED) return ["offline", t("conn.disconnected"), ""];
   const seconds = retryAt ? secondsLeft(retryAt - Date.now()) : 0;
-  if (seconds === 0) return ["reconnecting", "Reconnecting…", ""];
-  if (restarting || closeCode === CLOSE_CODE.RESTART) return ["reconnecting", `Server restarting · back in ${seconds} s`, ""];
-  if (busy) return ["reconnecting", `Server busy · retrying in ${seconds} s`, ""];
-  return ["reconnecting", `Offline · retrying in ${seconds} s`, ""];
+  if (seconds === 0) return ["reconnecting", t("conn.reconnecting"), ""];
+  if (restarting || closeCode === CLOSE_CODE.RESTART) return ["reconnecting", t("conn.restarting", { seconds }), ""];
+  if (busy) return ["reconnecting", t("conn.busy", { seconds }), ""];
+  return ["reconnecting", t("conn.offline", { seconds }), ""];
 }
 
 /** Fill the header pill; returns its main text. */
@@ -34,7 +35,7 @@ export function renderVeil(veil, { visible, text, canRetry, onRetry }) {
   let button = veil.querySelector("button");
   if (!label) {
     label = h("span", { class: "veil-text" });
-    button = h("button", { type: "button", class: "btn btn-sm btn-secondary", text: "Retry now", on: { click: onRetry } });
+    button = h("button", { type: "button", class: "btn btn-sm btn-secondary", text: t("retry.veil"), on: { click: onRetry } });
     veil.replaceChildren(label, button);
   }
   label.textContent = text;

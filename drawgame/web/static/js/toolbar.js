@@ -5,22 +5,25 @@
 
 import { h } from "./dom.js";
 import { icon } from "./icons.js";
+import { t } from "./i18n.js";
 
+/** The tools; each is named by `tools.<name>`. */
 export const TOOLS = [
-  { name: "pen", label: "Pen", icon: "pen", key: "b" },
-  { name: "eraser", label: "Eraser", icon: "eraser", key: "e" },
-  { name: "fill", label: "Fill", icon: "fill", key: "f" },
+  { name: "pen", icon: "pen", key: "b" },
+  { name: "eraser", icon: "eraser", key: "e" },
+  { name: "fill", icon: "fill", key: "f" },
 ];
 
 export const WIDTHS = [3, 6, 12, 24, 44];
 
+/** The palette: [colour, name]; each name is `colour.<name>`. */
 export const PALETTE = [
-  ["#ffffff", "white"], ["#c1c1c7", "light grey"], ["#f44336", "red"], ["#ff9800", "orange"], ["#ffeb3b", "yellow"],
-  ["#8bc34a", "light green"], ["#4caf50", "green"], ["#26c6da", "cyan"], ["#2196f3", "blue"], ["#7e57c2", "purple"],
+  ["#ffffff", "white"], ["#c1c1c7", "lightGrey"], ["#f44336", "red"], ["#ff9800", "orange"], ["#ffeb3b", "yellow"],
+  ["#8bc34a", "lightGreen"], ["#4caf50", "green"], ["#26c6da", "cyan"], ["#2196f3", "blue"], ["#7e57c2", "purple"],
   ["#ec407a", "pink"], ["#ffccbc", "peach"], ["#d7a86e", "tan"], ["#ffe0b2", "skin"],
-  ["#1b1b1f", "black"], ["#5f5f68", "dark grey"], ["#b71c1c", "dark red"], ["#e65100", "dark orange"], ["#f9a825", "mustard"],
-  ["#558b2f", "olive"], ["#1b5e20", "dark green"], ["#00838f", "dark cyan"], ["#1a237e", "navy"], ["#4a148c", "dark purple"],
-  ["#ad1457", "dark pink"], ["#ff8a65", "salmon"], ["#8d6e63", "brown"], ["#4e342e", "dark brown"],
+  ["#1b1b1f", "black"], ["#5f5f68", "darkGrey"], ["#b71c1c", "darkRed"], ["#e65100", "darkOrange"], ["#f9a825", "mustard"],
+  ["#558b2f", "olive"], ["#1b5e20", "darkGreen"], ["#00838f", "darkCyan"], ["#1a237e", "navy"], ["#4a148c", "darkPurple"],
+  ["#ad1457", "darkPink"], ["#ff8a65", "salmon"], ["#8d6e63", "brown"], ["#4e342e", "darkBrown"],
 ];
 
 /**
@@ -34,17 +37,18 @@ export function buildToolbar(root, input) {
     swatches: PALETTE.map(([c, name]) => swatch(c, name, input)),
   };
   const picker = h("input", { type: "color", class: "colour-picker", value: input.colour,
-    "aria-label": "Custom colour", title: "Custom colour", dataset: { testid: "color-picker" } });
+    "aria-label": t("tools.custom"), title: t("tools.custom"), dataset: { testid: "color-picker" } });
   picker.addEventListener("input", () => { input.colour = picker.value; update(); });
-  const undo = actionButton("tool-undo", "Undo (Ctrl+Z)", "undo", () => input.undo());
-  const clear = actionButton("tool-clear", "Clear the canvas", "trash", () => input.clear());
+  const undo = actionButton("tool-undo", t("tools.undo"), "undo", () => input.undo());
+  const clear = actionButton("tool-clear", t("tools.clear"), "trash", () => input.clear());
   const current = h("span", { class: "current-colour", "aria-hidden": "true" });
-  root.replaceChildren(
-    h("div", { class: "tool-group tools", role: "group", "aria-label": "Tools" }, parts.tools),
-    h("div", { class: "tool-group widths", role: "group", "aria-label": "Brush size" }, parts.widths),
-    h("div", { class: "tool-group palette", role: "group", "aria-label": "Colours" }, current, parts.swatches, picker),
-    h("div", { class: "tool-group actions", role: "group", "aria-label": "Undo and clear" }, undo, clear),
-  );
+  const groups = [
+    rovingGroup("tools", t("tools.tools"), parts.tools),
+    rovingGroup("widths", t("tools.sizes"), parts.widths),
+    rovingGroup("palette", t("tools.colours"), [...parts.swatches, picker], { columns: PALETTE.length / 2, before: current }),
+    rovingGroup("actions", t("tools.actions"), [undo, clear]),
+  ];
+  root.replaceChildren(...groups.map((g) => g.el));
 
   function update() {
     for (const b of parts.tools) b.setAttribute("aria-pressed", String(b.dataset.tool === input.tool));
@@ -53,14 +57,54 @@ export function buildToolbar(root, input) {
     current.style.background = input.colour;
     if (picker.value !== input.colour) picker.value = input.colour;
     root.dataset.tool = input.tool;
+    for (const g of groups) g.settle();
   }
   root.addEventListener("click", (e) => { if (e.target.closest("button")) update(); });
   update();
   return { update };
 }
 
+/**
+ * A group of the toolbar with one Tab stop: arrow keys move between its items
+ * (Up and Down by a row where it has `columns`), Home and End to the ends. The
+ * Tab stop is the pressed item, or the one last focused.
+ */
+function rovingGroup(name, label, items, { columns = 0, before = null } = {}) {
+  const el = h("div", { class: `tool-group ${name}`, role: "group", "aria-label": label }, before, items);
+  let current = items[0];
+  const focus = (item) => {
+    current = item;
+    settle();
+    item.focus();
+  };
+  function settle() {
+    if (!el.contains(document.activeElement)) current = items.find((b) => b.getAttribute("aria-pressed") === "true") ?? current;
+    for (const item of items) item.tabIndex = item === current ? 0 : -1;
+  }
+  el.addEventListener("focusin", (e) => {
+    if (items.includes(e.target)) {
+      current = e.target;
+      settle();
+    }
+  });
+  el.addEventListener("keydown", (e) => {
+    const i = items.indexOf(e.target);
+    if (i < 0) return;
+    const step = { ArrowRight: 1, ArrowLeft: -1, ArrowDown: columns || 1, ArrowUp: -(columns || 1) }[e.key];
+    let next = null;
+    if (step) next = items[Math.min(items.length - 1, Math.max(0, i + step))];
+    else if (e.key === "Home") next = items[0];
+    else if (e.key === "End") next = items.at(-1);
+    if (!next) return;
+    e.preventDefault();
+    focus(next);
+  });
+  settle();
+  return { el, settle };
+}
+
 function toolButton(tool, input) {
-  const title = `${tool.label} (${tool.key.toUpperCase()})`;
+  const title = t("tools.withKey", { tool: t(`tools.${tool.name}`), key: tool.key.toUpperCase() });
   return h("button", {
     type: "button", class: "tool-btn", title, "aria-label": title,
     dataset: { testid: `tool-${tool.name}`, tool: tool.name },
@@ -69,7 +113,7 @@ function toolButton(tool, input) {
 }
 
 function widthButton(width, index, input) {
-  const title = `Size ${width} px (${index + 1})`;
+  const title = t("tools.size", { width, key: index + 1 });
   const dot = h("span", { class: "width-dot", "aria-hidden": "true" });
   dot.style.width = dot.style.height = `${Math.min(26, 3 + width * 0.5)}px`;
   return h("button", {
@@ -81,7 +125,7 @@ function widthButton(width, index, input) {
 
 function swatch(colour, name, input) {
   const button = h("button", {
-    type: "button", class: "swatch", title: name, "aria-label": `Colour ${name}`,
+    type: "button", class: "swatch", title: t(`colour.${name}`), "aria-label": t("tools.colour", { name: t(`colour.${name}`) }),
     dataset: { testid: "color-swatch", colour },
     on: { click: () => { input.colour = colour; if (input.tool === "eraser") input.tool = "pen"; } },
   });

@@ -1,0 +1,228 @@
+"""What players see, measured in Chromium at 1280 and 375 px: whole names, players in sight
+while drawing, a placeholder that fits, the album above the fold, no stale countdown, a
+lobby that does not move while it loads, one Tab stop per toolbar group, a visible focus ring.
+"""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from drawgame.game import rules
+from tests.browser import (
+    NARROW,
+    WIDE,
+    Browser,
+    Player,
+    guess_right,
+    in_browser,
+    next_turn,
+)
+from tests.conftest import RunningServer
+
+SHORT, LONG, UNBROKEN = "Ada", "Bartholomew Featherstone", "MaximilianeWolkensteiner"
+PHONE = {"viewport": NARROW, "device_scale_factor": 2, "has_touch": True, "is_mobile": True}
+
+# How many characters of an element's text are shown from the start, none hidden by
+# an ellipsis or by an ancestor that clips (each character's box is inside every
+# clipping box up to the page, and inside the viewport).
+SHOWN_CHARS = """(el) => {
+  const text = el.firstChild;
+  const clips = [];
+  for (let a = el; a; a = a.parentElement) {
+    const s = getComputedStyle(a);
+    const clipping = s.overflowX !== "visible" || s.overflowY !== "visible";
+    if (clipping) clips.push(a.getBoundingClientRect());
+  }
+  clips.push({ left: 0, top: 0, right: innerWidth, bottom: innerHeight });
+  const range = document.createRange();
+  const chars = [...text.textContent];
+  let count = 0;
+  let offset = 0;
+  for (; count < chars.length; count++) {
+    range.setStart(text, offset);
+    range.setEnd(text, offset + chars[count].length);
+    offset += chars[count].length;
+    const r = range.getBoundingClientRect();
+    const inside = clips.every((c) => r.left >= c.left - 0.5 && r.right <= c.right + 0.5
+      && r.top >= c.top - 0.5 && r.bottom <= c.bottom + 0.5);
+    if (!inside) break;
+  }
+  // An ellipsis is drawn over the last character that fits on a cut line.
+  const holder = el.closest(".pname, .room-name-text") ?? el;
+  const cut = getComputedStyle(holder).textOverflow === "ellipsis"
+    && holder.scrollWidth > holder.clientWidth;
+  return cut ? Math.max(0, count - 1) : count;
+}"""
+
+# Whether a placeholder's text fits the field's content box, measured with the field's font.
+PLACEHOLDER_FITS = """(input) => {
+  const s = getComputedStyle(input);
+  const ctx = document.createElement("canvas").getContext("2d");
+  ctx.font = `${s.fontWeight} ${s.fontSize} ${s.fontFamily}`;
+  const room = input.clientWidth - parseFloat(s.paddingLeft) - parseFloat(s.paddingRight);
+  return [ctx.measureText(input.placeholder).width, room];
+}"""
+
+
+def shown(page: Player, pid: str) -> int:
+    name = page.item(pid).locator(".pname-text")
+    return int(name.evaluate(SHOWN_CHARS))
+
+
+def names_in_full(page: Player, ids: dict[str, str], where: str) -> None:
+    for name, pid in ids.items():
+        count = shown(page, pid)
+        assert count == len(name), f"{page} {where}: {name!r} shows only {count} characters"
+
+
+def names_and_strip(browser: Browser) -> None:
+    desk = [browser.player(n) for n in (SHORT, LONG, UNBROKEN)]
+    phone = browser.player("Phone", **PHONE)
+    link = desk[0].create_room(name="Friday doodles")
+    for player, name in zip(desk, (SHORT, LONG, UNBROKEN), strict=True):
+        player.join(link, name)
+    phone.join(link, "Pip")
+    ids = {SHORT: desk[0].id, LONG: desk[1].id, UNBROKEN: desk[2].id}
+    host = desk[0]
+    first_line = host.page.locator("[data-testid=chat-log] li").first
+    expect(first_line).to_contain_text(f"Welcome, {SHORT}!")
+    expect(host.by("player-item")).to_have_count(4)
+    assert host.page.locator("[data-testid=player-list] .rank").count() == 0, "ranks in the lobby"
+    names_in_full(host, ids, "in the lobby")
+    host.by("start-game").click()
+    players = [*desk, phone]
+    drawer, guessers, word = next_turn(players, set())
+    expect(host.page.locator("[data-testid=player-list] .rank")).to_have_count(4)
+    for page in desk:
+        names_in_full(page, ids, "while drawing")
+    # On the phone every name shows at least its first 10 characters, with its score, in
+    # a strip above the canvas (scrolled sideways to the player when there are many).
+    for name, pid in ids.items():
+        phone.item(pid).evaluate("(el) => el.scrollIntoView({inline: 'nearest', block: 'nearest'})")
+        count = shown(phone, pid)
+        assert count >= min(10, len(name)), f"the phone shows {count} characters of {name!r}"
+        expect(phone.item(pid).locator(".pscore")).to_be_visible()
+    phone.page.evaluate("() => window.scrollTo(0, 0)")
+    strip = phone.by("player-list").bounding_box()
+    canvas = phone.by("canvas").bounding_box()
+    assert strip and canvas and strip["y"] >= 0 and strip["y"] + strip["height"] <= canvas["y"], (
+        strip, canvas)
+    room_name = phone.page.locator("#room-name")
+    assert room_name.evaluate(SHOWN_CHARS) == len("Friday doodles"), "the room name is cut"
+    # The drawer's chat placeholder fits its field, on a laptop and on a phone.
+    fits(drawer)
+    toolbar_keys(drawer)
+    for guesser in guessers:
+        guess_right(guesser, word)
+
+
+def fits(drawer: Player) -> None:
+    box = drawer.by("chat-input")
+    for viewport in (WIDE, NARROW):
+        drawer.page.set_viewport_size(viewport)
+        text, room = box.evaluate(PLACEHOLDER_FITS)
+        assert text <= room, f"at {viewport['width']} px the placeholder needs {text} of {room} px"
+    drawer.page.set_viewport_size(WIDE)
+
+
+def toolbar_keys(drawer: Player) -> None:
+    """One Tab stop per toolbar group; arrow keys move within a group; the ring shows."""
+    toolbar = drawer.page.locator("#toolbar")
+    stops = toolbar.evaluate("(t) => [...t.querySelectorAll('button, input')]"
+                             ".filter((b) => b.tabIndex >= 0).length")
+    assert stops == 4, f"the toolbar has {stops} Tab stops"
+    pressed = drawer.page.locator("[data-testid=color-swatch][aria-pressed=true]")
+    pressed.focus()
+    before = pressed.get_attribute("data-colour")
+    drawer.page.keyboard.press("ArrowRight")
+    focused = drawer.page.evaluate("() => document.activeElement.dataset.colour")
+    assert focused and focused != before, (before, focused)
+    ratio = drawer.page.evaluate(FOCUS_CONTRAST)
+    assert ratio >= 3, f"the focus ring's contrast is {ratio:.2f}:1"
+
+
+# The contrast of the focused element's outline against the surface it sits on.
+FOCUS_CONTRAST = """() => {
+  const el = document.activeElement;
+  const parse = (c) => c.match(/\\d+(\\.\\d+)?/g).slice(0, 3).map(Number);
+  const lum = ([r, g, b]) => {
+    const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  let bg = el.parentElement;
+  while (bg && getComputedStyle(bg).backgroundColor === "rgba(0, 0, 0, 0)") bg = bg.parentElement;
+  const a = lum(parse(getComputedStyle(el).outlineColor));
+  const b = lum(parse(getComputedStyle(bg ?? document.body).backgroundColor));
+  return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+}"""
+
+
+async def test_names_players_and_fields_are_readable(
+    server: RunningServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(rules, "REVEAL_S", 0.3)
+    await in_browser(server.url, names_and_strip)
+
+
+def results_then_lobby(browser: Browser) -> None:
+    ada, bob = browser.player("Ada"), browser.player("Bob", **PHONE)
+    link = ada.create_room()
+    ada.join(link, "Ada")
+    bob.join(link, "Bob")
+    ada.by("start-game").click()
+    done: set[str] = set()
+    for _ in range(2):  # nothing is drawn in either turn
+        _, (guesser,), word = next_turn([ada, bob], done)
+        guess_right(guesser, word)
+    for page, height in ((ada, WIDE["height"]), (bob, NARROW["height"])):
+        expect(page.by("album-item")).to_have_count(2)
+        page.page.evaluate("() => window.scrollTo(0, 0)")
+        top = page.by("album-item").first.bounding_box()
+        assert top and top["y"] < height, f"{page}: the album starts at {top} below the fold"
+        blank = page.page.locator("[data-testid=album-item][data-blank]")
+        expect(blank).to_have_count(2)
+        expect(blank.first).to_contain_text("nothing drawn")
+        expect(page.by("album-replay")).to_have_count(0)
+    expect(ada.page.locator("#results-next")).to_contain_text("Back to the lobby in")
+    expect(ada.page.locator("body[data-phase=lobby]")).to_be_attached(timeout=10000)
+    expect(ada.page.locator("#results-next")).to_have_text("")
+
+
+async def test_results_show_the_album_and_the_countdown_goes(
+    server: RunningServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(rules, "REVEAL_S", 0.3)
+    monkeypatch.setattr(rules, "RESULTS_S", 4.0)
+    await in_browser(server.url, results_then_lobby)
+
+
+# The page's cumulative layout shift once it has settled (the room list has arrived).
+LAYOUT_SHIFT = """() => new Promise((resolve) => {
+  let total = 0;
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) if (!e.hadRecentInput) total += e.value;
+  }).observe({ type: "layout-shift", buffered: true });
+  const list = document.querySelector("[data-testid=room-list]");
+  const done = () => requestAnimationFrame(() => requestAnimationFrame(() => resolve(total)));
+  if (list.children.length) done();
+  else new MutationObserver(done).observe(list, { childList: true });
+})"""
+
+
+def lobby_holds_still(browser: Browser) -> None:
+    host = browser.player("Host")
+    for i in range(3):
+        room = {"private": False, "name": f"Room {i}"}
+        answer = host.context.request.post("/api/rooms", data=room)
+        assert answer.status == 201, answer.text()
+    for viewport in (WIDE, NARROW):
+        page = browser.player(f"at {viewport['width']}", viewport=viewport)
+        page.page.goto("/")
+        shift = float(page.page.evaluate(LAYOUT_SHIFT))
+        print(f"\nlobby layout shift at {viewport['width']} px: {shift:.3f}")
+        assert shift < 0.1, f"the lobby shifts by {shift:.3f} at {viewport['width']} px"
+
+
+async def test_the_lobby_does_not_shift_while_it_loads(server: RunningServer) -> None:
+    await in_browser(server.url, lobby_holds_still)

@@ -1,0 +1,35 @@
+"""drawgame behind Debian's nginx with deploy/nginx.conf, for real: wss://, Origin, X-Forwarded-For,
+a turn played, the smoke tests, and a new upstream connection for every WebSocket upgrade."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import proxies
+import trio
+
+
+async def test_a_turn_is_played_through_nginx(tmp_path: Path) -> None:
+    with proxies.game_server(tmp_path, DRAWGAME_MAX_CONNECTIONS_PER_IP="2") as server, \
+            proxies.nginx(proxy_folder(tmp_path), server.upstream) as proxy:
+        status, health = await trio.to_thread.run_sync(
+            lambda: proxies.https(proxy, "GET", "/api/health"))
+        assert (status, health["status"]) == (200, "ok")
+        await proxies.play_a_turn_through(proxy)
+        smoke = await trio.to_thread.run_sync(proxies.run_smoke, proxy)
+        assert smoke.returncode == 0, smoke.stdout + smoke.stderr
+
+
+async def test_every_websocket_upgrade_gets_a_new_upstream_connection(tmp_path: Path) -> None:
+    upstream = proxies.RecordingUpstream()
+    async with trio.open_nursery() as nursery:
+        await nursery.start(upstream.serve)
+        with proxies.nginx(tmp_path, f"127.0.0.1:{upstream.port}") as proxy:
+            await proxies.upgrades_open_their_own_upstream_connection(proxy, upstream)
+        nursery.cancel_scope.cancel()
+
+
+def proxy_folder(tmp_path: Path) -> Path:
+    folder = tmp_path / "proxy"
+    folder.mkdir()
+    return folder
