@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import random
 
-from drawgame.game.hints import hint_count, hint_times, pick_hint_positions, render_hint
+from hypothesis import given
+from hypothesis import strategies as st
+
+from drawgame.game.hints import (
+    hint_count,
+    hint_times,
+    letter_positions,
+    pick_hint_positions,
+    render_hint,
+)
 
 
 def test_times_evenly_spaced() -> None:
@@ -57,3 +66,12 @@ def test_punctuation_is_shown_and_is_not_a_letter() -> None:
 def test_greek_and_cyrillic_hints() -> None:
     assert render_hint("σκύλος", [2, 5]) == "__ύ__ς"
     assert render_hint("морской ёж", [8]) == "_______ ё_"
+
+
+@given(word=st.text(min_size=1, max_size=32), seed=st.integers(0, 2**32))
+def test_any_word_hints_without_error(word: str, seed: int) -> None:
+    positions = pick_hint_positions(word, 5, random.Random(seed))
+    assert len(set(positions)) == len(positions) == hint_count(word, 5)
+    assert render_hint(word, range(len(word) + 1)) == word
+    shown_underscores = word.count("_")  # `_` is punctuation: shown as it is
+    assert render_hint(word, []).count("_") == len(letter_positions(word)) + shown_underscores

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from drawgame.game.matching import contains_word, is_close, is_correct, normalize
 
@@ -127,3 +129,14 @@ def test_the_drawer_cannot_spell_out_a_word_in_another_script() -> None:
     assert contains_word("κ ό τ α", "κότα")
     assert contains_word("Ein BAER", "Bär")
     assert not contains_word("ein Bart", "Bär")
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(max_size=40), word=st.text(min_size=1, max_size=32))
+def test_any_text_is_matched_without_error(text: str, word: str) -> None:
+    folded = normalize(word)
+    assert is_correct(word, word) == bool(folded)
+    assert not (is_correct(text, word) and is_close(text, word))
+    if is_correct(text, word):
+        assert contains_word(text, word)
+    assert normalize(normalize(word)) == folded  # folding is idempotent

@@ -7,7 +7,8 @@ import en from "./locales/en.js";
 
 /** The languages the interface speaks, each named in itself. */
 export const LANGUAGES = Object.freeze([
-  ["en", "English"], ["de", "Deutsch"], ["fr", "Français"], ["es", "Español"],
+  ["en", "English"], ["de", "Deutsch"], ["fr", "Français"], ["es", "Español"], ["it", "Italiano"],
+  ["pt", "Português"], ["nl", "Nederlands"], ["pl", "Polski"],
 ]);
 
 const KEY = "drawgame.lang";
