@@ -18,7 +18,10 @@ the relay's.
              prints the server's RSS growth per player.
 
 Run: ``make bench`` or ``.venv/bin/python bench/fanout.py [--rooms 100] [--repeat 3]
-[--deflate both|on|off] [--idle-players 2000] [--only drawgame|relay]``.
+[--deflate both|on|off] [--idle-players 2000] [--only drawgame|relay]
+[--before CHECKOUT]``. ``--before`` adds a third server: drawgame as checked
+out in another folder (with its own .venv), e.g. an earlier commit, measured
+in the same run (``git worktree add ../drawgame-before <commit>``).
 Talks only to 127.0.0.1 and stops what it starts.
 """
 
@@ -82,16 +85,22 @@ def drain(stream: Any) -> None:
     threading.Thread(target=stream.read, daemon=True).start()
 
 
+BEFORE: list[Path] = []
+"""The checkout of ``--before``, when given."""
+
+
 @contextmanager
 def server(kind: str, deflate: bool, tmp: Path) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
     """Start the server under test pinned to its core; yield it and its base URL."""
     port = free_port()
+    root = BEFORE[0] if kind == "before" else ROOT
     if kind == "relay":
         argv = [sys.executable, str(BENCH / "relay_websockets.py"), "--port", str(port)]
         argv += [] if deflate else ["--no-deflate"]
         env = dict(os.environ)
     else:
-        argv = [sys.executable, "-m", "drawgame", "serve"]
+        python = root / ".venv" / "bin" / "python" if kind == "before" else Path(sys.executable)
+        argv = [str(python), "-m", "drawgame", "serve"]
         env = {
             **os.environ,
             "DRAWGAME_PORT": str(port),
@@ -105,7 +114,7 @@ def server(kind: str, deflate: bool, tmp: Path) -> Iterator[tuple[subprocess.Pop
             "DRAWGAME_MAX_ROOMS": "10000",
             "DRAWGAME_ROOMS_PER_MINUTE_PER_IP": "10000",
             "DRAWGAME_DEFLATE": "true" if deflate else "false",
-            "PYTHONPATH": str(ROOT),
+            "PYTHONPATH": str(root),
         }
     proc = subprocess.Popen(pinned(SERVER_CORE, argv), cwd=tmp, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -128,8 +137,9 @@ def server(kind: str, deflate: bool, tmp: Path) -> Iterator[tuple[subprocess.Pop
 
 
 def loadgen(url: str, pid: int, kind: str, **opts: Any) -> subprocess.Popen[str]:
+    protocol = "relay" if kind == "relay" else "drawgame"
     argv = ["node", str(BENCH / "loadgen.mjs"), f"--url={url}", f"--pid={pid}",
-            f"--server={kind}", *(f"--{k}={v}" for k, v in opts.items())]
+            f"--server={protocol}", *(f"--{k}={v}" for k, v in opts.items())]
     return subprocess.Popen(pinned(LOAD_CORE, argv), stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
 
@@ -210,12 +220,17 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--deflate", choices=("both", "on", "off"), default="both")
     parser.add_argument("--only", choices=("drawgame", "relay"))
+    parser.add_argument("--before", type=Path,
+                        help="also run drawgame from this checkout (its own .venv)")
     parser.add_argument("--idle-players", type=int, default=2000)
     parser.add_argument("--idle-room", type=int, default=16)
     parser.add_argument("--skip-fanout", action="store_true")
     parser.add_argument("--skip-idle", action="store_true")
     args = parser.parse_args()
-    kinds = (args.only,) if args.only else ("drawgame", "relay")
+    kinds: tuple[str, ...] = (args.only,) if args.only else ("drawgame", "relay")
+    if args.before:
+        BEFORE.append(args.before.resolve())
+        kinds = ("before", *kinds)
     modes = {"both": (False, True), "on": (True,), "off": (False,)}[args.deflate]
     print(f"fan-out: {args.rooms} rooms x {args.players} players, {args.rate} draw frames/s per "
           f"drawer, {args.seconds} s; server on core {SERVER_CORE}, load on core {LOAD_CORE}")
