@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import ipaddress
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -111,6 +112,13 @@ def _optional_text(raw: str) -> str:
     return raw.strip()
 
 
+def _worker_id(raw: str) -> str:
+    value = raw.strip()
+    if value and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9-]{0,15}", value):
+        raise ValueError
+    return value
+
+
 FIELDS: tuple[Field, ...] = (
     Field(
         "host",
@@ -153,6 +161,20 @@ FIELDS: tuple[Field, ...] = (
         _optional_text,
         "a file path or empty",
         "Append logs to this file instead of standard error.",
+    ),
+    Field(
+        "workers",
+        _int_in(1, 64),
+        "an integer 1..64",
+        "Worker processes (one core each) behind a proxy on the one public port; 1 is a "
+        "single process and no proxy (docs/SCALING.md).",
+    ),
+    Field(
+        "worker_id",
+        _worker_id,
+        "a worker id like w1 (letters, digits, dashes; at most 16), or empty",
+        "Set by the cluster for each of its workers (clients reach one through /w/<id>/); "
+        "empty for a single process.",
     ),
     Field(
         "allowed_origins",
@@ -471,6 +493,8 @@ class Config:
     log_level: str = "info"
     log_format: str = "auto"
     log_file: str = ""
+    workers: int = 1
+    worker_id: str = ""
     allowed_origins: tuple[str, ...] = ()
     trust_proxy_headers: bool = False
     metrics_token: str = ""

@@ -197,17 +197,31 @@ def coalesce(batch: list[Pending]) -> list[Pending]:
     return out
 
 
-def write_batch(conn: sqlite3.Connection, batch: list[Pending]) -> list[str]:
-    """Write every record under its own savepoint; return the errors (one line each).
+Fence = Callable[[Any, set[str]], set[str]]
+"""Which of these rooms this process may write (the room directory's owners)."""
+
+
+def write_batch(conn: sqlite3.Connection, batch: list[Pending], fence: Fence | None = None
+                ) -> tuple[list[str], int]:
+    """Write every record under its own savepoint; return the errors (one line each) and
+    how many records were fenced off.
 
     A record that cannot be written (it names a row that is not there, a
     constraint refuses it) is skipped; an operational error (the disk is
     full, the database is locked or unreadable) fails the whole batch, which
-    the recorder keeps and tries again, so a full disk loses nothing.
+    the recorder keeps and tries again, so a full disk loses nothing. With a
+    ``fence``, records of rooms this worker no longer owns (another worker
+    took them over) are dropped, inside the same transaction as the check.
     """
     errors: list[str] = []
     touched: dict[str, str] = {}
-    for code, record, when in coalesce(batch):
+    records = coalesce(batch)
+    allowed = fence(conn, {code for code, _, _ in records}) if fence is not None else None
+    fenced = 0
+    for code, record, when in records:
+        if allowed is not None and code not in allowed:
+            fenced += 1
+            continue
         at = when if isinstance(when, str) else iso_time(when)
         writer = WRITERS.get(record.kind)
         if writer is None:
@@ -226,16 +240,19 @@ def write_batch(conn: sqlite3.Connection, batch: list[Pending]) -> list[str]:
         "UPDATE rooms SET last_active_at = ? WHERE code = ?",
         [(at, code) for code, at in touched.items()],
     )
-    return errors
+    return errors, fenced
 
 
 class Recorder:
     """Collects records from every room and writes them in batches."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, fence: Fence | None = None) -> None:
         self.store = store
+        self.fence = fence
         self.pending: list[Pending] = []
         self.dropped = 0
+        self.fenced = 0
+        """Records not written because another worker owns their room now."""
         self.written = 0
         self.batches = 0
         self._wake = trio.Event()
@@ -283,7 +300,8 @@ class Recorder:
         batch, self.pending = self.pending, []
         try:
             with trio.CancelScope(shield=True):
-                errors = await self.store.transaction(lambda conn: write_batch(conn, batch))
+                errors, fenced = await self.store.transaction(
+                    lambda conn: write_batch(conn, batch, self.fence))
         except Exception as exc:  # the database itself failed: keep the batch for later
             self.last_error = f"{type(exc).__name__}: {exc}"
             self.failing_since = self.failing_since or utc_now()
@@ -294,8 +312,12 @@ class Recorder:
         if self.last_error is not None:
             event(log, logging.INFO, "batches_written_again", failing_since=self.failing_since)
         self.last_error = self.failing_since = None
-        self.written += len(batch) - len(errors)
+        self.written += len(batch) - len(errors) - fenced
         self.batches += 1
+        if fenced:
+            self.fenced += fenced
+            event(log, logging.WARNING, "records_fenced", records=fenced,
+                  why="another worker owns their room now")
         for error in errors:
             event(log, logging.ERROR, "record_not_written", error=error)
         for observer in self.on_batch:

@@ -17,6 +17,15 @@ def active_rooms(conn: sqlite3.Connection) -> list[sqlite3.Row]:
     ).fetchall()
 
 
+def active_room(conn: sqlite3.Connection, code: str) -> sqlite3.Row | None:
+    """One active room's row, as ``active_rooms`` gives them."""
+    row: sqlite3.Row | None = conn.execute(
+        "SELECT code, name, private, settings, snapshot FROM rooms"
+        " WHERE code = ? AND is_active = 1", (code,)
+    ).fetchone()
+    return row
+
+
 def close_room(conn: sqlite3.Connection, code: str, at: str) -> None:
     conn.execute(
         "UPDATE rooms SET is_active = 0, closed_at = ?, snapshot = NULL WHERE code = ?", (at, code)
