@@ -102,7 +102,8 @@ async def test_health_is_down_while_the_database_cannot_be_written(
     assert (status, body["status"]) == (200, "ok")
     assert body["checks"]["database"]["pending_records"] == 0
     snapshot = await store.read(
-        lambda c: c.execute("SELECT snapshot FROM rooms WHERE code = ?", (room["code"],)).fetchone())
+        lambda c: c.execute("SELECT snapshot FROM rooms WHERE code = ?",
+                            (room["code"],)).fetchone())
     assert "x" * 1000 in snapshot[0]
 
 
