@@ -170,6 +170,33 @@ FIELDS: tuple[Field, ...] = (
         "single process and no proxy (docs/SCALING.md).",
     ),
     Field(
+        "proxy",
+        _choice(("haproxy", "none")),
+        "haproxy or none",
+        "With several workers: the proxy the cluster runs on the public port (none: a proxy "
+        "elsewhere routes to this box's workers, docs/SCALING.md).",
+    ),
+    Field(
+        "worker_host",
+        _text,
+        "a host name or address",
+        "With several workers: the address the workers listen on (the proxy's side).",
+    ),
+    Field(
+        "worker_port",
+        _int_in(0, 65535),
+        "an integer 0..65535",
+        "With several workers: the first worker's port, the next ones follow; 0 picks free "
+        "ports.",
+    ),
+    Field(
+        "worker_first",
+        _int_in(1, 999),
+        "an integer 1..999",
+        "With several workers: the number of this box's first worker (w1, or w3 on a second "
+        "box of two workers each).",
+    ),
+    Field(
         "worker_id",
         _worker_id,
         "a worker id like w1 (letters, digits, dashes; at most 16), or empty",
@@ -494,6 +521,10 @@ class Config:
     log_format: str = "auto"
     log_file: str = ""
     workers: int = 1
+    proxy: str = "haproxy"
+    worker_host: str = "127.0.0.1"
+    worker_port: int = 0
+    worker_first: int = 1
     worker_id: str = ""
     allowed_origins: tuple[str, ...] = ()
     trust_proxy_headers: bool = False

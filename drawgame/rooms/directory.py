@@ -197,6 +197,14 @@ def workers(conn: Any) -> list[WorkerRow]:
                       float(r[6]), int(r[7]), int(r[8])) for r in rows]
 
 
+def room_counts(conn: Any) -> dict[str, int]:
+    """Open rooms per worker, from the rooms themselves (a worker's own count in its row
+    is up to a heartbeat old; rooms just placed count at once here)."""
+    rows = conn.execute("SELECT worker_id, COUNT(*) FROM rooms WHERE is_active = 1"
+                        " AND worker_id IS NOT NULL GROUP BY worker_id").fetchall()
+    return {str(row[0]): int(row[1]) for row in rows}
+
+
 def lookup(conn: Any, code: str) -> Entry | None:
     row = conn.execute(
         "SELECT code, worker_id, owner, lease_until, summary, private FROM rooms"
@@ -232,8 +240,9 @@ def _entry(row: Any) -> Entry:
 # ---------------------------------------------------------------- decisions (no I/O)
 
 
-def least_loaded(live: Sequence[WorkerRow]) -> WorkerRow | None:
-    return min(live, key=lambda w: (w.active_rooms, w.id), default=None)
+def least_loaded(live: Sequence[WorkerRow], rooms: dict[str, int]) -> WorkerRow | None:
+    """The live worker with the fewest open rooms (ties: the lowest id)."""
+    return min(live, key=lambda w: (rooms.get(w.id, 0), w.id), default=None)
 
 
 def mine_to_take(me: Me, found: Sequence[Entry], all_workers: Sequence[WorkerRow],

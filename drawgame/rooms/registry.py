@@ -241,9 +241,10 @@ class Registry:
     async def _placement(self) -> Placement:
         """The least loaded live worker (this one when alone, or when it is the one)."""
         now = directory.wall_time()
-        all_workers = await self.store.run(directory.workers)
+        all_workers, rooms = await self.store.run(
+            lambda c: (directory.workers(c), directory.room_counts(c)))
         live = [w for w in all_workers if w.live(now)]
-        best = directory.least_loaded(live)
+        best = directory.least_loaded(live, rooms)
         if best is None or best.id == self.me.worker_id or not self.me.routed:
             return Placement(self.me.worker_id, self.me.incarnation, now + directory.LEASE_S)
         return Placement(best.id, None, now)
