@@ -31,11 +31,13 @@ HELP_VARS = -e 's|$$(HOST)|$(call shown,HOST,DRAWGAME_HOST,127.0.0.1)|g' \
 INSTANCE ?= production
 DRAWGAME  = $(BIN)/python -m drawgame
 OPS       = $(if $(filter local,$(INSTANCE)),$(RUN_ENV)) $(DRAWGAME)
-SKIP_FLAG = $(if $(filter-out 0,$(SKIP_TESTS)),--skip-tests)
+SKIP_FLAG = $(if $(filter-out 0,$(SKIP_TESTS)),--skip-tests) \
+            $(if $(filter-out 0,$(FORCE_TESTS)),--force-tests)
+WHEEL_FLAG = $(if $(WHEEL),--wheel '$(WHEEL)')
 
 .DEFAULT_GOAL := help
 .PHONY: help start serve test check migrate migrate-dry-run health browser clean-venv \
-	deploy deploy-dev deploy-dry-run rollback releases status restart stop-service \
+	deploy deploy-dev deploy-dry-run dist rollback releases status restart stop-service \
 	start-service logs smoke smoke-staging smoke-prod db-check backup backups restore \
 	cleanup maintenance-on maintenance-off rotate-token
 
@@ -83,23 +85,30 @@ browser: ## install Debian's Chromium for the browser tests when it is missing
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
+# A full pass of `make test` or `make check` is recorded for the commit (clean checkouts
+# only), so that deploying that commit skips them: see drawgame/ops/passes.py.
 test: $(VENV)/.installed-test browser ## install what the tests need and run them all
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	@$(if $(PYTEST_ARGS),,$(DRAWGAME) record-pass test)
 
 check: $(VENV)/.installed-check ## ruff and mypy on drawgame/ (and smoke/)
 	$(BIN)/ruff check drawgame tests smoke
 	$(BIN)/mypy drawgame smoke
+	@$(DRAWGAME) record-pass check
 
 # ------------------------------------------------------------------ deploys
 
-deploy: $(VENV)/.installed-ops ## check, test, build and deploy to production (SKIP_TESTS=1: emergency)
-	$(DRAWGAME) deploy --instance production $(SKIP_FLAG)
+deploy: $(VENV)/.installed-ops ## check, test, build and deploy to production (SKIP_TESTS=1: emergency; WHEEL=...)
+	$(DRAWGAME) deploy --instance production $(SKIP_FLAG) $(WHEEL_FLAG)
 
 deploy-dev: $(VENV)/.installed-ops ## the same, to staging
-	$(DRAWGAME) deploy --instance staging $(SKIP_FLAG)
+	$(DRAWGAME) deploy --instance staging $(SKIP_FLAG) $(WHEEL_FLAG)
 
 deploy-dry-run: $(VENV)/.installed-ops ## build and check a release for INSTANCE, change nothing
-	$(DRAWGAME) deploy --instance $(INSTANCE) --dry-run $(SKIP_FLAG)
+	$(DRAWGAME) deploy --instance $(INSTANCE) --dry-run $(SKIP_FLAG) $(WHEEL_FLAG)
+
+dist: $(VENV)/.installed-ops ## build a wheel in dist/ to deploy on another box (after check and test)
+	$(DRAWGAME) dist $(filter --skip-tests --force-tests,$(SKIP_FLAG))
 
 rollback: $(VENV)/.installed-runtime ## INSTANCE back to its previous release, restart, health wait
 	$(DRAWGAME) rollback --instance $(INSTANCE)

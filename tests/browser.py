@@ -243,7 +243,7 @@ class Player:
 
     def choose_first_word(self) -> str:
         choice = self.page.locator("[data-testid=word-choice][data-index='0']")
-        word = choice.inner_text().strip()
+        word = choice.locator(".word-text").inner_text().strip()
         choice.click()
         expect(self.by("word")).to_have_text(word)
         return word

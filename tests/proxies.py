@@ -264,7 +264,10 @@ def https(proxy: Proxy, method: str, path: str, body: Any = None,
         conn.request(method, path, body=data, headers=headers)
         answer = conn.getresponse()
         raw = answer.read()
-        return answer.status, json.loads(raw) if raw else None
+        try:
+            return answer.status, json.loads(raw) if raw else None
+        except ValueError:  # the proxy's own page
+            return answer.status, raw.decode(errors="replace")
     finally:
         conn.close()
 

@@ -77,3 +77,22 @@ async def test_an_idle_keep_alive_connection_does_not_hold_up_shutdown(
         # the idle connection is closed at once instead of being waited on for the grace
         with trio.fail_after(2.5):
             await running.done.wait()
+
+
+async def test_an_unexpected_error_in_a_websocket_handler_is_logged_with_its_path(
+    services: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    from drawgame.app import create_app
+
+    app = create_app(services)
+
+    @app.websocket("/boom")
+    async def boom() -> None:
+        raise RuntimeError("kaboom")
+
+    client = app.test_client()
+    with pytest.raises(Exception):  # noqa: B017 - the test client reports the refusal
+        async with client.websocket("/boom") as ws:
+            await ws.receive()
+    (logged,) = [r for r in caplog.records if r.getMessage() == "unhandled_error"]
+    assert logged.fields == {"path": "/boom", "error": "RuntimeError: kaboom"}  # type: ignore[attr-defined]

@@ -44,6 +44,9 @@ async def health_report(svc: Services) -> dict[str, Any]:  # this release never 
 '''
 
 
+CRASHES_AT_START = '\nraise RuntimeError("this release cannot start")\n'
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -147,7 +150,10 @@ def trees(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     broken = make_tree(base / "broken", second, files={
         f"migrations/{BROKEN_MIGRATION}": "CREATE TABLE broken_release_marker (x INTEGER);\n"},
         append={"drawgame/web/health.py": NEVER_HEALTHY})
-    return {"first": first, "second": second, "dry": dry, "broken": broken}
+    crashing = make_tree(base / "crashing", second,
+                         append={"drawgame/web/health.py": CRASHES_AT_START})
+    return {"first": first, "second": second, "dry": dry, "broken": broken,
+            "crashing": crashing}
 
 
 @pytest.fixture(scope="module")
@@ -228,6 +234,8 @@ def test_first_deploy_creates_a_release_and_serves_it(
     release = deployment.root / "releases" / first
     record = json.loads((release / "release.json").read_text())
     assert record["sha"] == sha_of(trees["first"]) and record["number"] == 1
+    assert (record["emergency"], record["tests"]) == (True, "skipped (SKIP_TESTS=1)")
+    assert (release / "HEALTHY").exists()  # served healthily: pruning keeps it
     assert (release / "venv" / "bin" / "python").exists()
     assert list((release / "dist").glob("drawgame-*.whl"))
     assert deployment.serving_release() == first
@@ -235,6 +243,7 @@ def test_first_deploy_creates_a_release_and_serves_it(
     assert (health["status"], health["environment"]) == ("ok", "production")
     assert (health["build"]["release"], health["build"]["commit"]) == (first,
                                                                        sha_of(trees["first"]))
+    assert health["build"]["emergency"] is True  # deployed with SKIP_TESTS=1
     assert deployment.versions() == shipped_versions()
     log = (deployment.root / "logs" / "drawgame.log").read_text()
     assert "admin token (shown once" not in log  # a service's output is no terminal
@@ -326,6 +335,22 @@ def test_a_release_that_never_gets_healthy_is_rolled_back(
     assert_room_still_there(deployment, seated)
     releases_listed = deployment.run("releases").stdout
     assert f"* {second}" in releases_listed and "FAILED" in releases_listed
+    assert "EMERGENCY (tests skipped)" in releases_listed
+
+
+def test_a_release_that_crashes_at_start_is_reported_with_its_error(
+    deployment: Deployment, trees: dict[str, Path], second: str
+) -> None:
+    done = deployment.deploy(trees["crashing"], "--skip-tests")
+    text = output(done)
+    assert done.returncode == 1, text
+    why = "the server did not start: RuntimeError: this release cannot start"
+    assert why in text
+    crashed = next(p for p in (deployment.root / "releases").iterdir()
+                   if p.name.endswith(sha_of(trees["crashing"])))
+    assert (crashed / "FAILED").read_text().splitlines()[0] == f"restart drawgame: {why}"
+    assert deployment.current() == second and deployment.health()["status"] == "ok"
+    assert f"FAILED: restart drawgame: {why}" in deployment.run("releases").stdout
 
 
 def test_backup_then_restore_round_trips_while_serving(
@@ -392,7 +417,7 @@ def test_status_still_reports_the_service_with_a_bad_env_file(
         assert "running" in done.stdout and "DRAWGAME_MAX_ROOMS='lots'" in done.stdout
         assert f"{deployment.url}/api/health: ok" in done.stdout
         disk = done.stdout.split("disk:", 1)[1]
-        assert "releases " in disk and "in 3 (kept: 5 good ones)" in disk
+        assert "releases " in disk and "in 4 (kept: 5 good ones)" in disk
         assert "failed-deploy copies" in disk and "in 1 (kept: 3)" in disk
         assert "pre-deploy" in disk and "free " in disk
         pid = deployment.pid()
@@ -417,3 +442,76 @@ def test_tests_run_before_a_deploy_and_a_failure_stops_it(
     assert "make test failed" in output(done)
     assert calls.read_text().split() == ["check", "test"]
     assert sorted(p.name for p in (deployment.root / "releases").iterdir()) == before
+
+
+def failing_make(tmp_path: Path) -> tuple[dict[str, str], Path]:
+    """A ``make`` on the PATH that notes its calls and always fails."""
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    calls = tmp_path / "calls"
+    (fake / "make").write_text(f'#!/bin/sh\necho "$@" >> {calls}\nexit 2\n')
+    (fake / "make").chmod(0o755)
+    return {"PATH": f"{fake}:{os.environ['PATH']}"}, calls
+
+
+def record_passes(tree: Path) -> None:
+    for target in ("check", "test"):
+        done = subprocess.run([sys.executable, "-m", "drawgame", "record-pass", target,
+                               "--source", str(tree)], capture_output=True, text=True,
+                              timeout=60, env={k: v for k, v in os.environ.items()
+                                               if not k.startswith("DRAWGAME_")})
+        assert done.returncode == 0 and "recorded" in done.stdout, done.stdout + done.stderr
+
+
+def test_a_commit_that_passed_on_this_box_is_not_tested_again(
+    deployment: Deployment, trees: dict[str, Path], tmp_path: Path
+) -> None:
+    env, calls = failing_make(tmp_path)
+    record_passes(trees["second"])
+    done = deployment.deploy(trees["second"], "--dry-run", **env)
+    text = output(done)
+    assert done.returncode == 0, text
+    assert "make check: skipped, it passed for commit" in text
+    assert "make test: skipped, it passed for commit" in text
+    assert "(tests: passed earlier)" in text
+    assert not calls.exists()  # make was never called
+    done = deployment.deploy(trees["second"], "--dry-run", FORCE_TESTS="1", **env)
+    assert done.returncode == 1 and "make check failed" in output(done)
+
+
+def test_a_wheel_built_elsewhere_deploys_without_tests_or_build_here(
+    deployment: Deployment, trees: dict[str, Path], first: str, tmp_path: Path
+) -> None:
+    env, calls = failing_make(tmp_path)
+    record_passes(trees["second"])
+    dist = tmp_path / "dist"
+    built = subprocess.run([sys.executable, "-m", "drawgame", "dist", "--source",
+                            str(trees["second"]), "--out", str(dist)], capture_output=True,
+                           text=True, timeout=300, env={**deployment.env, **env})
+    assert built.returncode == 0, built.stdout + built.stderr
+    wheel = next(dist.glob("drawgame-*.whl"))
+    facts = json.loads(wheel.with_name(wheel.name + ".build.json").read_text())
+    assert (facts["commit"], facts["tests"], facts["emergency"]) == (
+        sha_of(trees["second"]), "passed earlier", False)
+    before = {p.name for p in (deployment.root / "releases").iterdir()}
+    assert deployment.current() == first
+    done = deployment.run("deploy", "--wheel", str(wheel), "--source", str(trees["first"]),
+                          "--deps-from", sysconfig.get_path("purelib"),
+                          DRAWGAME_RELEASES_KEEP="3", **env)
+    text = output(done)
+    assert done.returncode == 0, text
+    assert not calls.exists()
+    new = deployment.current()
+    record = json.loads((deployment.root / "releases" / new / "release.json").read_text())
+    assert (record["origin"], record["sha"]) == ("wheel", sha_of(trees["second"]))
+    assert record["tests"] == "passed earlier, where it was built"
+    build = deployment.health()["build"]
+    assert (build["release"], build["commit"], build["emergency"]) == (
+        new, sha_of(trees["second"]), False)
+    # Pruning to 3: the two failed releases go first; first (another commit) stays.
+    left = {p.name for p in (deployment.root / "releases").iterdir()}
+    failed = before - left
+    assert len(failed) == 2 and all(name.endswith((sha_of(trees["broken"]),
+                                                   sha_of(trees["crashing"])))
+                                    for name in failed)
+    assert first in left and new in left and len(left) == 3

@@ -15,6 +15,9 @@ async def test_a_turn_is_played_through_caddy(tmp_path: Path) -> None:
         status, health = await trio.to_thread.run_sync(
             lambda: proxies.https(proxy, "GET", "/api/health"))
         assert (status, health["status"]) == (200, "ok")
+        status, _ = await trio.to_thread.run_sync(
+            lambda: proxies.https(proxy, "GET", "/metrics"))
+        assert status == 404  # not for the public name
         await proxies.play_a_turn_through(proxy)
         smoke = await trio.to_thread.run_sync(proxies.run_smoke, proxy)
         assert smoke.returncode == 0, smoke.stdout + smoke.stderr

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from drawgame.config import Config
-from drawgame.ops import admin_token, database, deploy, disk, releases
+from drawgame.ops import admin_token, database, deploy, disk, passes, releases
 from drawgame.ops.instance import INSTANCES, Instance, InstanceError, resolve
 from drawgame.ops.probe import fetch_health, wait_healthy
 from drawgame.ops.service import Service, ServiceError, for_instance
@@ -80,8 +80,10 @@ def cmd_deploy(config: Config, args: argparse.Namespace) -> int:
         service=_service(instance),
         source=Path(args.source),
         dry_run=args.dry_run,
-        skip_tests=args.skip_tests or os.environ.get("SKIP_TESTS", "") not in ("", "0"),
+        skip_tests=args.skip_tests or _flag("SKIP_TESTS"),
         deps_from=Path(args.deps_from) if args.deps_from else None,
+        force_tests=args.force_tests or _flag("FORCE_TESTS"),
+        wheel=Path(args.wheel) if args.wheel else None,
     )
     steps = Steps()
     try:
@@ -89,6 +91,49 @@ def cmd_deploy(config: Config, args: argparse.Namespace) -> int:
     except OperationFailed as exc:
         steps.say(f"DEPLOY FAILED: {exc}")
         return 1
+    return 0
+
+
+def _flag(name: str) -> bool:
+    return os.environ.get(name, "") not in ("", "0")
+
+
+@guarded
+def cmd_dist(config: Config, args: argparse.Namespace) -> int:
+    """Build a wheel to deploy on another box, after make check and make test (unless they
+    passed for this commit here), with a record of its commit and tests beside it."""
+    source, out = Path(args.source).resolve(), Path(args.out)
+    steps = Steps()
+    try:
+        tests, emergency = deploy.test_gate(source, steps, skip=args.skip_tests or
+                                            _flag("SKIP_TESTS"),
+                                            force=args.force_tests or _flag("FORCE_TESTS"))
+        with steps.step("build wheel"):
+            wheel = releases.build_wheel(source, out)
+    except OperationFailed as exc:
+        steps.say(f"DIST FAILED: {exc}")
+        return 1
+    facts = {"commit": releases.git_sha(source), "tests": tests, "emergency": emergency,
+             "built_at": datetime.now(UTC).isoformat(timespec="seconds")}
+    record = wheel.with_name(wheel.name + releases.BUILD_RECORD_SUFFIX)
+    record.write_text(json.dumps(facts, indent=2) + "\n")
+    print(f"built {wheel} and {record.name} (commit {facts['commit']}, tests {tests}); "
+          f"copy both, then: make deploy WHEEL={wheel.name}")
+    return 0
+
+
+@guarded
+def cmd_record_pass(config: Config, args: argparse.Namespace) -> int:
+    """Note that make check or make test passed for the checkout's commit."""
+    source = Path(args.source).resolve()
+    commit = passes.clean_commit(source)
+    if commit is None:
+        print(f"make {args.target} passed; not recorded: the checkout has uncommitted changes "
+              "(or is no git checkout), so a deploy runs it again")
+        return 0
+    passes.record(source, commit, args.target)
+    print(f"make {args.target} passed for commit {commit[:10]}: recorded in "
+          f"{passes.RECORD_FILE}, a deploy of this commit skips it")
     return 0
 
 
@@ -110,13 +155,27 @@ def cmd_releases(config: Config, args: argparse.Namespace) -> int:
     now = releases.current(instance.current_link, instance.releases_dir)
     found = releases.list_releases(instance.releases_dir)
     for release in found:
-        mark = "*" if now is not None and release.path == now.path else " "
-        failed = f"  FAILED: {release.failed.splitlines()[0]}" if release.failed else ""
-        print(f"{mark} {release.id}  (#{release.number}, {release.record.get('created_at')})"
-              f"{failed}")
+        current = now is not None and release.path == now.path
+        print(describe_release(release, current))
     if not found:
         print(f"no releases in {instance.releases_dir}")
     return 0
+
+
+def describe_release(release: releases.Release, current: bool) -> str:
+    """One line of ``make releases``: id, number, when, commit, tests, what became of it."""
+    if release.failed:
+        state = f"FAILED: {release.failed.splitlines()[0]}"
+    elif release.healthy_at:
+        state = "served healthily"
+    else:
+        state = "not yet healthy" if "record_version" in release.record else ""
+    tests = release.record.get("tests")
+    parts = [f"tests {tests}" if tests else "", "EMERGENCY (tests skipped)"
+             if release.emergency else "", state]
+    detail = "; ".join(p for p in parts if p)
+    return (f"{'*' if current else ' '} {release.id}  (#{release.number}, "
+            f"{release.record.get('created_at')})" + (f"  {detail}" if detail else ""))
 
 
 @guarded
@@ -141,6 +200,9 @@ def cmd_service(config: Config, args: argparse.Namespace) -> int:
         return 0
     ok, why = wait_healthy(instance.url, instance.ops.health_timeout_s, service.running)
     print(f"{instance.url}/api/health: {why}")
+    now = releases.current(instance.current_link, instance.releases_dir)
+    if ok and now is not None:
+        now.mark_healthy()
     return 0 if ok else 1
 
 
@@ -154,6 +216,15 @@ def show_status(instance: Instance, service: Service) -> int:
         print(f"warning: {instance.env_error}; the server will not start with it")
     body, error = fetch_health(instance.url, timeout=3)
     print(f"{instance.url}/api/health: {body['status'] if body else error}")
+    now = releases.current(instance.current_link, instance.releases_dir)
+    print(f"release: {describe_release(now, True)[2:] if now else 'nothing deployed'}")
+    serving = (body or {}).get("build") or {}
+    if body is not None:
+        print(f"serving: release {serving.get('release')}, commit {serving.get('commit')}, "
+              f"version {serving.get('version', body.get('version'))}"
+              + (", EMERGENCY (tests skipped)" if serving.get("emergency") else ""))
+        if now is not None and serving.get("release") not in (None, now.id):
+            print("  (current points to another release: make restart to serve it)")
     print("disk:")
     for line in disk.usage_lines(instance):
         print(f"  {line}")
@@ -332,6 +403,20 @@ def add_commands(sub: Any) -> dict[str, Command]:
     p.add_argument("--source", default=".", help="source tree to deploy (default: .)")
     p.add_argument("--deps-from", metavar="SITE_PACKAGES",
                    help="take dependencies from this site-packages instead of installing them")
+    p.add_argument("--force-tests", action="store_true",
+                   help="run make check and make test even if they passed for this commit "
+                        "(also FORCE_TESTS=1)")
+    p.add_argument("--wheel", help="deploy this wheel (built elsewhere by make dist): no "
+                                   "tests or build here")
+    p = sub.add_parser("dist", help="build a wheel to deploy on another box (after the tests)")
+    p.add_argument("--source", default=".", help="source tree (default: .)")
+    p.add_argument("--out", default="dist", help="folder for the wheel (default: dist)")
+    p.add_argument("--skip-tests", action="store_true", help="emergency: no tests (recorded)")
+    p.add_argument("--force-tests", action="store_true", help="run the tests even if they "
+                                                              "passed for this commit")
+    p = sub.add_parser("record-pass", help="note that make check or make test passed here")
+    p.add_argument("target", choices=passes.TARGETS)
+    p.add_argument("--source", default=".", help="the checkout (default: .)")
     p = sub.add_parser("rollback", help="back to the previous release")
     add_instance(p, "production")
     p = sub.add_parser("releases", help="list releases")
@@ -366,7 +451,8 @@ def add_commands(sub: Any) -> dict[str, Command]:
     p.add_argument("action", choices=("rotate",))
     add_instance(p)
     return {
-        "deploy": cmd_deploy, "rollback": cmd_rollback, "releases": cmd_releases,
+        "deploy": cmd_deploy, "dist": cmd_dist, "record-pass": cmd_record_pass,
+        "rollback": cmd_rollback, "releases": cmd_releases,
         "service": cmd_service, "logs": cmd_logs, "url": cmd_url, "db-check": cmd_db_check,
         "backup": cmd_backup, "backups": cmd_backups, "restore": cmd_restore,
         "cleanup": cmd_cleanup, "maintenance": cmd_maintenance, "token": cmd_token,

@@ -1,7 +1,8 @@
 """Deploy, dry run, rollback and restore of a deployed instance.
 
-A deploy, in order: ``make check`` and ``make test`` (unless skipped, loudly);
-build the wheel; create the release folder with its own venv; check its
+A deploy, in order: ``make check`` and ``make test`` (unless they passed for
+this commit on this box, or skipped, loudly); build the wheel (or take one
+built elsewhere, ``make dist``); create the release folder with its own venv; check its
 migrations on a copy of the live database; take an online backup of the live
 database; apply the migrations with the new release; switch ``current``;
 restart the service; wait for /api/health (bounded); run the smoke tests;
@@ -22,7 +23,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from drawgame.ops import database, releases, serverlock
+from drawgame.ops import database, passes, releases, serverlock
 from drawgame.ops.instance import Instance, InstanceError
 from drawgame.ops.probe import fetch_health, wait_healthy
 from drawgame.ops.releases import Release
@@ -41,6 +42,18 @@ class DeployOptions:
     dry_run: bool = False
     skip_tests: bool = False
     deps_from: Path | None = None
+    force_tests: bool = False
+    wheel: Path | None = None
+    """A wheel built elsewhere (``make dist``): no tests or build here."""
+
+
+@dataclass
+class Candidate:
+    """What is about to be deployed: its wheel and the facts its release records."""
+
+    sha: str
+    wheel: Path | None
+    facts: dict[str, object]
 
 
 @contextmanager
@@ -137,50 +150,95 @@ def _make(source: Path, target: str) -> None:
         raise OperationFailed(f"make {target} failed (exit {done.returncode})")
 
 
+def test_gate(source: Path, steps: Steps, *, skip: bool, force: bool) -> tuple[str, bool]:
+    """``make check`` and ``make test``, each skipped when it passed for this commit on
+    this box (drawgame/ops/passes.py); returns (how the tests went, emergency)."""
+    if skip:
+        steps.banner("SKIP_TESTS: deploying WITHOUT make check and make test (emergency path)")
+        return "skipped (SKIP_TESTS=1)", True
+    commit = passes.clean_commit(source)
+    earlier = 0
+    for target in passes.TARGETS:
+        when = passes.passed(source, commit, target) if commit and not force else None
+        if when is not None:
+            assert commit is not None
+            steps.say(f"make {target}: skipped, it passed for commit {commit[:10]} on this box "
+                      f"at {when} (FORCE_TESTS=1 runs it again)")
+            earlier += 1
+            continue
+        with steps.step(f"make {target}"):
+            _make(source, target)
+        if commit is not None:
+            passes.record(source, commit, target)
+    return ("passed earlier" if earlier == len(passes.TARGETS) else "passed"), False
+
+
 def deploy(opts: DeployOptions, steps: Steps) -> None:
-    """Deploy ``opts.source`` to the instance; raises OperationFailed with the reason."""
+    """Deploy ``opts.source`` (or ``opts.wheel``) to the instance; raises OperationFailed."""
     inst, source = opts.instance, opts.source.resolve()
     if inst.root is None:
         raise InstanceError("only production and staging are deployed")
-    if opts.skip_tests:
-        steps.banner("SKIP_TESTS: deploying WITHOUT make check and make test (emergency path)")
     with steps.step("preflight"):
-        sha = releases.git_sha(source)
         smoke_available(source)
-        steps.say(f"source {source} at {sha}; instance {inst.name} in {inst.root}")
-    if not opts.skip_tests:
-        with steps.step("make check"):
-            _make(source, "check")
-        with steps.step("make test"):
-            _make(source, "test")
+        if opts.wheel is not None:
+            candidate = from_wheel(opts.wheel.resolve())
+            steps.say(f"wheel {opts.wheel} ({candidate.facts['tests']}), commit "
+                      f"{candidate.sha}; instance {inst.name} in {inst.root}")
+        else:
+            sha = releases.git_sha(source)
+            candidate = Candidate(sha, None, {"sha": sha, "source": str(source)})
+            steps.say(f"source {source} at {sha}; instance {inst.name} in {inst.root}")
+    if opts.wheel is None:
+        tests, emergency = test_gate(source, steps, skip=opts.skip_tests, force=opts.force_tests)
+        candidate.facts.update(tests=tests, emergency=emergency)
+    elif candidate.facts.get("emergency"):
+        steps.banner("this wheel was built WITHOUT make check and make test (emergency path)")
     with tempfile.TemporaryDirectory(prefix="drawgame-deploy-") as scratch_name:
         scratch = Path(scratch_name)
-        with steps.step("build wheel"):
-            wheel = releases.build_wheel(source, scratch / "dist")
-            steps.say(f"built {wheel.name}")
+        if candidate.wheel is None:
+            with steps.step("build wheel"):
+                candidate.wheel = releases.build_wheel(source, scratch / "dist")
+                steps.say(f"built {candidate.wheel.name}")
         if opts.dry_run:
-            _dry_run(opts, steps, sha, wheel, scratch)
+            _dry_run(opts, steps, candidate, scratch)
             return
         with deploy_lock(inst):
-            _deploy(opts, steps, sha, wheel, scratch)
+            _deploy(opts, steps, candidate, scratch)
 
 
-def _dry_run(opts: DeployOptions, steps: Steps, sha: str, wheel: Path, scratch: Path) -> None:
+def from_wheel(wheel: Path) -> Candidate:
+    """A wheel built elsewhere, with the facts its ``make dist`` wrote beside it (if any)."""
+    if not wheel.is_file() or not wheel.name.endswith(".whl"):
+        raise OperationFailed(f"{wheel} is not a wheel file")
+    facts = releases.wheel_facts(wheel)
+    sha = str(facts.get("commit") or "wheel")
+    tests = str(facts.get("tests") or "unknown (no build record beside the wheel)")
+    return Candidate(sha, wheel, {"sha": sha, "source": str(wheel), "origin": "wheel",
+                                  "tests": f"{tests}, where it was built",
+                                  "emergency": bool(facts.get("emergency", False)),
+                                  "built_at": facts.get("built_at")})
+
+
+def _dry_run(opts: DeployOptions, steps: Steps, candidate: Candidate, scratch: Path) -> None:
     inst = opts.instance
-    assert inst.root is not None
+    assert inst.root is not None and candidate.wheel is not None
     with steps.step("build release (in a temporary folder)"):
-        python = releases.install(scratch / "release", wheel, opts.deps_from)
+        python = releases.install(scratch / "release", candidate.wheel, opts.deps_from)
     with steps.step("check migrations on a copy of the live database"):
         pending = check_migrations(python, inst, scratch)
-    release_id = releases.new_release_id(inst.releases_dir, sha)
+    release_id = releases.new_release_id(inst.releases_dir, candidate.sha)
     now = releases.current(inst.current_link, inst.releases_dir)
     keep = inst.ops.releases_keep
-    doomed = [r.id for r in releases.list_releases(inst.releases_dir)[: -(keep - 1) or None]
-              if now is None or r.path != now.path]
+    found = releases.list_releases(inst.releases_dir)
+    new = releases.Release(inst.releases_dir / release_id,
+                           {"sha": candidate.sha, "record_version": releases.RECORD_VERSION,
+                            "number": max((r.number for r in found), default=0) + 1})
+    doomed = [r.id for r in releases.plan_pruning([*found, new], new, keep)]
     live = "the live database" if inst.db_path.exists() else "a new database (none yet)"
     state = "running" if opts.service.running() else "not running"
     steps.say("dry run: nothing was changed under " + str(inst.root))
-    steps.say(f"would create  {inst.releases_dir / release_id}")
+    steps.say(f"would create  {inst.releases_dir / release_id} (tests: "
+              f"{candidate.facts.get('tests')})")
     steps.say(f"would replace {now.id if now else 'nothing (first deploy)'} as current")
     steps.say(f"would back up {inst.db_path} into {inst.backup_dir}")
     steps.say(f"would apply   {', '.join(pending) or 'no migrations'} to {live} "
@@ -199,15 +257,16 @@ ENV_TEMPLATE = """\
 """
 
 
-def _deploy(opts: DeployOptions, steps: Steps, sha: str, wheel: Path, scratch: Path) -> None:
+def _deploy(opts: DeployOptions, steps: Steps, candidate: Candidate, scratch: Path) -> None:
     inst, service = opts.instance, opts.service
+    assert candidate.wheel is not None
     if not inst.env_file.exists():
         inst.env_file.write_text(ENV_TEMPLATE.format(name=inst.name))
     previous = releases.current(inst.current_link, inst.releases_dir)
-    release_id = releases.new_release_id(inst.releases_dir, sha)
+    release_id = releases.new_release_id(inst.releases_dir, candidate.sha)
     with steps.step(f"create release {release_id}"):
-        release = releases.create(inst.releases_dir, release_id, wheel,
-                                  {"sha": sha, "source": str(opts.source)}, opts.deps_from)
+        release = releases.create(inst.releases_dir, release_id, candidate.wheel,
+                                  candidate.facts, opts.deps_from)
     try:
         with steps.step("check migrations on a copy of the live database"):
             pending = check_migrations(release.python, inst, scratch)
@@ -235,6 +294,7 @@ def _deploy(opts: DeployOptions, steps: Steps, sha: str, wheel: Path, scratch: P
         with steps.step("wait for health"):
             steps.say(await_health(inst, service))
         _smoke_unless_maintenance(opts, steps)
+        release.mark_healthy()
     except OperationFailed as exc:
         release.mark_failed(str(exc))
         migrated = applied_versions(inst.db_path) != before
@@ -288,6 +348,7 @@ def _roll_back(opts: DeployOptions, steps: Steps, previous: Release | None,
         return
     try:
         steps.say(f"rolled back to {previous.id}: {await_health(inst, service)}")
+        previous.mark_healthy()
     except OperationFailed as exc:
         steps.banner(f"ROLLBACK DONE BUT NOT HEALTHY: {exc}")
 
@@ -306,6 +367,7 @@ def rollback(instance: Instance, service: Service, steps: Steps) -> None:
             restart(instance, service)
         with steps.step("wait for health"):
             steps.say(await_health(instance, service))
+        target.mark_healthy()
         steps.say(f"{instance.name} runs {target.id} (was {now.id if now else 'nothing'})")
 
 

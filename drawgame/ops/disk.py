@@ -65,6 +65,9 @@ def usage_lines(instance: Instance) -> list[str]:
     cap = instance.config.log_max_bytes * (instance.config.log_backups + 1)
     lines.append(f"logs            {human(size_of(instance.log_file.parent))} (at most "
                  f"{human(cap)} with the built-in supervisor)")
-    free = shutil.disk_usage(root if root.exists() else root.parent)
+    existing = root
+    while not existing.exists():  # nothing deployed yet: the folder it would be in
+        existing = existing.parent
+    free = shutil.disk_usage(existing)
     lines.append(f"free            {human(free.free)} of {human(free.total)} on that file system")
     return lines

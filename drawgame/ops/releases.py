@@ -2,9 +2,12 @@
 
 A release is ``<root>/releases/<timestamp>-<git sha>/`` holding ``venv/``
 (the wheel and its dependencies installed), ``dist/`` (the wheel) and
-``release.json`` (sequence number, sha, when, from where). Releases are
-ordered by their sequence number; a release whose deploy failed carries a
-``FAILED`` file with the reason and is never chosen by a rollback.
+``release.json`` (sequence number, sha, when, from where, how its tests went,
+whether it was an emergency deploy). Releases are ordered by their sequence
+number. A release whose deploy failed carries a ``FAILED`` file with the
+reason and is never chosen by a rollback; one that served healthily carries
+a ``HEALTHY`` file with the time. Pruning keeps the newest releases that
+served healthily, one per commit, and removes failed ones first.
 """
 
 from __future__ import annotations
@@ -21,6 +24,10 @@ from typing import Any
 
 RECORD = "release.json"
 FAILED = "FAILED"
+HEALTHY = "HEALTHY"
+RECORD_VERSION = 2
+"""Releases whose record has no ``record_version`` predate the HEALTHY marker: they count
+as good unless they failed."""
 PIP_TIMEOUT_S = 600
 
 
@@ -50,8 +57,34 @@ class Release:
         marker = self.path / FAILED
         return marker.read_text().strip() if marker.exists() else None
 
+    @property
+    def sha(self) -> str:
+        return str(self.record.get("sha", ""))
+
+    @property
+    def emergency(self) -> bool:
+        return bool(self.record.get("emergency", False))
+
+    @property
+    def healthy_at(self) -> str | None:
+        marker = self.path / HEALTHY
+        return marker.read_text().strip() if marker.exists() else None
+
+    @property
+    def good(self) -> bool:
+        """Served healthily (or is older than that record) and never failed."""
+        if self.failed is not None:
+            return False
+        return self.healthy_at is not None or "record_version" not in self.record
+
     def mark_failed(self, reason: str) -> None:
         (self.path / FAILED).write_text(reason + "\n")
+
+    def mark_healthy(self) -> None:
+        """It served with health ok: a release pruning keeps and a rollback may choose."""
+        if self.failed is None:
+            (self.path / HEALTHY).write_text(datetime.now(UTC).isoformat(timespec="seconds")
+                                             + "\n")
 
 
 def _run(cmd: list[str], cwd: Path | None = None, timeout: float = PIP_TIMEOUT_S) -> str:
@@ -60,6 +93,18 @@ def _run(cmd: list[str], cwd: Path | None = None, timeout: float = PIP_TIMEOUT_S
         output = (done.stderr or done.stdout).strip().splitlines()[-15:]
         raise ReleaseError(f"{' '.join(cmd[:4])} ... failed:\n" + "\n".join(output))
     return done.stdout
+
+
+BUILD_RECORD_SUFFIX = ".build.json"
+
+
+def wheel_facts(wheel: Path) -> dict[str, Any]:
+    """What ``make dist`` wrote beside a wheel (commit, tests, emergency, built_at)."""
+    try:
+        facts = json.loads(wheel.with_name(wheel.name + BUILD_RECORD_SUFFIX).read_text())
+    except (OSError, ValueError):
+        return {}
+    return facts if isinstance(facts, dict) else {}
 
 
 def git_sha(source: Path) -> str:
@@ -141,11 +186,14 @@ def current(current_link: Path, releases_dir: Path) -> Release | None:
 
 
 def previous(current_link: Path, releases_dir: Path) -> Release | None:
-    """The newest good release older than the current one."""
+    """The newest good release older than the current one, preferring another commit
+    (a rollback to the same code would change nothing)."""
     now = current(current_link, releases_dir)
     older = [r for r in list_releases(releases_dir)
-             if r.failed is None and (now is None or r.number < now.number)]
-    return older[-1] if older else None
+             if r.good and (now is None or r.number < now.number)]
+    other = [r for r in older if now is None or r.sha != now.sha]
+    choices = other or older
+    return choices[-1] if choices else None
 
 
 def new_release_id(releases_dir: Path, sha: str, when: datetime | None = None) -> str:
@@ -168,7 +216,7 @@ def create(releases_dir: Path, release_id: str, wheel: Path, record: dict[str, A
         install(folder, folder / "dist" / wheel.name, deps_from)
         numbers = [r.number for r in list_releases(releases_dir)]
         full = {**record, "id": release_id, "number": max(numbers, default=0) + 1,
-                "wheel": wheel.name,
+                "wheel": wheel.name, "record_version": RECORD_VERSION,
                 "created_at": datetime.now(UTC).isoformat(timespec="seconds")}
         (folder / RECORD).write_text(json.dumps(full, indent=2) + "\n")
     except BaseException:
@@ -185,16 +233,34 @@ def switch(current_link: Path, release: Release) -> None:
     tmp.replace(current_link)
 
 
-def prune(current_link: Path, releases_dir: Path, keep: int) -> list[str]:
-    """Remove all but the newest ``keep`` releases; the current one always stays.
+def plan_pruning(releases: list[Release], now: Release | None, keep: int) -> list[Release]:
+    """The releases pruning removes so that ``keep`` are left (``now``, the current one,
+    always stays): first failed or never-healthy ones, then good ones whose commit a newer
+    good release has, then the oldest good ones; oldest first within each."""
+    seen: set[str] = {now.sha} if now is not None else set()
+    unwanted, duplicates, distinct = [], [], []
+    for release in reversed(releases):  # newest first: the newest of a commit is kept
+        if now is not None and release.path == now.path:
+            continue
+        if not release.good:
+            unwanted.append(release)
+        elif release.sha in seen:
+            duplicates.append(release)
+        else:
+            seen.add(release.sha)
+            distinct.append(release)
+    order = [*reversed(unwanted), *reversed(duplicates), *reversed(distinct)]
+    return order[:max(0, len(releases) - keep)]
 
-    Folders without a ``release.json`` (a build that was interrupted) go too.
-    """
+
+def prune(current_link: Path, releases_dir: Path, keep: int) -> list[str]:
+    """Remove what :func:`plan_pruning` names, and folders without a ``release.json`` (a
+    build that was interrupted); return the names removed."""
     now = current(current_link, releases_dir)
-    releases = list_releases(releases_dir)
-    doomed = [r.path for r in releases[:-keep] if now is None or r.path != now.path]
-    complete = {r.path for r in releases}
-    doomed += [p for p in releases_dir.iterdir() if p.is_dir() and p not in complete]
+    doomed = [r.path for r in plan_pruning(list_releases(releases_dir), now, keep)]
+    complete = {r.path for r in list_releases(releases_dir)}
+    doomed += [p for p in releases_dir.iterdir()
+               if p.is_dir() and not p.is_symlink() and p not in complete]
     for path in doomed:
         shutil.rmtree(path, ignore_errors=True)
     return sorted(p.name for p in doomed)

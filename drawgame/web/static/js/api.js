@@ -50,6 +50,21 @@ export const getRoom = (code) => request("GET", `/api/rooms/${encodeURIComponent
 export const createRoom = (payload) => request("POST", "/api/rooms", payload);
 export const getGame = (id) => request("GET", `/api/games/${encodeURIComponent(id)}`);
 
+/** A word file's text read by the server: {words, refused: [{line, text, code, message}], refused_total}. */
+export async function parseWordFile(text) {
+  let res;
+  try {
+    res = await fetch("/api/words/parse", {
+      method: "POST", headers: { "Content-Type": "text/plain; charset=utf-8" }, body: text, cache: "no-store",
+    });
+  } catch {
+    throw new ApiError(0, { error: { message: t("net.unreachable") } });
+  }
+  const data = await res.json().catch(() => null);
+  if (!res.ok) throw new ApiError(res.status, data);
+  return data;
+}
+
 let languagesPromise = null;
 /** The shipped word lists, fetched once; falls back to English alone. */
 export function getLanguages() {

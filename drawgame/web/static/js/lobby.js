@@ -4,7 +4,7 @@ import { h, $, replaceChildren, show } from "./dom.js";
 import { icon } from "./icons.js";
 import * as api from "./api.js";
 import { buildSettingsFields } from "./settings-form.js";
-import { t, use, detect, translatePage, languagePicker } from "./i18n.js";
+import { t, use, detect, translatePage, languagePicker, language } from "./i18n.js";
 
 const ROOMS_REFRESH_MS = 4000;
 const HEALTH_REFRESH_MS = 15000;
@@ -22,7 +22,10 @@ async function init() {
   translatePage();
   languagePicker($("#ui-language"));
   settingsForm = buildSettingsFields($("#create-settings"), { idPrefix: "create" });
-  api.getLanguages().then((langs) => settingsForm.setLanguages(langs, "en"));
+  // The word lists (with their packs) are in place before the page shows, so nothing moves.
+  const languages = await api.getLanguages();
+  const spoken = languages.some((l) => l.code === language()) ? language() : "en";
+  settingsForm.setLanguages(languages, spoken);
   $("#create-form").addEventListener("submit", onCreate);
   $("#join-form").addEventListener("submit", onJoin);
   $("#quick-play").addEventListener("click", onQuickPlay);

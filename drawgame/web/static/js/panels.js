@@ -7,7 +7,7 @@ import { TURN_END_REASONS } from "./protocol.js";
 import { t } from "./i18n.js";
 
 /** Fill the overlay for the choosing phase (word buttons for the drawer). */
-export function choosingOverlay({ isDrawer, drawerName, words, onChoose }) {
+export function choosingOverlay({ isDrawer, drawerName, words, difficulties = [], onChoose }) {
   const countdown = h("span", { class: "overlay-countdown", "aria-hidden": "true" });
   if (!isDrawer) {
     return h("div", { class: "overlay-card" },
@@ -16,10 +16,16 @@ export function choosingOverlay({ isDrawer, drawerName, words, onChoose }) {
       h("div", { class: "dots", "aria-hidden": "true" }, h("span"), h("span"), h("span")),
       countdown);
   }
-  const buttons = (words ?? []).map((word, index) => h("button", {
-    type: "button", class: "word-choice", text: word, dataset: { testid: "word-choice", index: String(index) },
-    on: { click: (e) => { disableAll(e.currentTarget.parentElement); onChoose(index); } },
-  }));
+  // Each word says how hard it is (a custom word: "custom"), so drawers pick their challenge.
+  const buttons = (words ?? []).map((word, index) => {
+    const level = difficulties?.[index] ?? (difficulties?.length ? "custom" : null);
+    return h("button", {
+      type: "button", class: "word-choice",
+      dataset: { testid: "word-choice", index: String(index), difficulty: level ?? "" },
+      on: { click: (e) => { disableAll(e.currentTarget.parentElement); onChoose(index); } },
+    }, h("span", { class: "word-text", text: word }),
+    level ? h("span", { class: `word-level level-${level}`, text: t(`level.${level}`) }) : null);
+  });
   return h("div", { class: "overlay-card" },
     h("p", { class: "overlay-kicker", text: t("stage.yourTurn") }),
     h("h2", { class: "overlay-title", text: words ? t("stage.chooseWord") : t("stage.gettingWords") }),

@@ -104,9 +104,17 @@ export const SETTINGS = Object.freeze([
   { name: "word_choices", kind: "int", min: 1, max: 5, def: 3 },
   { name: "hints", kind: "int", min: 0, max: 5, def: 2 },
   { name: "language", kind: "language", def: "en" },
+  { name: "difficulty", kind: "choice", choices: ["mixed", "easy", "medium", "hard"], def: "mixed" },
+  { name: "packs", kind: "packs", def: [] },
   { name: "custom_words", kind: "words", def: [] },
   { name: "custom_only", kind: "bool", def: false },
 ]);
+
+/** Word difficulties, as `choices.difficulties` names them (null: a custom word). */
+export const LEVELS = Object.freeze(["easy", "medium", "hard"]);
+
+/** The largest word file `POST /api/words/parse` reads. */
+export const MAX_WORD_FILE_BYTES = 256 * 1024;
 
 /** Why a turn ends (`turn_end.reason`); the text is `reason.<reason>`. */
 export const TURN_END_REASONS = Object.freeze(["all_guessed", "time_up", "drawer_left", "drawer_kicked"]);

@@ -426,7 +426,7 @@ function describeHint(hint) {
 }
 
 function onChoices(m) {
-  st.choices = { words: m.words ?? [] };
+  st.choices = { words: m.words ?? [], difficulties: m.difficulties ?? [] };
   if (m.ends_in_ms !== undefined) hud.setCountdown(m.ends_in_ms);
   renderStage();
 }
@@ -681,7 +681,7 @@ function renderOverlay() {
     key = `choosing:${st.room.drawer_id}:${isDrawer()}:${st.choices?.words?.join("|") ?? ""}`;
     if (key !== st.overlayKey) {
       content = choosingOverlay({ isDrawer: isDrawer(), drawerName: playerName(st.room.drawer_id),
-        words: st.choices?.words ?? null, onChoose: choose });
+        words: st.choices?.words ?? null, difficulties: st.choices?.difficulties, onChoose: choose });
     }
   } else if (st.reveal && (p === PHASE.REVEAL || p === PHASE.DRAWING)) {
     key = `reveal:${st.reveal.word}:${JSON.stringify(st.reveal.points)}`;

@@ -3,7 +3,12 @@
 
 import { h } from "./dom.js";
 import { t } from "./i18n.js";
-import { SETTINGS, MAX_CUSTOM_WORDS, MAX_CUSTOM_WORD_LEN, MIN_CUSTOM_ONLY_WORDS } from "./protocol.js";
+import * as api from "./api.js";
+import {
+  SETTINGS, MAX_CUSTOM_WORDS, MAX_CUSTOM_WORD_LEN, MIN_CUSTOM_ONLY_WORDS, MAX_WORD_FILE_BYTES,
+} from "./protocol.js";
+
+const REFUSALS_SHOWN = 8;
 
 /** Split a textarea's text into words: comma or newline separated, trimmed. */
 export function parseWords(text) {
@@ -31,6 +36,10 @@ function inputFor(spec, idPrefix) {
       step: spec.step ?? 1, value: String(spec.def), required: true });
   }
   if (spec.kind === "language") return h("select", common);
+  if (spec.kind === "choice") {
+    return h("select", common, spec.choices.map((c) => h("option", { value: c, text: t(`level.${c}`) })));
+  }
+  if (spec.kind === "packs") return h("fieldset", { ...common, class: "packs" }, h("legend", { text: t("set.packs") }));
   if (spec.kind === "words") {
     return h("textarea", { ...common, rows: 3, spellcheck: "false", placeholder: t("set.customPlaceholder") });
   }
@@ -46,9 +55,26 @@ function fieldRow(spec, input, idPrefix) {
     return h("div", { class: cls }, h("label", { class: "check", for: id }, input, h("span", { text: t(`set.${spec.name}`) })),
       h("p", { class: "field-note", text: t("set.customOnlyNote", { min: MIN_CUSTOM_ONLY_WORDS }) }), error);
   }
+  if (spec.kind === "packs") return h("div", { class: cls }, input, error);
   const label = h("label", { for: id }, t(`set.${spec.name}`), hint ? h("span", { class: "range-hint", text: hint }) : null);
-  const extra = spec.kind === "words" ? h("p", { class: "field-note words-count", text: t("set.words", { count: 0 }) }) : null;
+  const extra = spec.kind === "words" ? wordTools(id) : null;
   return h("div", { class: cls }, label, input, extra, error);
+}
+
+/** Under the custom words: their count, loading a word file, downloading the list, the file's report. */
+function wordTools(id) {
+  // The file input stays hidden: its button opens it (and says what it does).
+  const file = h("input", { type: "file", id: `${id}-file`, accept: ".txt,text/plain", hidden: true,
+    dataset: { testid: "word-file" } });
+  return h("div", { class: "word-tools" },
+    h("p", { class: "field-note words-count", text: t("set.words", { count: 0 }) }),
+    h("div", { class: "word-buttons" },
+      h("button", { type: "button", class: "btn btn-ghost btn-sm load-words", dataset: { testid: "load-words" },
+        text: t("words.load"), on: { click: () => file.click() } }),
+      h("button", { type: "button", class: "btn btn-ghost btn-sm download-words", dataset: { testid: "download-words" },
+        text: t("words.download") }),
+      file),
+    h("div", { class: "word-report", role: "status", dataset: { testid: "word-report" } }));
 }
 
 /**
@@ -67,6 +93,11 @@ export function buildSettingsFields(container, { idPrefix = "set", onField = nul
   }
   const form = new SettingsFields(inputs, errors);
   inputs.custom_words.addEventListener("input", () => form.updateWordCount());
+  inputs.language.addEventListener("change", () => form.renderPacks());
+  inputs.difficulty.addEventListener("change", () => form.renderPacks());
+  const tools = inputs.custom_words.parentElement;
+  tools.querySelector("[data-testid=word-file]").addEventListener("change", (e) => form.loadFile(e.target));
+  tools.querySelector("[data-testid=download-words]").addEventListener("click", () => form.download());
   if (onField) form.listen(onField);
   return form;
 }
@@ -76,6 +107,9 @@ class SettingsFields {
     this.inputs = inputs;
     this.errors = errors;
     this.timers = {};
+    this.languages = [];
+    this.packs = []; // the setting as last read or written: [] means every pack
+    this.hiddenWords = null; // custom_words_count when this page is not given the words
   }
 
   /** The field's value, or {error} when it is not valid. */
@@ -92,6 +126,12 @@ class SettingsFields {
       const error = wordsError(words);
       return error ? { error } : { value: words };
     }
+    if (spec.kind === "packs") {
+      const boxes = [...input.querySelectorAll("input[type=checkbox]")];
+      const on = boxes.filter((b) => b.checked).map((b) => b.value);
+      if (boxes.length && !on.length) return { error: t("set.packsNone") };
+      return { value: on.length === boxes.length ? [] : on };
+    }
     return { value: input.value };
   }
 
@@ -100,6 +140,7 @@ class SettingsFields {
     const settings = {};
     let ok = true;
     for (const spec of SETTINGS) {
+      if (spec.name === "custom_words" && this.hiddenWords !== null) continue;
       const { value, error } = this.readField(spec.name);
       this.setError(spec.name, error);
       if (error) ok = false;
@@ -114,9 +155,17 @@ class SettingsFields {
 
   /** Show settings from the server; the field being edited keeps what is typed. */
   write(settings, { keepFocused = true } = {}) {
+    // Only the host is given the custom words; others get their count.
+    const hidden = settings && !("custom_words" in settings) && "custom_words_count" in settings;
+    this.hiddenWords = hidden ? settings.custom_words_count : null;
+    if (hidden) this.inputs.custom_words.value = "";
     for (const [name, value] of Object.entries(settings ?? {})) {
       const input = this.inputs[name];
-      if (!input || (keepFocused && document.activeElement === input)) continue;
+      if (name === "packs") {
+        this.packs = Array.isArray(value) ? value : [];
+        continue;
+      }
+      if (!input || (keepFocused && (document.activeElement === input))) continue;
       if (input.type === "checkbox") input.checked = Boolean(value);
       else if (Array.isArray(value)) input.value = value.join("\n");
       else {
@@ -125,6 +174,7 @@ class SettingsFields {
       }
       this.setError(name, null);
     }
+    this.renderPacks();
     this.updateWordCount();
   }
 
@@ -133,12 +183,78 @@ class SettingsFields {
   }
 
   setLanguages(languages, selected) {
+    this.languages = languages;
     const select = this.inputs.language;
     const current = selected ?? select.value;
     select.replaceChildren(...languages.map((l) =>
       h("option", { value: l.code, text: l.words ? t("set.languageWords", { name: l.name, count: l.words }) : l.name })));
     this.ensureOption(select, current || "en");
     select.value = current || "en";
+    this.renderPacks();
+  }
+
+  /** The pack checkboxes of the chosen language, with their word counts at the chosen difficulty. */
+  renderPacks() {
+    const box = this.inputs.packs;
+    const before = [...box.querySelectorAll("input[type=checkbox]")];
+    if (before.length && box.contains(document.activeElement)) this.packs = this.readField("packs").value ?? this.packs;
+    const language = this.languages.find((l) => l.code === this.inputs.language.value);
+    const level = this.inputs.difficulty.value;
+    const packs = language?.packs ?? [];
+    const id = box.id;
+    const items = packs.map((p) => {
+      const words = p.words ?? {};
+      const count = level === "mixed" ? Object.values(words).reduce((a, b) => a + b, 0) : (words[level] ?? 0);
+      const name = t(`pack.${p.id}`) === `pack.${p.id}` ? p.name : t(`pack.${p.id}`);
+      const checked = !this.packs.length || this.packs.includes(p.id);
+      return h("label", { class: "check pack", for: `${id}-${p.id}` },
+        h("input", { type: "checkbox", id: `${id}-${p.id}`, value: p.id, checked, disabled: box.disabled,
+          dataset: { testid: "pack-option", count: String(count) } }),
+        h("span", { text: t("set.packCount", { name, count }) }));
+    });
+    box.replaceChildren(h("legend", { text: t("set.packs") }), ...items);
+    box.closest(".field").hidden = !packs.length;
+  }
+
+  /** Read a chosen word file through the server and add its words to the custom words. */
+  async loadFile(input) {
+    const file = input.files?.[0];
+    input.value = "";
+    if (!file) return;
+    const report = this.inputs.custom_words.parentElement.querySelector("[data-testid=word-report]");
+    if (file.size > MAX_WORD_FILE_BYTES) {
+      report.replaceChildren(h("p", { class: "field-error", text: t("words.tooBig") }));
+      return;
+    }
+    let answer;
+    try {
+      answer = await api.parseWordFile(await file.text());
+    } catch (err) {
+      report.replaceChildren(h("p", { class: "field-error", text: t("words.failed", { message: err.message }) }));
+      return;
+    }
+    const have = parseWords(this.inputs.custom_words.value);
+    const known = new Set(have.map((w) => w.toLocaleLowerCase()));
+    const added = answer.words.filter((w) => !known.has(w.toLocaleLowerCase()));
+    const room = Math.max(0, MAX_CUSTOM_WORDS - have.length);
+    const taken = added.slice(0, room);
+    this.inputs.custom_words.value = [...have, ...taken].join("\n");
+    this.inputs.custom_words.dispatchEvent(new Event("input", { bubbles: true }));
+    this.inputs.custom_words.dispatchEvent(new Event("change", { bubbles: true }));
+    report.replaceChildren(...fileReport(file.name, answer, taken.length, added.length - taken.length,
+      answer.words.length - added.length));
+  }
+
+  /** Save the custom words as a text file, one a line. */
+  download() {
+    const words = parseWords(this.inputs.custom_words.value);
+    const blob = new Blob([`${words.join("\n")}\n`], { type: "text/plain;charset=utf-8" });
+    const url = URL.createObjectURL(blob);
+    const a = h("a", { href: url, download: "drawgame-words.txt" });
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10000);
   }
 
   setError(name, message) {
@@ -154,12 +270,16 @@ class SettingsFields {
 
   setDisabled(disabled) {
     for (const input of Object.values(this.inputs)) input.disabled = disabled;
+    for (const button of this.inputs.custom_words.parentElement.querySelectorAll(".word-buttons button")) {
+      button.disabled = disabled;
+    }
   }
 
   updateWordCount() {
     const note = this.inputs.custom_words.parentElement.querySelector(".words-count");
     const n = parseWords(this.inputs.custom_words.value).length;
-    if (note) note.textContent = t("set.words", { count: n });
+    const hidden = this.hiddenWords;
+    if (note) note.textContent = hidden === null ? t("set.words", { count: n }) : t("set.customHidden", { count: hidden });
   }
 
   /** Call onField for valid edits: at once on change, after a pause while typing. */
@@ -179,4 +299,21 @@ class SettingsFields {
     this.setError(name, error);
     if (!error) onField(name, value);
   }
+}
+
+/** What a word file gave: how many words were taken, and which entries were refused and why. */
+function fileReport(name, answer, taken, overLimit, known) {
+  const out = [h("p", { class: "word-taken", dataset: { taken: String(taken) }, text: t("words.taken", { count: taken, file: name }) })];
+  if (known) out.push(h("p", { class: "field-note", text: t("words.known", { count: known }) }));
+  const refused = answer.refused ?? [];
+  const total = (answer.refused_total ?? refused.length) + overLimit;
+  if (!total) return out;
+  out.push(h("p", { class: "word-refused-title", text: t("words.refused", { count: total }) }));
+  out.push(h("ul", { class: "word-refused" }, refused.slice(0, REFUSALS_SHOWN).map((r) => h("li", {
+    dataset: { code: r.code, line: String(r.line) },
+  }, h("span", { class: "muted", text: `${t("words.line", { line: r.line })}: ` }), h("q", { text: r.text }), " ",
+  t(`wordfile.${r.code}`) === `wordfile.${r.code}` ? r.message : t(`wordfile.${r.code}`)))));
+  const rest = total - Math.min(refused.length, REFUSALS_SHOWN);
+  if (rest > 0) out.push(h("p", { class: "field-note", text: t("words.more", { count: rest }) }));
+  return out;
 }
