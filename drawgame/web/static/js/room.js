@@ -193,7 +193,6 @@ function setupControls() {
   $("#play-again").addEventListener("click", playAgain);
   $("#results-close").addEventListener("click", () => { st.showResults = false; closeReplay(); renderStage(); });
   $("#copy-link").addEventListener("click", copyShareLink);
-  $("#room-code").dataset.label = t("header.copyLink");
   streamer.secret($("#room-code"), () => st.code, { onClick: copyShareLink });
   streamer.secret($("#share-link"), shareUrl);
   streamer.toggleButton($("#streamer-toggle"));
@@ -235,7 +234,7 @@ function renderLayout() {
   const on = offered && store.getController() && !me()?.spectator;
   const button = $("#controller-toggle");
   show(button, offered);
-  button.replaceChildren(icon("play", 18));
+  button.replaceChildren(icon("controller", 20));
   button.setAttribute("aria-pressed", String(on));
   button.setAttribute("aria-label", t("controller.label"));
   button.title = on ? t("controller.off") : t("controller.on");
@@ -362,7 +361,7 @@ function onWelcome(m) {
   for (const line of m.room.chat ?? []) chat.chat(line, st.meId);
   if (!first) chat.system(t("chat.reconnected"));
   renderAll();
-  announce(first ? t("say.joined", { room: st.room.name || t("say.theRoom") }) : t("say.reconnected"));
+  announce(first ? t("say.joined", { room: streamer.hideIn(st.room.name, st.code) || t("say.theRoom") }) : t("say.reconnected"));
 }
 
 function applySnapshot(room) {

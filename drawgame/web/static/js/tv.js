@@ -14,7 +14,7 @@ import { Board, isBlank, renderOps } from "./canvas.js";
 import { renderRanking, rankingFromPlayers } from "./panels.js";
 import { sortPlayers } from "./players.js";
 import { fatalScreen } from "./screens.js";
-import { statusText } from "./status.js";
+import { renderConnection } from "./status.js";
 import { t, use, detect, translatePage } from "./i18n.js";
 import * as streamer from "./streamer.js";
 
@@ -78,7 +78,8 @@ function setup() {
   $("#tv-dislike-icon").append(icon("dislike", 40));
   $("#tv-qr").src = `/r/${encodeURIComponent(st.code)}/qr.svg`;
   $("#tv-qr").alt = t("tv.qrAlt");
-  const link = `${window.location.host}/r/${st.code}`;
+  // A zero-width space lets a long link break before its path rather than inside the code.
+  const link = `${window.location.host}\u200b/r/${st.code}`;
   streamer.secret($("#tv-link"), link);
   streamer.toggleButton($("#streamer-toggle"));
   streamer.watch(renderQr);
@@ -369,9 +370,7 @@ function albumTile(turn) {
 }
 
 function renderStatus(status) {
-  const el = $("#tv-status");
-  el.dataset.state = status.state === NET.ONLINE ? "online" : (status.state === NET.WAITING ? "reconnecting" : "connecting");
-  el.textContent = statusText(status, st.joined);
+  renderConnection($("#tv-status"), status, st.joined);
 }
 
 main();
