@@ -63,7 +63,8 @@ def qr_svg(link: str) -> bytes:
     """`link` as a QR code (error correction M), dark on white with the quiet zone."""
     out = io.BytesIO()
     segno.make(link, error="m", micro=False).save(
-        out, kind="svg", scale=QR_SCALE, border=4, dark="#000", light="#fff", title=link)
+        out, kind="svg", scale=QR_SCALE, border=4, dark="#000", light="#fff", title=link,
+        omitsize=True)
     return out.getvalue()
 
 
