@@ -332,7 +332,7 @@ def test_the_service_log_is_rotated_by_size(tmp_path: Path, cleanup_pids: None) 
       "ModuleNotFoundError: No module named 'nothere'"],
      "ModuleNotFoundError: No module named 'nothere'"),
     (["drawgame: admin token (shown once, keep it safe): s3cr3t", '{"event": "serving"}'],
-     'no error in its output (its last line: {"event": "serving"})'),
+     "no error in its output"),
 ])
 def test_the_error_line_of_a_failed_server(lines: list[str], expected: str) -> None:
     assert error_line(lines) == expected

@@ -171,8 +171,11 @@ def describe_release(release: releases.Release, current: bool) -> str:
     else:
         state = "not yet healthy" if "record_version" in release.record else ""
     tests = release.record.get("tests")
-    parts = [f"tests {tests}" if tests else "", "EMERGENCY (tests skipped)"
-             if release.emergency else "", state]
+    if release.emergency:
+        tests_part = "EMERGENCY (tests skipped)"
+    else:
+        tests_part = f"tests {tests}" if tests else ""
+    parts = [tests_part, state]
     detail = "; ".join(p for p in parts if p)
     return (f"{'*' if current else ' '} {release.id}  (#{release.number}, "
             f"{release.record.get('created_at')})" + (f"  {detail}" if detail else ""))

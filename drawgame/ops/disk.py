@@ -10,6 +10,7 @@ from drawgame.ops import database
 from drawgame.ops.instance import Instance
 
 ASIDE_KINDS = ("failed-deploy", "before-restore")
+WIDTH = 23
 
 
 def size_of(path: Path) -> int:
@@ -48,26 +49,26 @@ def usage_lines(instance: Instance) -> list[str]:
     db = instance.db_path
     folder = instance.releases_dir
     releases = list(folder.iterdir()) if folder.is_dir() else []
-    lines = [f"releases        {human(sum(size_of(p) for p in releases))} in {len(releases)} "
+    lines = [f"{'releases':<{WIDTH}}{human(sum(size_of(p) for p in releases))} in {len(releases)} "
              f"(kept: {ops.releases_keep} good ones)",
-             f"database        {human(_files_size([db]))} ({db})"]
+             f"{'database':<{WIDTH}}{human(_files_size([db]))} ({db})"]
     keeps = {"failed-deploy": ops.failed_deploy_keep, "before-restore": ops.before_restore_keep}
     for kind in ASIDE_KINDS:
         copies = database.set_aside_copies(db, kind)
-        lines.append(f"{kind + ' copies':<16}{human(_files_size(copies))} in {len(copies)} "
+        lines.append(f"{kind + ' copies':<{WIDTH}}{human(_files_size(copies))} in {len(copies)} "
                      f"(kept: {keeps[kind]})")
     for kind, keep in (("regular", ops.backup_keep), (database.PREDEPLOY,
                                                       ops.predeploy_backup_keep)):
         found = database.list_backups(instance.backup_dir, kind)
         label = "backups" if kind == "regular" else "pre-deploy"
-        lines.append(f"{label:<16}{human(sum(size_of(p) for p in found))} in {len(found)} "
+        lines.append(f"{label:<{WIDTH}}{human(sum(size_of(p) for p in found))} in {len(found)} "
                      f"(kept: {keep})")
     cap = instance.config.log_max_bytes * (instance.config.log_backups + 1)
-    lines.append(f"logs            {human(size_of(instance.log_file.parent))} (at most "
+    lines.append(f"{'logs':<{WIDTH}}{human(size_of(instance.log_file.parent))} (at most "
                  f"{human(cap)} with the built-in supervisor)")
     existing = root
     while not existing.exists():  # nothing deployed yet: the folder it would be in
         existing = existing.parent
     free = shutil.disk_usage(existing)
-    lines.append(f"free            {human(free.free)} of {human(free.total)} on that file system")
+    lines.append(f"{'free':<{WIDTH}}{human(free.free)} of {human(free.total)} on that file system")
     return lines

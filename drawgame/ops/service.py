@@ -113,12 +113,12 @@ class Supervisor:
         for worker in state.get("workers", []):
             text = (f"worker {worker.get('id')}: {worker.get('status')}"
                     + (f", pid {worker['pid']}" if worker.get("pid") else "")
-                    + f", restarted {worker.get('restarts', 0)} time(s)")
-            if (worker.get("last_exit") and worker.get("restarts", 0)) or \
-                    worker.get("status") == "failed":
-                text += f"; last exit: {worker.get('last_exit')}"
-                if worker.get("last_error"):
-                    text += f": {worker['last_error']}"
+                    + f", restarted {worker.get('restarts', 0)} time(s)"
+                    + (f", next start in {worker['next_start_in_s']:g} s"
+                       if worker.get("next_start_in_s") else ""))
+            if worker.get("last_crash_at"):
+                text += (f"; last crash at {worker['last_crash_at']}: "
+                         f"{worker.get('last_exit')}: {worker.get('last_error')}")
             lines.append(text)
         return lines
 

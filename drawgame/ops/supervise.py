@@ -137,7 +137,7 @@ def error_line(lines: Iterable[str]) -> str:
         match = _EXCEPTION_LINE.match(line)
         if match and match.group(1).rsplit(".", 1)[-1] not in _GROUPS:
             return line.strip(" |")
-    return f"no error in its output (its last line: {seen[-1][:200]})"
+    return "no error in its output"
 
 
 # ---------------------------------------------------------------- one worker
@@ -168,7 +168,10 @@ class WorkerState:
     started_at: str | None = None
     restarts: int = 0
     last_exit: str | None = None
+    """How the last crash ended (``killed by SIGKILL``, ``exit code 1``...)."""
     last_error: str | None = None
+    """The last crash's error line (drawgame/ops/supervise.py ``error_line``)."""
+    last_crash_at: str | None = None
     next_start_in_s: float | None = None
 
 
@@ -207,12 +210,12 @@ class Worker:
         while True:
             ready, tail, code = await self._run_once(task_status if first else None)
             if self.stopping:
-                self._set(status="stopped", pid=None, last_exit=describe_exit(code))
+                self._set(status="stopped", pid=None)
                 return
             why = error_line(tail)
             if first and not ready:
                 self._set(status="failed", pid=None, last_exit=describe_exit(code),
-                          last_error=why)
+                          last_error=why, last_crash_at=now_iso())
                 raise StartFailed(why)
             first = False
             if not await self._after_crash(code, why):
@@ -227,14 +230,14 @@ class Worker:
         exit_text = describe_exit(code)
         if len(self.crashes) >= self.policy.restart_limit:
             self._set(status="failed", pid=None, last_exit=exit_text, last_error=why,
-                      next_start_in_s=None)
+                      last_crash_at=now_iso(), next_start_in_s=None)
             self.log.event(logging.ERROR, "supervisor_gave_up", worker=self.state.id,
                            crashes=len(self.crashes), window_s=CRASH_WINDOW_S,
                            exit=exit_text, error=why)
             return False
         delay = min(BACKOFF_MAX_S, self.policy.backoff_s * 2 ** (len(self.crashes) - 1))
         self._set(status="restarting", pid=None, last_exit=exit_text, last_error=why,
-                  next_start_in_s=round(delay, 2))
+                  last_crash_at=now_iso(), next_start_in_s=round(delay, 2))
         self.log.event(logging.ERROR, "server_crashed", worker=self.state.id, exit=exit_text,
                        error=why, restart_in_s=round(delay, 2), crashes=len(self.crashes))
         with trio.move_on_after(delay):
