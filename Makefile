@@ -39,7 +39,7 @@ WHEEL_FLAG = $(if $(WHEEL),--wheel '$(WHEEL)')
 .PHONY: help start serve test check migrate migrate-dry-run health browser clean-venv \
 	deploy deploy-dev deploy-dry-run dist rollback releases status restart stop-service \
 	start-service logs smoke smoke-staging smoke-prod db-check backup backups restore \
-	cleanup maintenance-on maintenance-off rotate-token
+	cleanup maintenance-on maintenance-off rotate-token bench
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sed $(HELP_VARS) \
@@ -174,3 +174,16 @@ rotate-token: $(VENV)/.installed-runtime ## print a new admin token for INSTANCE
 
 clean-venv: ## remove the virtual environment
 	rm -rf $(VENV)
+
+# ------------------------------------------------------------------ benchmarks
+
+bench/node_modules/.installed: bench/package.json bench/package-lock.json
+	cd bench && npm ci --no-audit --no-fund --silent
+	@touch $@
+
+$(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	@touch $@ $(VENV)/.installed-runtime
+
+bench: $(VENV)/.installed-bench bench/node_modules/.installed ## fan-out and memory benchmarks against a websockets relay (BENCH_ARGS=...)
+	$(BIN)/python bench/fanout.py $(BENCH_ARGS)

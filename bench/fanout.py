@@ -1,17 +1,28 @@
-"""Fan-out load generator: drawers stream strokes, everyone else receives them.
+"""The fan-out and idle-memory benchmarks: drawgame against a bare `websockets` relay.
 
-Starts a server in a subprocess (or uses --url), fills ``--rooms`` rooms with
-``--players`` real WebSocket clients each, starts a game in every room, and
-has each drawer send a ``draw`` frame every ``--interval-ms`` for
-``--seconds``. Prints what the players received and what it cost the server:
+Each run starts the server under test pinned to one core (``taskset -c 0``)
+and the load generator (bench/loadgen.mjs, Node and the `ws` package) pinned to
+the other (``taskset -c 1``), then prints what the players received and what
+it cost the server. The baseline, bench/relay_websockets.py (asyncio and
+`websockets` with ``broadcast()``), runs in the same invocation, alternating
+with drawgame, so that both see the same machine; figures are medians over
+``--repeat`` runs, and drawgame's CPU per delivery is printed as a ratio to
+the relay's.
 
-    deliveries/s      draw messages received by players, per second
-    frames/s          WebSocket frames those arrived in (adaptive batching)
-    latency p50/p95   from the drawer's send to a player's receipt
-    server CPU        user+system seconds of the server process, and per delivery
+    fanout   ROOMS rooms x PLAYERS players; each drawer sends RATE draw frames/s
+             (one 8-point line op each); every other player receives them.
+             Prints deliveries/s, lost %, latency p50/p99 (drawer's send to a
+             player's receipt), frames/s, server CPU per delivered message, and
+             bytes on the wire per delivery.
+    idle     PLAYERS-player rooms filled with seated idle players (hello sent);
+             prints the server's RSS growth per player.
 
-Run: ``.venv/bin/python bench/fanout.py --rooms 20 --players 8 --seconds 10``.
-It talks only to 127.0.0.1 and stops by itself.
+Run: ``make bench`` or ``.venv/bin/python bench/fanout.py [--rooms 100] [--repeat 3]
+[--deflate both|on|off] [--idle-players 2000] [--only drawgame|relay]
+[--before CHECKOUT]``. ``--before`` adds a third server: drawgame as checked
+out in another folder (with its own .venv), e.g. an earlier commit, measured
+in the same run (``git worktree add ../drawgame-before <commit>``).
+Talks only to 127.0.0.1 and stops what it starts.
 """
 
 from __future__ import annotations
@@ -19,200 +30,231 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
+import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass, field
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import httpx
-import trio
-from trio_websocket import ConnectionClosed, WebSocketConnection, open_websocket_url
-
-ROOT = Path(__file__).resolve().parent.parent
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+SERVER_CORE, LOAD_CORE = "0", "1"
 
 
-@dataclass
-class Tally:
-    sent: dict[int, float] = field(default_factory=dict)
-    deliveries: int = 0
-    frames: int = 0
-    latencies: list[float] = field(default_factory=list)
-    errors: int = 0
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
-def start_server(tmp: Path) -> tuple[subprocess.Popen[str], str]:
-    env = {
-        **os.environ,
-        "DRAWGAME_PORT": "0",
-        "DRAWGAME_DB_PATH": str(tmp / "bench.sqlite3"),
-        "DRAWGAME_LOG_FORMAT": "json",
-        "DRAWGAME_ENV_FILE": str(tmp / "none.env"),
-        "DRAWGAME_MAX_CONNECTIONS_PER_IP": "10000",
-        "DRAWGAME_ROOMS_PER_MINUTE_PER_IP": "10000",
-        "DRAWGAME_DRAW_RATE": "1000",
-        "DRAWGAME_DRAW_BURST": "1000",
-        "PYTHONPATH": str(ROOT),
-    }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "drawgame", "serve"], cwd=tmp, env=env,
-        stderr=subprocess.PIPE, text=True,
-    )
-    assert proc.stderr is not None
-    for line in proc.stderr:
-        if line.startswith("{") and json.loads(line).get("event") == "serving":
-            # Keep draining the log so the server never blocks on a full pipe.
-            threading.Thread(target=proc.stderr.read, daemon=True).start()
-            return proc, json.loads(line)["binds"][0]
-    raise SystemExit(f"the server did not start (exit code {proc.wait()})")
+def pinned(core: str, argv: list[str]) -> list[str]:
+    return ["taskset", "-c", core, *argv] if shutil.which("taskset") else argv
 
 
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-async def receive(ws: WebSocketConnection, tally: Tally, inbox: list[dict[str, Any]]) -> None:
-    try:
-        while True:
-            data = json.loads(await ws.get_message())
-            now = time.perf_counter()
-            tally.frames += 1
-            for msg in data if isinstance(data, list) else [data]:
-                if msg["type"] == "draw":
-                    tally.deliveries += 1
-                    sent = tally.sent.get(msg["ops"][0]["id"])
-                    if sent is not None and len(tally.latencies) < 200_000:
-                        tally.latencies.append(now - sent)
-                elif msg["type"] == "error":
-                    tally.errors += 1
-                else:
-                    inbox.append(msg)
-    except ConnectionClosed:
-        pass
-
-
-async def wait_for(inbox: list[dict[str, Any]], kind: str) -> dict[str, Any]:
-    with trio.fail_after(10):
-        while True:
-            for msg in inbox:
-                if msg["type"] == kind:
-                    return msg
-            await trio.sleep(0.01)
-
-
-async def find_drawer(inboxes: list[list[dict[str, Any]]]) -> int:
-    with trio.fail_after(10):
-        while True:
-            for i, inbox in enumerate(inboxes):
-                if any(m["type"] == "choices" for m in inbox):
-                    return i
-            await trio.sleep(0.01)
-
-
-async def run_room(
-    url: str, players: int, args: argparse.Namespace, tally: Tally, ids: Any, go: trio.Event,
-    ready: trio.Semaphore,
-) -> None:
-    async with httpx.AsyncClient() as http:
-        answer = await http.post(url + "/api/rooms", json={
-            "private": True, "settings": {"max_players": max(2, players), "draw_time_s": 240}})
-        code = answer.json()["code"]
-    ws_url = "ws" + url.removeprefix("http") + f"/ws/{code}"
-    async with trio.open_nursery() as nursery:
-        sockets: list[WebSocketConnection] = []
-        inboxes: list[list[dict[str, Any]]] = []
-        for i in range(players):
-            ws = await nursery.start(_connect, ws_url)
-            inbox: list[dict[str, Any]] = []
-            sockets.append(ws)
-            inboxes.append(inbox)
-            nursery.start_soon(receive, ws, tally, inbox)
-            await ws.send_message(json.dumps({"type": "hello", "name": f"P{i}"}))
-            await wait_for(inbox, "welcome")
-        await sockets[0].send_message(json.dumps({"type": "start"}))
-        drawer = await find_drawer(inboxes)
-        await sockets[drawer].send_message(json.dumps({"type": "choose", "index": 0}))
-        await wait_for(inboxes[drawer], "word")
-        ready.release()
-        await go.wait()
-        deadline = trio.current_time() + args.seconds
-        while trio.current_time() < deadline:
-            stroke = next(ids)
-            ops = [{"op": "line", "id": stroke, "c": "#336699", "w": 4,
-                    "p": [10, 10, 20, 20, 30, 30, 40, 40]}]
-            tally.sent[stroke] = time.perf_counter()
-            await sockets[drawer].send_message(json.dumps({"type": "draw", "ops": ops}))
-            await trio.sleep(args.interval_ms / 1000)
-        await trio.sleep(0.5)  # let the last deliveries arrive
-        nursery.cancel_scope.cancel()
-
-
-async def _connect(url: str, task_status: Any) -> None:
-    async with open_websocket_url(url, message_queue_size=100_000) as ws:
-        task_status.started(ws)
-        await trio.sleep_forever()
-
-
-async def main(args: argparse.Namespace) -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        proc, url = (None, args.url) if args.url else start_server(Path(tmp))
+def wait_http(url: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
         try:
-            await bench(args, url, proc)
-        finally:
-            if proc is not None:
-                proc.terminate()
-                proc.wait(timeout=15)
+            with urllib.request.urlopen(url, timeout=1):
+                return
+        except Exception:
+            time.sleep(0.1)
+    raise SystemExit(f"{url} did not answer")
 
 
-async def bench(args: argparse.Namespace, url: str, proc: subprocess.Popen[str] | None) -> None:
-    tally = Tally()
-    ids = iter(range(1, 10**9))
-    go = trio.Event()
-    ready = trio.Semaphore(0, max_value=args.rooms)
-    # Drawers wait for the signal so every room streams over the same window.
-    with trio.fail_after(args.seconds + 120):
-        async with trio.open_nursery() as nursery:
-            for _ in range(args.rooms):
-                nursery.start_soon(run_room, url, args.players, args, tally, ids, go, ready)
-            for _ in range(args.rooms):
-                await ready.acquire()
-            cpu_before = cpu_seconds(proc.pid) if proc else 0.0
-            started = time.perf_counter()
-            go.set()
-        elapsed = time.perf_counter() - started
-        cpu = (cpu_seconds(proc.pid) - cpu_before) if proc else float("nan")
-    report(args, tally, elapsed, cpu)
+def wait_port(port: int, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit(f"nothing listens on port {port}")
 
 
-def report(args: argparse.Namespace, tally: Tally, elapsed: float, cpu: float) -> None:
-    lat = sorted(tally.latencies) or [float("nan")]
-    p = lambda q: lat[min(len(lat) - 1, int(q * len(lat)))] * 1000  # noqa: E731
-    connections = args.rooms * args.players
-    print(f"rooms {args.rooms}, players per room {args.players} ({connections} connections), "
-          f"one draw frame per drawer every {args.interval_ms} ms for {args.seconds} s")
-    print(f"draw frames sent      {len(tally.sent)}")
-    print(f"deliveries            {tally.deliveries}  ({tally.deliveries / elapsed:.0f}/s)")
-    print(f"frames received       {tally.frames}  ({tally.frames / elapsed:.0f}/s, "
-          f"{tally.deliveries / max(1, tally.frames):.2f} messages per frame)")
-    print(f"latency ms            p50 {p(0.5):.1f}  p95 {p(0.95):.1f}  p99 {p(0.99):.1f}  "
-          f"mean {statistics.fmean(lat) * 1000:.1f}")
-    print(f"errors                {tally.errors}")
-    if cpu == cpu:
-        per = cpu / max(1, tally.deliveries) * 1e6
-        print(f"server CPU            {cpu:.2f} s over {elapsed:.1f} s "
-              f"({cpu / elapsed * 100:.0f}% of a core), {per:.1f} us per delivery")
+def drain(stream: Any) -> None:
+    threading.Thread(target=stream.read, daemon=True).start()
+
+
+BEFORE: list[Path] = []
+"""The checkout of ``--before``, when given."""
+
+
+@contextmanager
+def server(kind: str, deflate: bool, tmp: Path) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+    """Start the server under test pinned to its core; yield it and its base URL."""
+    port = free_port()
+    root = BEFORE[0] if kind == "before" else ROOT
+    if kind == "relay":
+        argv = [sys.executable, str(BENCH / "relay_websockets.py"), "--port", str(port)]
+        argv += [] if deflate else ["--no-deflate"]
+        env = dict(os.environ)
+    else:
+        python = root / ".venv" / "bin" / "python" if kind == "before" else Path(sys.executable)
+        argv = [str(python), "-m", "drawgame", "serve"]
+        env = {
+            **os.environ,
+            "DRAWGAME_PORT": str(port),
+            "DRAWGAME_DB_PATH": str(tmp / f"bench-{port}.sqlite3"),
+            "DRAWGAME_LOG_FORMAT": "json",
+            "DRAWGAME_LOG_LEVEL": "warning",
+            "DRAWGAME_ENV_FILE": str(tmp / "none.env"),
+            "DRAWGAME_ENVIRONMENT": "production",
+            "DRAWGAME_MAX_CONNECTIONS_PER_IP": "10000",
+            "DRAWGAME_MAX_CONNECTIONS": "10000",
+            "DRAWGAME_MAX_ROOMS": "10000",
+            "DRAWGAME_ROOMS_PER_MINUTE_PER_IP": "10000",
+            "DRAWGAME_DEFLATE": "true" if deflate else "false",
+            "PYTHONPATH": str(root),
+        }
+    proc = subprocess.Popen(pinned(SERVER_CORE, argv), cwd=tmp, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    drain(proc.stdout)
+    drain(proc.stderr)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        if kind == "relay":
+            wait_port(port)
+        else:
+            wait_http(url + "/api/health")
+        yield proc, url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def loadgen(url: str, pid: int, kind: str, **opts: Any) -> subprocess.Popen[str]:
+    protocol = "relay" if kind == "relay" else "drawgame"
+    argv = ["node", str(BENCH / "loadgen.mjs"), f"--url={url}", f"--pid={pid}",
+            f"--server={protocol}", *(f"--{k}={v}" for k, v in opts.items())]
+    return subprocess.Popen(pinned(LOAD_CORE, argv), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+
+def run_fanout(kind: str, deflate: bool, args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
+    with server(kind, deflate, tmp) as (proc, url):
+        gen = loadgen(url, proc.pid, kind, mode="fanout", rooms=args.rooms,
+                      players=args.players, rate=args.rate, seconds=args.seconds,
+                      deflate="on" if deflate else "off")
+        out, err = gen.communicate(timeout=args.seconds + 300)
+    if gen.returncode != 0:
+        raise SystemExit(f"load generator failed:\n{err[-2000:]}")
+    result: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
+    return result
+
+
+def rss_kb(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def run_idle(kind: str, args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
+    rooms = args.idle_players // args.idle_room
+    with server(kind, True, tmp) as (proc, url):
+        # Warm up the code paths (and their caches) once before the baseline reading.
+        warm = loadgen(url, proc.pid, kind, mode="idle", rooms=1, players=args.idle_room, hold=0)
+        warm.communicate(timeout=60)
+        time.sleep(1.0)
+        base = rss_kb(proc.pid)
+        gen = loadgen(url, proc.pid, kind, mode="idle", rooms=rooms, players=args.idle_room,
+                      hold=600)
+        assert gen.stdout is not None
+        line = gen.stdout.readline()
+        time.sleep(3.0)
+        seated_rss = rss_kb(proc.pid)
+        gen.kill()
+        gen.wait()
+    info = json.loads(line) if line.strip() else {"seated": 0}
+    seated = info.get("seated", 0)
+    return {"server": kind, "seated": seated, "rss_base_kb": base, "rss_seated_kb": seated_rss,
+            "kb_per_player": (seated_rss - base) / max(1, seated), "closes": info.get("closes")}
+
+
+def median(rows: list[dict[str, Any]], key: str) -> float:
+    values = [r[key] for r in rows if r.get(key) is not None]
+    return statistics.median(values) if values else float("nan")
+
+
+def fanout_table(results: dict[tuple[str, bool], list[dict[str, Any]]]) -> None:
+    cols = {"deliveries_per_s": "deliv/s", "wanted_per_s": "wanted/s", "lost_pct": "lost %",
+            "p50_ms": "p50 ms", "p99_ms": "p99 ms", "frames_per_s": "frames/s",
+            "cpu_us_per_delivery": "CPU us/deliv", "wire_bytes_per_delivery": "wire B/deliv"}
+    print(f"\n{'server':<10}{'deflate':<9}" + "".join(f"{c:>14}" for c in cols.values())
+          + f"{'ratio':>8}")
+    for (kind, deflate), rows in sorted(results.items()):
+        base = results.get(("relay", deflate))
+        ratio = (median(rows, "cpu_us_per_delivery") / median(base, "cpu_us_per_delivery")
+                 if base else float("nan"))
+        print(f"{kind:<10}{'on' if deflate else 'off':<9}"
+              + "".join(f"{median(rows, c):>14.1f}" for c in cols) + f"{ratio:>8.2f}")
+    print("\nmedians over the runs; ratio = CPU per delivery / the relay's with the same deflate;"
+          " every run:")
+    for (kind, deflate), rows in sorted(results.items()):
+        for r in rows:
+            print(f"  {kind} deflate={'on' if deflate else 'off'}: "
+                  f"{r['cpu_us_per_delivery']:.1f} us/delivery, lost {r['lost_pct']:.2f} %, "
+                  f"p99 {r['p99_ms']:.1f} ms, errors {r['errors']}, closes {r['closes']}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rooms", type=int, default=100)
+    parser.add_argument("--players", type=int, default=8)
+    parser.add_argument("--rate", type=int, default=30)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--deflate", choices=("both", "on", "off"), default="both")
+    parser.add_argument("--only", choices=("drawgame", "relay"))
+    parser.add_argument("--before", type=Path,
+                        help="also run drawgame from this checkout (its own .venv)")
+    parser.add_argument("--idle-players", type=int, default=2000)
+    parser.add_argument("--idle-room", type=int, default=16)
+    parser.add_argument("--skip-fanout", action="store_true")
+    parser.add_argument("--skip-idle", action="store_true")
+    args = parser.parse_args()
+    kinds: tuple[str, ...] = (args.only,) if args.only else ("drawgame", "relay")
+    if args.before:
+        BEFORE.append(args.before.resolve())
+        kinds = ("before", *kinds)
+    modes = {"both": (False, True), "on": (True,), "off": (False,)}[args.deflate]
+    print(f"fan-out: {args.rooms} rooms x {args.players} players, {args.rate} draw frames/s per "
+          f"drawer, {args.seconds} s; server on core {SERVER_CORE}, load on core {LOAD_CORE}")
+    with tempfile.TemporaryDirectory() as tmpdir:
+        tmp = Path(tmpdir)
+        if not args.skip_fanout:
+            results: dict[tuple[str, bool], list[dict[str, Any]]] = {}
+            for i in range(args.repeat):
+                for deflate in modes:
+                    for kind in kinds:
+                        r = run_fanout(kind, deflate, args, tmp)
+                        results.setdefault((kind, deflate), []).append(r)
+                        print(f"run {i + 1}: {kind} deflate={'on' if deflate else 'off'}: "
+                              f"{r['cpu_us_per_delivery']:.1f} us/delivery, "
+                              f"lost {r['lost_pct']:.2f} %, p99 {r['p99_ms']:.1f} ms", flush=True)
+            fanout_table(results)
+        if not args.skip_idle:
+            print(f"\nidle: {args.idle_players} seated players in rooms of {args.idle_room}")
+            for kind in kinds:
+                rows = [run_idle(kind, args, tmp) for _ in range(args.repeat)]
+                print(f"  {kind:<10} {median(rows, 'kb_per_player'):6.1f} KB per player "
+                      f"(median of {len(rows)}; seated {[r['seated'] for r in rows]}, "
+                      f"runs {[round(r['kb_per_player'], 1) for r in rows]})")
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--url", help="an already running server (default: start one)")
-    parser.add_argument("--rooms", type=int, default=10)
-    parser.add_argument("--players", type=int, default=8)
-    parser.add_argument("--seconds", type=float, default=10.0)
-    parser.add_argument("--interval-ms", type=float, default=30.0)
-    trio.run(main, parser.parse_args())
+    main()

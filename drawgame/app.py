@@ -1,20 +1,20 @@
 """The app factory and the server entry point with our own graceful shutdown.
 
-``serve`` runs hypercorn's trio worker with a shutdown trigger we control:
-when asked to stop (SIGTERM, SIGINT, or a test's event) the server first
-stops taking new work and lets the rooms tell their players and write their
-state, then hypercorn closes the listeners and gives what is left
-``shutdown_grace_s`` to finish. The store is closed last.
+``serve`` runs the front door (web/server.py: HTTP through hypercorn's trio
+server, WebSockets through drawgame's own transport) on the configured port.
+When asked to stop (SIGTERM, SIGINT, or a test's event) it stops accepting,
+lets the rooms tell their players and write their state, tells connections
+not yet in a room to come back, and gives everything still open until
+``shutdown_grace_s`` after the stop began: one deadline, whatever the
+clients do. The store is closed last.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 import trio
 from hypercorn.config import Config as HypercornConfig
-from hypercorn.trio import serve as hypercorn_serve
 from quart import Response, has_request_context, has_websocket_context, request, websocket
 from quart_trio import QuartTrio
 from werkzeug.exceptions import HTTPException
@@ -26,6 +26,7 @@ from drawgame.web import admin, api, health, metrics, pages, ws
 from drawgame.web.context import EXTENSION_KEY
 from drawgame.web.errors import error_response
 from drawgame.web.middleware import Middleware
+from drawgame.web.server import Caps, FrontDoor
 
 log = get_logger("app")
 
@@ -76,11 +77,11 @@ def hypercorn_config(config: Config) -> HypercornConfig:
     hc = HypercornConfig()
     hc.bind = [f"{config.host}:{config.port}"]
     hc.graceful_timeout = config.shutdown_grace_s
-    hc.websocket_max_message_size = config.max_frame_bytes
     hc.accesslog = None
     hc.errorlog = logging.getLogger("hypercorn.error")
     hc.include_server_header = False
-    hc.keep_alive_timeout = 30
+    hc.keep_alive_timeout = config.http_keep_alive_s
+    hc.read_timeout = int(max(10.0, config.http_keep_alive_s * 2))
     return hc
 
 
@@ -96,23 +97,21 @@ async def serve(
     so tests can bind port 0 and learn the port.
     """
     async with open_services(config) as services:
-        app = create_app(services)
-
-        async def shutdown_trigger() -> None:
+        caps = Caps.for_config(config)
+        sockets = ws.RoomSockets(services, caps.websockets)
+        door = FrontDoor(config, create_app(services), hypercorn_config(config), sockets, caps)
+        async with trio.open_nursery() as nursery:
+            binds: list[str] = await nursery.start(door.serve)
+            event(log, logging.INFO, "serving", binds=binds, environment=config.environment,
+                  database=config.db_path, descriptors=caps.descriptors,
+                  max_http_connections=caps.http, max_connections=caps.websockets)
+            task_status.started(list(binds))
             await stop.wait()
+            deadline = trio.current_time() + config.shutdown_grace_s
             event(log, logging.INFO, "shutdown_started", grace_s=config.shutdown_grace_s)
             services.shutting_down.set()
-            with trio.move_on_after(config.shutdown_grace_s):
+            await door.shutdown(deadline)
+            with trio.move_on_at(deadline):
                 await services.registry.shutdown()
-
-        async with trio.open_nursery() as nursery:
-            binds: Any = await nursery.start(
-                lambda task_status: hypercorn_serve(
-                    app, hypercorn_config(config),
-                    shutdown_trigger=shutdown_trigger, task_status=task_status,
-                )
-            )
-            event(log, logging.INFO, "serving", binds=binds, environment=config.environment,
-                  database=config.db_path)
-            task_status.started(list(binds))
+            sockets.restart_waiting()
     event(log, logging.INFO, "shutdown_complete")

@@ -257,10 +257,42 @@ FIELDS: tuple[Field, ...] = (
         "Largest WebSocket frame accepted (bigger: close 1009).",
     ),
     Field(
-        "outbox_size",
-        _int_in(8, 100_000),
-        "an integer 8..100000",
-        "Messages queued for one connection before it counts as a slow consumer.",
+        "outbox_bytes",
+        _int_in(4096, 64 * 1024 * 1024),
+        "an integer 4096..67108864",
+        "Bytes waiting for one WebSocket (beyond its socket buffer) before the client counts "
+        "as a slow consumer and is closed with 1013.",
+    ),
+    Field(
+        "slow_consumer_s",
+        _float_in(0.5, 300),
+        "a number of seconds 0.5..300",
+        "A WebSocket whose socket takes nothing for this long while messages wait is dropped.",
+    ),
+    Field(
+        "deflate",
+        _bool,
+        "true or false",
+        "Offer permessage-deflate on WebSockets (each broadcast is compressed once).",
+    ),
+    Field(
+        "deflate_min_bytes",
+        _int_in(0, 1_048_576),
+        "an integer 0..1048576",
+        "Messages shorter than this go out uncompressed even when deflate is on.",
+    ),
+    Field(
+        "max_http_connections",
+        _int_in(16, 100_000),
+        "an integer 16..100000",
+        "Open HTTP connections allowed at once (also bounded by a quarter of the descriptor "
+        "limit); past it new ones get 503.",
+    ),
+    Field(
+        "http_keep_alive_s",
+        _float_in(0.5, 300),
+        "a number of seconds 0.5..300",
+        "An idle HTTP connection (or one that sends no request line) is closed after this long.",
     ),
     Field(
         "inbox_size",
@@ -456,7 +488,12 @@ class Config:
     cleanup_interval_s: float = 3600.0
     hello_timeout_s: float = 10.0
     max_frame_bytes: int = 65536
-    outbox_size: int = 512
+    outbox_bytes: int = 262_144
+    slow_consumer_s: float = 5.0
+    deflate: bool = True
+    deflate_min_bytes: int = 256
+    max_http_connections: int = 1000
+    http_keep_alive_s: float = 5.0
     inbox_size: int = 1024
     chat_rate: float = 2.0
     chat_burst: int = 6

@@ -50,10 +50,18 @@ class Stats:
         """Refused client frames, by error code."""
         self.frames_out: Counter[str] = Counter()
         """Messages sent to clients, by type (a batched frame counts each of its messages)."""
+        self.ws_closes: Counter[int] = Counter()
+        """WebSocket connections ended, by close code (ours, the client's, or 1006)."""
 
     @property
     def uptime_s(self) -> float:
         return time.monotonic() - self.started_monotonic
+
+    def delivered(self, kind: str, n: int) -> None:
+        """``n`` connections were sent one message of type ``kind``."""
+        if n:
+            self.messages_out.add(n)
+            self.frames_out[kind] += n
 
     def connection_opened(self, ip: str) -> None:
         self.ws_connections += 1
@@ -64,20 +72,6 @@ class Stats:
         self.connections_by_ip[ip] -= 1
         if self.connections_by_ip[ip] <= 0:
             del self.connections_by_ip[ip]
-
-
-def message_type(text: str) -> str:
-    """The ``type`` of a serialized server message, read from its start without parsing.
-
-    Server messages are dicts whose first key is ``type`` (``{"type":"phase",...``);
-    anything else counts as ``other``.
-    """
-    prefix = '{"type":"'
-    if text.startswith(prefix):
-        end = text.find('"', len(prefix))
-        if 0 < end - len(prefix) <= 32:
-            return text[len(prefix):end]
-    return "other"
 
 
 def memory_rss_mb() -> float:

@@ -93,7 +93,11 @@ class Player:
         self.seen: list[str] = []
 
     async def send(self, msg: dict[str, Any]) -> None:
-        await self.ws.send_message(json.dumps(msg))
+        try:
+            await self.ws.send_message(json.dumps(msg))
+        except ConnectionClosed as exc:
+            raise StepFailed(f"{self.name}'s connection closed ({exc.reason}) before it could "
+                             f"send {msg.get('type')!r}") from None
 
     async def next(self) -> dict[str, Any]:
         while not self.pending:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import trio
@@ -77,3 +78,23 @@ async def server(nursery: trio.Nursery, config: Config) -> AsyncIterator[Running
     running.stop.set()
     with trio.fail_after(config.shutdown_grace_s + 5):
         await running.done.wait()
+
+
+Launch = Callable[..., Awaitable[RunningServer]]
+
+
+@pytest.fixture
+async def launch(nursery: trio.Nursery, config: Config) -> AsyncIterator[Launch]:
+    """Start real servers with some settings changed; each is stopped gracefully after."""
+    started: list[RunningServer] = []
+
+    async def launch(**changes: Any) -> RunningServer:
+        running = await start_server(nursery, config.replace(**changes))
+        started.append(running)
+        return running
+
+    yield launch
+    for running in started:
+        running.stop.set()
+        with trio.fail_after(config.shutdown_grace_s + 5):
+            await running.done.wait()

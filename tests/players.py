@@ -1,8 +1,9 @@
 """Fake players for room tests: a real Connection and Session, no network.
 
 A FakePlayer feeds frames through the same Session the WebSocket reader
-uses and reads what the room queued on its outbox, so room tests exercise
-everything but the socket itself.
+uses and reads what the room sent to its :class:`MemorySink`, which stands
+where the WebSocket transport would (bounded in bytes like a real outbox),
+so room tests exercise everything but the socket itself.
 """
 
 from __future__ import annotations
@@ -22,10 +23,12 @@ from drawgame.game import rules
 from drawgame.game.effects import Record
 from drawgame.game.settings import Settings
 from drawgame.game.words import WordBank
-from drawgame.rooms.connection import CloseFrame, Connection
+from drawgame.rooms.connection import Connection
 from drawgame.rooms.room import GoneEvent, Room, RoomHooks, StopEvent
 from drawgame.rooms.session import Session
 from drawgame.stats import Stats
+from drawgame.transport.frames import Outgoing
+from drawgame.transport.websocket import SLOW_CONSUMER_CLOSE
 
 WORDS = WordBank()
 
@@ -39,9 +42,9 @@ class Harness:
     maintenance: list[Any] = field(default_factory=lambda: [False, ""])
     stops: list[StopEvent | None] = field(default_factory=list)
 
-    def player(self, name: str, outbox_size: int | None = None) -> FakePlayer:
-        size = outbox_size or self.config.outbox_size
-        return FakePlayer(self, name, Connection("10.0.0.1", size))
+    def player(self, name: str, outbox_bytes: int | None = None) -> FakePlayer:
+        sink = MemorySink(outbox_bytes or self.config.outbox_bytes)
+        return FakePlayer(self, name, Connection("10.0.0.1", sink), sink)
 
     def kinds(self) -> list[str]:
         return [r.kind for _, r in self.records]
@@ -74,11 +77,51 @@ async def running_room(
         nursery.cancel_scope.cancel()
 
 
+class MemorySink:
+    """The far end of a fake player's connection: what the room sent, until drained.
+
+    Like the real transport's outbox it is bounded in bytes: past the bound
+    the client is a slow consumer, closed with 1013 and its messages dropped.
+    """
+
+    def __init__(self, outbox_bytes: int) -> None:
+        self.limit = outbox_bytes
+        self.waiting: list[bytes] = []
+        self.bytes = 0
+        self.closing = False
+        self.close_code: tuple[int, str] | None = None
+
+    def send(self, msg: Outgoing) -> bool:
+        if self.closing:
+            return False
+        self.waiting.append(msg.data)
+        self.bytes += msg.size
+        if self.bytes > self.limit and len(self.waiting) > 1:
+            self.close_now(*SLOW_CONSUMER_CLOSE)
+            return False
+        return True
+
+    def close(self, code: int, reason: str) -> None:
+        if not self.closing:
+            self.closing = True
+            self.close_code = (code, reason)
+
+    def close_now(self, code: int, reason: str) -> None:
+        self.waiting.clear()
+        self.bytes = 0
+        self.close(code, reason)
+
+    def take(self) -> list[bytes]:
+        taken, self.waiting, self.bytes = self.waiting, [], 0
+        return taken
+
+
 class FakePlayer:
-    def __init__(self, harness: Harness, name: str, conn: Connection) -> None:
+    def __init__(self, harness: Harness, name: str, conn: Connection, sink: MemorySink) -> None:
         self.harness = harness
         self.name = name
         self.conn = conn
+        self.sink = sink
         self.session = Session(conn, harness.room, harness.config, harness.stats)
         self.received: list[dict[str, Any]] = []
         self.frames = 0
@@ -109,19 +152,12 @@ class FakePlayer:
 
     def drain(self) -> list[dict[str, Any]]:
         new: list[dict[str, Any]] = []
-        while True:
-            try:
-                item = self.conn.outbox_reader.receive_nowait()
-            except (trio.WouldBlock, trio.EndOfChannel, trio.ClosedResourceError):
-                break
-            if isinstance(item, CloseFrame):
-                self._closed = (item.code, item.reason)
-                continue
+        for item in self.sink.take():
             self.frames += 1
             data = json.loads(item)
             new.extend(data if isinstance(data, list) else [data])
-        if self.conn.close_requested.is_set() and self._closed is None:
-            self._closed = self.conn.close_code
+        if self.sink.close_code is not None and self._closed is None:
+            self._closed = self.sink.close_code
         self.received.extend(new)
         return new
 

@@ -226,3 +226,17 @@ async def test_the_browser_language_is_used_and_the_pick_is_remembered(
 ) -> None:
     allow = [r"status of 404 .*/api/rooms/NOSUCH"]
     await in_browser(server.url, picked_language_stays, allow=allow)
+
+
+def every_lobby(browser: Browser) -> None:
+    for code in languages():
+        page = browser.player(f"lobby-{code}", locale=code).page
+        page.goto("/")
+        expect(page.locator("html")).to_have_attribute("lang", code)
+        expect(page.get_by_test_id("create-room")).to_have_text(table(code)["lobby.createButton"])
+        expect(page.get_by_test_id("ui-language")).to_have_value(code)
+        page.context.close()
+
+
+async def test_the_lobby_shows_in_every_language(server: RunningServer) -> None:
+    await in_browser(server.url, every_lobby)

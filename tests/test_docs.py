@@ -48,7 +48,8 @@ DOC_NAMES = ("PROTOCOL.md", "ARCHITECTURE.md", "DURABILITY.md", "LIMITS.md")
 LIMIT_SETTINGS = frozenset({
     "max_connections", "max_connections_per_ip", "max_rooms", "rooms_per_minute_per_ip",
     "shutdown_grace_s", "seat_grace_s", "room_idle_close_s", "retention_days",
-    "cleanup_interval_s", "hello_timeout_s", "max_frame_bytes", "outbox_size", "inbox_size",
+    "cleanup_interval_s", "hello_timeout_s", "max_frame_bytes", "outbox_bytes",
+    "slow_consumer_s", "max_http_connections", "http_keep_alive_s", "inbox_size",
     "chat_rate", "chat_burst", "draw_rate", "draw_burst", "msg_rate", "msg_burst",
     "abuse_limit", "lag_degraded_ms", "log_max_bytes", "log_backups", "restart_limit",
 })
@@ -58,8 +59,9 @@ OTHER_SETTINGS = frozenset({
     "allowed_origins", "trust_proxy_headers", "metrics_token", "metrics_allow", "public_url",
     "reconnect_in_ms", "backup_dir",
     "backup_keep", "deploy_root", "deploy_port", "staging_root", "staging_port", "prod_url",
-    "staging_url", "service_manager", "releases_keep", "health_timeout_s",
-    "predeploy_backup_keep", "failed_deploy_keep", "before_restore_keep", "restart_backoff_s",
+    "staging_url", "service_manager", "releases_keep", "health_timeout_s", "deflate",
+    "deflate_min_bytes", "predeploy_backup_keep", "failed_deploy_keep", "before_restore_keep",
+    "restart_backoff_s",
 })
 """Settings that are not limits (addresses, paths, logging, operations)."""
 
@@ -262,8 +264,8 @@ def test_every_error_code_is_in_the_protocol() -> None:
 
 def http_errors_in_code() -> set[tuple[str, str]]:
     found = {(str(status), code) for status, code in HTTP_ERROR_CODES.items()}
-    pattern = re.compile(r'error_response\(\s*(\d{3}),\s*"([a-z_]+)"')
-    for path in source_files("drawgame/web/*.py", "drawgame/app.py"):
+    pattern = re.compile(r'(?:error_response|HandshakeError|reject)\(\s*(\d{3}),\s*"([a-z_]+)"')
+    for path in source_files("drawgame/web/*.py", "drawgame/app.py", "drawgame/transport/*.py"):
         found |= set(pattern.findall(path.read_text(encoding="utf-8")))
     app_py = (ROOT / "drawgame/app.py").read_text(encoding="utf-8")
     assert '"http_error"' in app_py
@@ -282,7 +284,8 @@ def close_codes_in_code() -> set[int]:
     found: set[int] = set()
     constant = re.compile(r"^[A-Z_]*CLOSE[A-Z_]*\s*=\s*\(?(\d{4})\b", re.MULTILINE)
     call = re.compile(r"close(?:_now|_everyone)?\((\d{4})\b")
-    for path in source_files("drawgame/game/rules.py", "drawgame/rooms/*.py", "drawgame/web/*.py"):
+    for path in source_files("drawgame/game/rules.py", "drawgame/rooms/*.py", "drawgame/web/*.py",
+                             "drawgame/transport/*.py"):
         text = path.read_text(encoding="utf-8")
         found |= {int(code) for code in constant.findall(text) + call.findall(text)}
     for field in FIELDS:  # close codes sent by hypercorn on a setting's behalf (1009)

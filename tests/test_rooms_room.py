@@ -219,9 +219,9 @@ async def test_chat_visibility_during_a_turn(autojump_clock: MockClock) -> None:
 
 
 async def test_slow_consumer_is_disconnected_and_can_resume(autojump_clock: MockClock) -> None:
-    async with running_room(Config(environment="test", outbox_size=8), rounds=1) as h:
+    async with running_room(Config(environment="test"), rounds=1) as h:
         ada, bob = await join_all(h, "Ada", "Bob")
-        slow = h.player("Slow", outbox_size=8)
+        slow = h.player("Slow", outbox_bytes=800)
         await slow.hello()
         await ada.send({"type": "start"})
         drawer, _ = await choose([ada, bob, slow])

@@ -380,12 +380,6 @@ async def test_hostile_input_of_every_kind_leaves_the_server_up_and_playable(
     assert '"event": "server_error"' not in log and "Traceback" not in log
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "hypercorn's WebSocket stream stops the whole server on some frame sequences (a text "
-    "message over the size limit followed by a binary one, even from trio-websocket, or "
-    "continued by a long continuation frame: TypeError in its buffer) and "
-    "on frames sent in the same packet as the handshake (h11 LocalProtocolError); the "
-    "errors escape its connection task. drawgame's own WebSocket transport replaces it"))
 async def test_hand_built_frames_breaking_every_rule_leave_the_server_up(
     server_process: tuple[subprocess.Popen[str], str, Path],
 ) -> None:

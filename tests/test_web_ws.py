@@ -8,21 +8,18 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Callable
 from contextlib import AsyncExitStack
 from typing import Any
 
 import httpx
 import pytest
 import trio
-from conftest import RunningServer, start_server
+from conftest import Launch, RunningServer
 from trio_websocket import ConnectionRejected
 
-from drawgame.config import Config
 from drawgame.game import rules
 from tests.wsclient import Message, WsClient, connect
-
-Launch = Callable[..., Awaitable[RunningServer]]
 
 WORDS = [
     "elephant", "giraffe", "pancake", "lighthouse", "umbrella", "volcano",
@@ -37,23 +34,6 @@ GENEROUS = {
 CODE_RE = re.compile(r"[ABCDEFGHJKMNPQRSTUVWXYZ23456789]{8}")
 SUMMARY_FIELDS = {"code", "name", "private", "phase", "players", "max_players", "round",
                   "rounds", "language"}
-
-
-@pytest.fixture
-async def launch(nursery: trio.Nursery, config: Config) -> AsyncIterator[Launch]:
-    """Start a real server with some settings changed; each is stopped gracefully after."""
-    started: list[RunningServer] = []
-
-    async def launch(**changes: Any) -> RunningServer:
-        running = await start_server(nursery, config.replace(**changes))
-        started.append(running)
-        return running
-
-    yield launch
-    for running in started:
-        running.stop.set()
-        with trio.fail_after(config.shutdown_grace_s + 5):
-            await running.done.wait()
 
 
 # ---------------------------------------------------------------- helpers

@@ -1,79 +1,90 @@
-"""One player's connection as the room sees it: a bounded outbox and a close request.
+"""One player's connection as the room sees it: non-blocking sends and a close request.
 
-The transport (the WebSocket handler, or a test's fake player) drains the
-outbox and watches for the close request. The room only ever calls the
-non-blocking methods here, so a slow client can never slow the room: when
-its outbox is full it is disconnected (it can resume with its token).
+The transport behind it (a real WebSocket, or a test's fake player) is a
+:class:`Sink`. The room only ever calls methods here that never wait, so a
+slow client can never slow the room: a sink that cannot keep up closes
+itself as a slow consumer (the player resumes with their token).
 """
 
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
+import json
+import math
+from typing import Any, Protocol
 
 import trio
 
-SLOW_CONSUMER_CLOSE = (1013, "too slow to keep up: reconnect to resume")
+from drawgame.transport.frames import Outgoing
 
 _ids = itertools.count(1)
 
 
-@dataclass(frozen=True)
-class CloseFrame:
-    """Queued after the last message: the writer closes with this code once it gets here."""
+class Sink(Protocol):
+    """Where a connection's messages go (drawgame.transport.websocket.WebSocket)."""
 
-    code: int
-    reason: str
+    @property
+    def closing(self) -> bool: ...
+
+    @property
+    def close_code(self) -> tuple[int, str] | None: ...
+
+    def send(self, msg: Outgoing) -> bool:
+        """Send or queue one message; False once the connection is closing."""
+
+    def close(self, code: int, reason: str) -> None:
+        """Close after what is already queued has been sent."""
+
+    def close_now(self, code: int, reason: str) -> None:
+        """Close at once, dropping whatever is still queued."""
 
 
-OutItem = str | CloseFrame
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+"""One encoder for every message (json.dumps with options builds a new one per call)."""
+
+
+def outgoing(msg: dict[str, Any]) -> Outgoing:
+    """Serialize a server message once, for every recipient."""
+    return Outgoing(msg["type"], _ENCODER.encode(msg))
 
 
 class Connection:
     """The room's handle on one client connection."""
 
-    def __init__(self, ip: str = "", outbox_size: int = 512) -> None:
+    __slots__ = ("hello_scope", "ip", "player_id", "serial", "sink")
+
+    def __init__(self, ip: str, sink: Sink) -> None:
         self.serial = next(_ids)
         self.ip = ip
+        self.sink = sink
         self.player_id: str | None = None
-        self.outbox, self.outbox_reader = trio.open_memory_channel[OutItem](outbox_size)
-        self.joined = trio.Event()
-        self.close_requested = trio.Event()
-        self.close_code: tuple[int, str] | None = None
+        self.hello_scope: trio.CancelScope | None = None
+        """The deadline for `hello` (close 4401); lifted once the player is seated."""
 
     def __repr__(self) -> str:
         return f"<Connection {self.serial} player={self.player_id}>"
 
     @property
     def closing(self) -> bool:
-        return self.close_code is not None
+        return self.sink.closing
 
-    def send_text(self, text: str) -> bool:
-        """Queue one serialized message; a full outbox disconnects the client."""
-        if self.close_code is not None:
-            return False
-        try:
-            self.outbox.send_nowait(text)
-        except trio.WouldBlock:
-            self.close_now(*SLOW_CONSUMER_CLOSE)
-            return False
-        except (trio.ClosedResourceError, trio.BrokenResourceError):
-            return False
-        return True
+    @property
+    def close_code(self) -> tuple[int, str] | None:
+        return self.sink.close_code
+
+    def send(self, msg: Outgoing) -> bool:
+        """Send one serialized message; a sink that cannot keep up closes itself."""
+        return self.sink.send(msg)
 
     def close(self, code: int, reason: str) -> None:
         """Close after what is already queued has been sent."""
-        if self.close_code is not None:
-            return
-        try:
-            self.outbox.send_nowait(CloseFrame(code, reason))
-        except (trio.WouldBlock, trio.ClosedResourceError, trio.BrokenResourceError):
-            self.close_now(code, reason)
-            return
-        self.close_code = (code, reason)
+        self.sink.close(code, reason)
 
     def close_now(self, code: int, reason: str) -> None:
         """Close at once, dropping whatever is still queued."""
-        if self.close_code is None or not self.close_requested.is_set():
-            self.close_code = self.close_code or (code, reason)
-            self.close_requested.set()
+        self.sink.close_now(code, reason)
+
+    def seated(self) -> None:
+        """The room gave this connection a seat: no hello deadline any more."""
+        if self.hello_scope is not None:
+            self.hello_scope.deadline = math.inf

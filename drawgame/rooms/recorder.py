@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -33,11 +34,16 @@ MAX_PENDING = 100_000
 FLUSH_NOW = frozenset({"game_over"})
 """Kinds written at once: players ask for the album as soon as a game ends."""
 
-Pending = tuple[str, Record, str]
+Pending = tuple[str, Record, str | float]
+"""(room code, record, when): a UTC ISO 8601 text, or a Unix time formatted when written."""
+
+
+def iso_time(unix: float) -> str:
+    return datetime.fromtimestamp(unix, UTC).isoformat(timespec="milliseconds")
 
 
 def utc_now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds")
+    return iso_time(time.time())
 
 
 def _room_id(conn: sqlite3.Connection, code: str) -> int:
@@ -201,7 +207,8 @@ def write_batch(conn: sqlite3.Connection, batch: list[Pending]) -> list[str]:
     """
     errors: list[str] = []
     touched: dict[str, str] = {}
-    for code, record, at in coalesce(batch):
+    for code, record, when in coalesce(batch):
+        at = when if isinstance(when, str) else iso_time(when)
         writer = WRITERS.get(record.kind)
         if writer is None:
             continue
@@ -240,11 +247,15 @@ class Recorder:
         """When writes started failing (ISO 8601 UTC), while they fail."""
 
     def add(self, room_code: str, record: Record) -> None:
-        """Queue a record (never blocks); the next flush writes it."""
+        """Queue a record (never blocks); the next flush writes it.
+
+        Its time is kept as a number and formatted when written: a busy
+        server adds thousands of op records a second, merged into a few rows.
+        """
         if len(self.pending) >= MAX_PENDING and record.kind == "ops":
             self.dropped += 1
             return
-        self.pending.append((room_code, record, utc_now()))
+        self.pending.append((room_code, record, time.time()))
         if len(self.pending) >= FLUSH_AT or record.kind in FLUSH_NOW:
             self._wake.set()
 

@@ -3,16 +3,15 @@
 Connections never touch the state. They put events on the room's bounded
 inbox (``submit``); the room task takes them one at a time, calls the pure
 rule functions with ``trio.current_time()`` and carries out the effects:
-each outgoing message is serialized once and the same string is queued on
-every recipient's outbox. Between events the room sleeps until the rules'
-next deadline (a cancel scope replaced on every loop, so a stale timer can
-never fire).
+each outgoing message is serialized once and the same frame goes to every
+recipient (written at once when its socket takes it). Between events the
+room sleeps until the rules' next deadline (a cancel scope replaced on
+every loop, so a stale timer can never fire).
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import math
 import secrets
@@ -29,8 +28,9 @@ from drawgame.game.persist import dump_state
 from drawgame.game.protocol import Command, Hello
 from drawgame.game.state import RoomState
 from drawgame.logs import event, get_logger
-from drawgame.rooms.connection import Connection
+from drawgame.rooms.connection import Connection, outgoing
 from drawgame.stats import Stats
+from drawgame.transport.frames import Outgoing
 
 log = get_logger("room")
 
@@ -48,10 +48,6 @@ a crash the timer resumes with at most this much more time than it had."""
 def hash_token(token: str) -> str:
     """Tokens are stored and compared only as SHA-256 hex digests."""
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
-def dumps(msg: dict[str, Any]) -> str:
-    return json.dumps(msg, separators=(",", ":"), ensure_ascii=False)
 
 
 @dataclass
@@ -77,13 +73,18 @@ class NoticeEvent:
 
 
 @dataclass
+class TickEvent:
+    """The room's next deadline has come (its timer task posts this)."""
+
+
+@dataclass
 class StopEvent:
     """Ask the room to end for a graceful restart: players are told to come back."""
 
     reconnect_in_ms: int = 0
 
 
-RoomEvent = JoinEvent | CommandEvent | GoneEvent | NoticeEvent | StopEvent
+RoomEvent = JoinEvent | CommandEvent | GoneEvent | NoticeEvent | TickEvent | StopEvent
 
 
 class RoomClosed(Exception):
@@ -123,6 +124,12 @@ class Room:
         """Events that must not be lost but found the inbox full (departures, notices);
         bounded by the connections and the operator's maintenance switches."""
         self.ended = trio.Event()
+        self._wake_at = math.inf
+        self._timer_scope: trio.CancelScope | None = None
+        self._queued = 0
+        """Events sent (or being sent) to the inbox that the room has not taken yet."""
+        self._parked = False
+        """The room task waits for its next event (and has none in hand)."""
 
     @property
     def code(self) -> str:
@@ -132,10 +139,29 @@ class Room:
 
     async def submit(self, item: RoomEvent) -> None:
         """Queue an event; waits while the inbox is full. Raises RoomClosed."""
+        self._queued += 1
         try:
             await self._inbox.send(item)
         except (trio.ClosedResourceError, trio.BrokenResourceError):
+            self._queued -= 1
             raise RoomClosed(self.code, restart=self._stop is not None) from None
+        except BaseException:
+            self._queued -= 1
+            raise
+
+    def handle_now(self, item: JoinEvent | CommandEvent) -> bool:
+        """Handle a client's event at once, in the caller's task, if the room is idle.
+
+        The room waits for its next event with nothing queued: handling the
+        event here, synchronously, is exactly what the room task would do
+        next (no other task can run in between), minus two task switches per
+        frame. False when events are queued (order matters) or the room is
+        stopping: then ``submit`` it.
+        """
+        if not self._parked or self._queued or self._stop is not None:
+            return False
+        self._handle(item)
+        return True
 
     def depart(self, conn: Connection) -> None:
         """The connection is gone; never waits (a full inbox only delays the news)."""
@@ -151,9 +177,11 @@ class Room:
         return self.ended.is_set() or self._stop is not None
 
     def submit_nowait(self, item: RoomEvent) -> bool:
+        self._queued += 1
         try:
             self._inbox.send_nowait(item)
         except (trio.WouldBlock, trio.ClosedResourceError, trio.BrokenResourceError):
+            self._queued -= 1
             return False
         return True
 
@@ -173,27 +201,67 @@ class Room:
         self.write_snapshot(clean=False)
         task_status.started()
         try:
-            async with self._inbox_reader:
+            async with self._inbox_reader, trio.open_nursery() as nursery:
+                nursery.start_soon(self._timer)
                 await self._loop()
+                nursery.cancel_scope.cancel()
         finally:
             self._inbox.close()
             self.hooks.on_stop(self, self._stop)
             self.ended.set()
 
     async def _loop(self) -> None:
+        self._arm_timer()
         while self._stop is None:
-            wake_at = self._next_wakeup()
-            with trio.move_on_at(wake_at):
+            self._parked = True
+            try:
                 item = await self._inbox_reader.receive()
-                self._safely(self._dispatch, item)
-            while self._overflow:
-                self._safely(self._dispatch, self._overflow.pop(0))
-            self._safely(self._tick)
-            self._safely(self._snapshot_if_due)
+            finally:
+                self._parked = False
+            self._queued -= 1
+            self._handle(item)
             if self._idle_expired():
                 event(log, logging.INFO, "room_idle_closed", room=self.code)
                 self._close_everyone(ROOM_CLOSED_CLOSE, "the room was closed")
                 return
+
+    def _handle(self, item: RoomEvent) -> None:
+        """One event, then whatever became due (the room task or ``handle_now``)."""
+        if not isinstance(item, TickEvent):
+            self._safely(self._dispatch, item)
+        while self._overflow:
+            self._safely(self._dispatch, self._overflow.pop(0))
+        # Most events (a stroke, a chat line) make nothing due: tick only when needed.
+        wake_at = self._next_wakeup()
+        if self._snapshot_due or wake_at <= trio.current_time():
+            self._safely(self._tick)
+            self._safely(self._snapshot_if_due)
+            wake_at = self._next_wakeup()
+        # An idle room past its time is closed by the room task: the timer fires at once.
+        self._arm_timer(wake_at)
+
+    async def _timer(self) -> None:
+        """Post a TickEvent when the room's next deadline comes.
+
+        One long-lived scope whose deadline the room moves (``_arm_timer``),
+        rather than a new timeout around every wait for an event: the room
+        handles dozens of draw frames a second, and its deadline changes only
+        with the phase. Once fired, the timer waits for the room to arm it again.
+        """
+        while True:
+            with trio.CancelScope(deadline=self._wake_at) as scope:
+                self._timer_scope = scope
+                await trio.sleep_forever()
+            self._wake_at = math.inf
+            self.post(TickEvent())
+
+    def _arm_timer(self, wake_at: float | None = None) -> None:
+        if wake_at is None:
+            wake_at = self._next_wakeup()
+        if wake_at != self._wake_at:
+            self._wake_at = wake_at
+            if self._timer_scope is not None:
+                self._timer_scope.deadline = wake_at
 
     def _next_wakeup(self) -> float:
         candidates = [rules.next_deadline(self.state) or math.inf]
@@ -256,7 +324,7 @@ class Room:
             self._on_gone(item.conn, now)
         elif isinstance(item, NoticeEvent):
             self._broadcast({"type": "notice", "text": item.text})
-        else:
+        elif isinstance(item, StopEvent):
             self._on_stop(item)
 
     def _on_command(self, conn: Connection, cmd: Command, now: float) -> None:
@@ -297,8 +365,8 @@ class Room:
             "you": {"id": pid, "token": token},
             "room": rules.snapshot(self.state, now, pid),
         }
-        self._deliver(conn, dumps(welcome))
-        conn.joined.set()
+        self._deliver(conn, outgoing(welcome))
+        conn.seated()
         self._apply(effects, welcomed=pid)
 
     def _seat_new(self, hello: Hello, token: str, now: float) -> tuple[str, list[Effect]]:
@@ -367,21 +435,26 @@ class Room:
         if to is None:
             self._broadcast(msg, skip)
             return
-        text = dumps(msg)
+        out = outgoing(msg)
+        sent = 0
         for pid in to:
             conn = self.connections.get(pid)
-            if conn is not None and pid != skip:
-                self._deliver(conn, text)
+            if conn is not None and pid != skip and conn.send(out):
+                sent += 1
+        self.hooks.stats.delivered(out.kind, sent)
 
     def _broadcast(self, msg: dict[str, Any], skip: str | None = None) -> None:
-        text = dumps(msg)
-        for pid, conn in list(self.connections.items()):
-            if pid != skip:
-                self._deliver(conn, text)
+        out = outgoing(msg)
+        sent = 0
+        # A slow consumer closed by a send leaves the room only at its departure event.
+        for pid, conn in self.connections.items():
+            if pid != skip and conn.send(out):
+                sent += 1
+        self.hooks.stats.delivered(out.kind, sent)
 
-    def _deliver(self, conn: Connection, text: str) -> None:
-        if conn.send_text(text):
-            self.hooks.stats.messages_out.add()
+    def _deliver(self, conn: Connection, out: Outgoing) -> None:
+        if conn.send(out):
+            self.hooks.stats.delivered(out.kind, 1)
 
     def _send_error(
         self, conn: Connection, code: str, message: str, ref: str | None = None
@@ -390,7 +463,7 @@ class Room:
         msg: dict[str, Any] = {"type": "error", "code": code, "message": message}
         if ref is not None:
             msg["ref"] = ref
-        self._deliver(conn, dumps(msg))
+        self._deliver(conn, outgoing(msg))
 
     def _close_everyone(self, code: int, reason: str) -> None:
         for conn in self.connections.values():

@@ -10,13 +10,14 @@ minute close it (1008).
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from drawgame.config import Config
 from drawgame.game.errors import BadMessage, GameError, RateLimited
 from drawgame.game.protocol import Hello, Ping, parse_client_frame
-from drawgame.rooms.connection import Connection
+from drawgame.rooms.connection import Connection, outgoing
 from drawgame.rooms.limits import ConnectionLimits
-from drawgame.rooms.room import CommandEvent, JoinEvent, Room, RoomClosed, dumps
+from drawgame.rooms.room import CommandEvent, JoinEvent, Room, RoomClosed
 from drawgame.stats import Stats
 
 ABUSE_CLOSE = (1008, "too many refused messages")
@@ -36,8 +37,8 @@ class Session:
     async def frame(self, data: str | bytes, now: float) -> None:
         """Handle one frame.
 
-        Once the connection is closing, frames are ignored: the writer sends
-        what is queued (the errors that explain the close) and then closes.
+        Once the connection is closing, frames are ignored: what is queued
+        (the errors that explain the close) goes out before the close frame.
         """
         if self.conn.closing:
             return
@@ -56,16 +57,20 @@ class Session:
             return
         if isinstance(cmd, Ping):
             pong = {"type": "pong", "t": cmd.t, "server_ms": int(time.time() * 1000)}
-            self.conn.send_text(dumps(pong))
+            self.send(pong)
             return
+        item = JoinEvent(self.conn, cmd) if isinstance(cmd, Hello) else CommandEvent(self.conn, cmd)
         try:
-            if isinstance(cmd, Hello):
-                await self.room.submit(JoinEvent(self.conn, cmd))
-            else:
-                await self.room.submit(CommandEvent(self.conn, cmd))
+            if not self.room.handle_now(item):
+                await self.room.submit(item)
         except RoomClosed as closed:
             self.conn.close(*(RESTART_CLOSE if closed.restart else ROOM_GONE_CLOSE))
 
     def refused(self, exc: GameError) -> None:
         self.stats.errors[exc.code] += 1
-        self.conn.send_text(dumps(exc.to_message()))
+        self.send(exc.to_message())
+
+    def send(self, msg: dict[str, Any]) -> None:
+        out = outgoing(msg)
+        if self.conn.send(out):
+            self.stats.delivered(out.kind, 1)

@@ -1,42 +1,45 @@
-"""WS /ws/<code>: one player's connection, a reader and a writer in one nursery.
+"""WS /ws/<code>: the game's side of a player's WebSocket.
 
-The reader parses, validates and rate-limits each frame and hands commands
-to the room's inbox; the writer drains the connection's outbox, sending
-everything pending in one frame (a JSON array) when more than one message
-waits. Whichever ends first cancels the other.
+The server (web/server.py) hands every WebSocket upgrade for ``/ws/`` to
+:class:`RoomSockets`: it refuses foreign origins before the handshake
+(403), then, on the open socket, applies the connection limits, finds the
+room and feeds each client message to a :class:`Session`, which hands
+commands to the room. The room writes to the socket directly
+(drawgame/transport). One task per connection: this one.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
 import trio
-from quart import Blueprint, Response, websocket
+from quart import Blueprint, Response
 
 from drawgame.config import Config
-from drawgame.rooms.connection import CloseFrame, Connection
-from drawgame.rooms.room import Room, dumps
+from drawgame.rooms.connection import Connection, outgoing
 from drawgame.rooms.session import RESTART_CLOSE, ROOM_GONE_CLOSE, Session
 from drawgame.services import Services
-from drawgame.stats import Stats, message_type
-from drawgame.web.context import services
+from drawgame.transport.handshake import HandshakeError, UpgradeRequest
+from drawgame.transport.websocket import ConnectionClosed, WebSocket
+from drawgame.web.errors import error_response
 
 blueprint = Blueprint("ws", __name__)
 
-MAX_BATCH_MESSAGES = 256
-MAX_BATCH_CHARS = 256 * 1024
-"""A batched frame stays under this size (clients' default message limits are 1 MiB)."""
-CLOSE_TIMEOUT_S = 2.0
-
 NO_HELLO_CLOSE = (4401, "no hello in time")
 OVERLOAD_CLOSE = 1013
+ROOM_PATH = re.compile(r"^/ws/([^/]{1,64})/?$")
 
 
-def client_address(config: Config, headers: Any, remote: str | None) -> str:
-    """The client's address; X-Forwarded-For is believed only when configured."""
+def client_address(config: Config, headers: Mapping[str, str] | Any, remote: str | None) -> str:
+    """The client's address; X-Forwarded-For is believed only when configured.
+
+    ``headers`` is a mapping with lower-case names, or the app's case-insensitive one.
+    """
     if config.trust_proxy_headers:
-        forwarded = str(headers.get("X-Forwarded-For", ""))
+        forwarded = str(headers.get("x-forwarded-for", ""))
         first = forwarded.split(",")[0].strip()
         if first:
             return first
@@ -59,114 +62,82 @@ def origin_allowed(config: Config, origin: str | None, host: str | None) -> bool
 
 
 @blueprint.websocket("/ws/<code>")
-async def room_socket(code: str) -> Response | None:
-    svc = services()
-    config = svc.config
-    if not origin_allowed(config, websocket.headers.get("Origin"), websocket.headers.get("Host")):
-        return Response("origin not allowed", status=403)
-    ip = client_address(config, websocket.headers, websocket.remote_addr)
-    await websocket.accept()
-    room = svc.registry.get(code)
-    refusal = _refusal(svc, ip)
-    if refusal is not None or room is None:
-        await _close(*(refusal or ROOM_GONE_CLOSE))
-        return None
-    svc.stats.connection_opened(ip)
-    conn = Connection(ip, config.outbox_size)
-    try:
-        await _serve_connection(svc, room, conn)
-    finally:
-        svc.stats.connection_closed(ip)
-        room.depart(conn)
-        if conn.close_code is not None:
-            with trio.CancelScope(shield=True):
-                await _close(*conn.close_code)
-    return None
+async def upgrade_on_a_kept_alive_connection(code: str) -> Response:
+    """A WebSocket upgrade that was not the first request on its connection.
 
-
-def _refusal(svc: Services, ip: str) -> tuple[int, str] | None:
-    config, stats = svc.config, svc.stats
-    if svc.stopping:
-        return RESTART_CLOSE
-    if stats.ws_connections >= config.max_connections:
-        return (OVERLOAD_CLOSE, "the server is full; try again later")
-    if stats.connections_by_ip[ip] >= config.max_connections_per_ip:
-        return (OVERLOAD_CLOSE, "too many connections from your address")
-    return None
-
-
-async def _close(code: int, reason: str) -> None:
-    with trio.move_on_after(CLOSE_TIMEOUT_S):
-        try:
-            await websocket.close(code, reason)
-        except Exception:  # the peer may already be gone; nothing is left to do
-            pass
-
-
-async def _serve_connection(svc: Services, room: Room, conn: Connection) -> None:
-    async with trio.open_nursery() as nursery:
-
-        async def until(watch: Any) -> None:
-            await watch()
-            nursery.cancel_scope.cancel()
-
-        session = Session(conn, room, svc.config, svc.stats)
-        nursery.start_soon(until, lambda: _reader(session))
-        nursery.start_soon(until, lambda: _writer(conn, svc.stats))
-        nursery.start_soon(until, conn.close_requested.wait)
-        nursery.start_soon(_hello_deadline, conn, svc.config.hello_timeout_s)
-        nursery.start_soon(_restart_before_joining, svc, conn)
-
-
-async def _restart_before_joining(svc: Services, conn: Connection) -> None:
-    """At a graceful shutdown, a connection not in a room yet is told to come back.
-
-    Joined connections hear it from their room, which also writes its state.
+    The front door hands only a connection's first request to the WebSocket
+    transport; an upgrade on a kept-alive HTTP connection reaches the app,
+    which refuses it (a proxy must open a new upstream connection for it).
     """
-    await svc.shutting_down.wait()
-    if conn.player_id is None:
-        conn.send_text(dumps({"type": "shutdown", "reconnect_in_ms": svc.config.reconnect_in_ms}))
-        conn.close(*RESTART_CLOSE)
+    return error_response(426, "upgrade_not_first",
+                          "open the WebSocket on a new connection, not a kept-alive one")
 
 
-async def _hello_deadline(conn: Connection, timeout_s: float) -> None:
-    with trio.move_on_after(timeout_s):
-        await conn.joined.wait()
-        return
-    conn.close_now(*NO_HELLO_CLOSE)
+class RoomSockets:
+    """Every player WebSocket of this process: admission, then one Session each."""
 
+    def __init__(self, services: Services, max_connections: int) -> None:
+        self.svc = services
+        self.max_connections = max_connections
+        self._waiting: set[Connection] = set()
+        """Open connections without a seat yet: a restart must tell them too."""
 
-async def _reader(session: Session) -> None:
-    while True:
-        await session.frame(await websocket.receive(), trio.current_time())
+    def check(self, request: UpgradeRequest) -> None:
+        """Refuse before the handshake (HandshakeError) what must not open at all."""
+        if ROOM_PATH.match(request.path) is None:
+            raise HandshakeError(404, "not_found", "no such WebSocket path")
+        if not origin_allowed(self.svc.config, request.headers.get("origin"), request.host):
+            raise HandshakeError(403, "origin_not_allowed", "origin not allowed")
 
+    async def serve(self, ws: WebSocket, request: UpgradeRequest) -> None:
+        """Run one player's connection until it closes (the transport finishes the close)."""
+        svc, config = self.svc, self.svc.config
+        ip = client_address(config, request.headers, ws.peer)
+        match = ROOM_PATH.match(request.path)
+        room = svc.registry.get(match.group(1)) if match else None
+        refusal = self._refusal(ip)
+        if refusal is not None or room is None:
+            ws.close(*(refusal or ROOM_GONE_CLOSE))
+            return
+        conn = Connection(ip, ws)
+        session = Session(conn, room, config, svc.stats)
+        svc.stats.connection_opened(ip)
+        self._waiting.add(conn)
+        try:
+            with trio.move_on_after(config.hello_timeout_s) as hello:
+                conn.hello_scope = hello
+                while True:
+                    data = await ws.receive()
+                    await session.frame(data, trio.current_time())
+                    if conn.player_id is not None:
+                        self._waiting.discard(conn)
+            conn.close_now(*NO_HELLO_CLOSE)
+        except ConnectionClosed:
+            pass
+        finally:
+            self._waiting.discard(conn)
+            svc.stats.connection_closed(ip)
+            room.depart(conn)
 
-async def _writer(conn: Connection, stats: Stats) -> None:
-    """Send what is queued; several pending messages go out as one JSON array frame."""
-    async for item in conn.outbox_reader:
-        # One checkpoint before collecting: whatever the room queues meanwhile (the
-        # rest of a busy turn) leaves in the same frame. Idle, it costs no latency.
-        await trio.lowlevel.checkpoint()
-        batch: list[str] = []
-        size = 0
-        while True:
-            if isinstance(item, CloseFrame):
-                await _send_batch(batch)
-                conn.close_requested.set()
-                return
-            batch.append(item)
-            stats.frames_out[message_type(item)] += 1
-            size += len(item)
-            if len(batch) >= MAX_BATCH_MESSAGES or size >= MAX_BATCH_CHARS:
-                break
-            try:
-                item = conn.outbox_reader.receive_nowait()
-            except trio.WouldBlock:
-                break
-        await _send_batch(batch)
+    def _refusal(self, ip: str) -> tuple[int, str] | None:
+        svc = self.svc
+        if svc.stopping:
+            return RESTART_CLOSE
+        if svc.stats.ws_connections >= self.max_connections:
+            return (OVERLOAD_CLOSE, "the server is full; try again later")
+        if svc.stats.connections_by_ip[ip] >= svc.config.max_connections_per_ip:
+            return (OVERLOAD_CLOSE, "too many connections from your address")
+        return None
 
+    def restart_waiting(self) -> None:
+        """At a graceful shutdown, connections not in a room yet are told to come back.
 
-async def _send_batch(batch: list[str]) -> None:
-    if not batch:
-        return
-    await websocket.send(batch[0] if len(batch) == 1 else "[" + ",".join(batch) + "]")
+        Joined connections hear it from their room, which also writes its state.
+        """
+        shutdown = outgoing({"type": "shutdown",
+                             "reconnect_in_ms": self.svc.config.reconnect_in_ms})
+        for conn in list(self._waiting):
+            if conn.player_id is None:
+                if conn.send(shutdown):
+                    self.svc.stats.delivered(shutdown.kind, 1)
+                conn.close(*RESTART_CLOSE)

@@ -8,7 +8,8 @@ import en from "./locales/en.js";
 /** The languages the interface speaks, each named in itself. */
 export const LANGUAGES = Object.freeze([
   ["en", "English"], ["de", "Deutsch"], ["fr", "Français"], ["es", "Español"], ["it", "Italiano"],
-  ["pt", "Português"], ["nl", "Nederlands"], ["pl", "Polski"],
+  ["pt", "Português"], ["nl", "Nederlands"], ["pl", "Polski"], ["sv", "Svenska"], ["tr", "Türkçe"],
+  ["ru", "Русский"], ["el", "Ελληνικά"],
 ]);
 
 const KEY = "drawgame.lang";
