@@ -15,7 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import trio
+from playwright.sync_api import expect
 
+from tests.browser import Browser, in_browser
 from tests.cluster import Cluster, Seat, running_cluster
 
 WORDS = ["elephant", "giraffe", "pancake", "lighthouse", "umbrella", "volcano",
@@ -222,3 +224,28 @@ async def test_a_rolling_restart_keeps_the_games_going(tmp_path: Path) -> None:
                 over = await seats[0].wait_for("game_over", within=40)
                 assert len(over["ranking"]) == 2
         assert cluster.events("rolling_restart_done")
+
+
+async def test_a_browser_follows_its_room_to_another_worker(tmp_path: Path) -> None:
+    async with running_cluster(tmp_path, workers=2) as cluster:
+        room = await cluster.create_room(**GAME)
+        code, first = room["code"], room["worker"]
+        pid = (await cluster.workers())[first]["pid"]
+        seen: dict[str, str] = {}
+
+        def scenario(browser: Browser) -> None:
+            ada = browser.player("Ada")
+            seen["before"] = ada.join(f"/r/{code}", "Ada")
+            os.kill(pid, signal.SIGKILL)
+            # The page drops, asks where the room is now, and resumes its seat there.
+            expect(ada.by("connection-status")).not_to_have_attribute(
+                "data-state", "online", timeout=10_000)
+            expect(ada.by("connection-status")).to_have_attribute(
+                "data-state", "online", timeout=20_000)
+            seen["after"] = ada.me_id()
+
+        # A killed worker's sockets fail in the page's console; that is the point here.
+        await in_browser(cluster.url, scenario,
+                         allow=[r"WebSocket connection to .* failed", r"status of 50\d"])
+        assert seen["after"] == seen["before"]
+        assert (await cluster.summary(code))["worker"] != first

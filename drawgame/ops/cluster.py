@@ -32,7 +32,7 @@ from typing import Any
 import trio
 
 from drawgame.config import Config
-from drawgame.logs import JsonFormatter, event, get_logger
+from drawgame.logs import event, get_logger
 from drawgame.ops.proxy import Upstream, config_text, haproxy_binary
 from drawgame.ops.supervise import STOP_MARGIN_S, Policy, Worker, WorkerState
 from drawgame.rooms.directory import HEARTBEAT_S, LEASE_S
@@ -47,20 +47,15 @@ class ConsoleLog:
     """Where workers' output and the cluster's own events go: standard error.
 
     (Under the built-in supervisor that is the service log; under ``make
-    start`` the terminal.) The same two calls as supervise.RotatingLog.
+    start`` the terminal.) The same two calls as supervise.RotatingLog; the
+    cluster's events are log lines in the configured format.
     """
-
-    def __init__(self) -> None:
-        self.json = JsonFormatter()
 
     def line(self, text: str) -> None:
         print(text, file=sys.stderr, flush=True)
 
     def event(self, level: int, what: str, **fields: Any) -> None:
-        record = logging.makeLogRecord({"msg": what, "levelno": level, "levelname":
-                                        logging.getLevelName(level),
-                                        "name": "drawgame.cluster", "fields": fields})
-        self.line(self.json.format(record))
+        event(log, level, what, **fields)
 
 
 def free_port(host: str) -> int:
@@ -130,6 +125,8 @@ class Cluster:
             # The proxy writes X-Forwarded-For (drawgame/ops/proxy.py): the workers read it.
             "DRAWGAME_TRUST_PROXY_HEADERS": "true",
             "DRAWGAME_LOG_FILE": "",
+            # As resolved here (make start's development default included).
+            "DRAWGAME_ENVIRONMENT": self.config.environment,
         }
         command = [sys.executable, "-m", "drawgame", "serve"]
         worker = Worker(WorkerState(up.id), command, env, self.policy, self.log,  # type: ignore[arg-type]

@@ -22,6 +22,8 @@ from pathlib import Path
 from drawgame.config import Config
 
 HEALTH_INTERVAL_MS = 1000
+CHECK_HEADER = "X-Drawgame-Check"
+"""Sent with the proxy's health checks: the server leaves them out of its request log."""
 TUNNEL_TIMEOUT = "1h"
 """An open WebSocket with no traffic at all is closed after this long."""
 
@@ -91,13 +93,13 @@ def config_text(config: Config, upstreams: Sequence[Upstream], pidfile: Path) ->
               "backend workers",
               "    balance leastconn",
               "    http-reuse never",
-              "    option httpchk GET /api/health",
+              "    option httpchk",
+              f"    http-check send meth GET uri /api/health hdr {CHECK_HEADER} proxy",
               "    http-check expect status 200"]
     lines += [f"    server {up.id} {up.address} {check}" for up in upstreams]
     for up in upstreams:
+        # The same worker, checked once: this backend follows the other's check.
         lines += ["", f"backend worker_{up.id}",
                   "    http-reuse never",
-                  "    option httpchk GET /api/health",
-                  "    http-check expect status 200",
-                  f"    server {up.id} {up.address} {check}"]
+                  f"    server {up.id} {up.address} track workers/{up.id}"]
     return "\n".join(lines) + "\n"
