@@ -197,6 +197,13 @@ FIELDS: tuple[Field, ...] = (
         "box of two workers each).",
     ),
     Field(
+        "worker_python",
+        _optional_text,
+        "a path to a Python, or empty",
+        "With several workers: the Python workers start with (deploys set the current "
+        "release's, so a rolling restart starts the new one); empty: the cluster's own.",
+    ),
+    Field(
         "worker_id",
         _worker_id,
         "a worker id like w1 (letters, digits, dashes; at most 16), or empty",
@@ -525,6 +532,7 @@ class Config:
     worker_host: str = "127.0.0.1"
     worker_port: int = 0
     worker_first: int = 1
+    worker_python: str = ""
     worker_id: str = ""
     allowed_origins: tuple[str, ...] = ()
     trust_proxy_headers: bool = False

@@ -128,7 +128,7 @@ class Cluster:
             # As resolved here (make start's development default included).
             "DRAWGAME_ENVIRONMENT": self.config.environment,
         }
-        command = [sys.executable, "-m", "drawgame", "serve"]
+        command = [self.config.worker_python or sys.executable, "-m", "drawgame", "serve"]
         worker = Worker(WorkerState(up.id), command, env, self.policy, self.log,  # type: ignore[arg-type]
                         lambda: None)
         self.workers[up.id] = worker
