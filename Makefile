@@ -66,7 +66,7 @@ $(VENV)/.installed-ops: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[ops]'
 	@touch $@ $(VENV)/.installed-runtime
 
-start: $(VENV)/.installed-runtime proxy ## set up, migrate and serve on $(HOST):$(PORT) (DB=$(DB); WORKERS=N: N processes behind HAProxy)
+start: $(VENV)/.installed-runtime proxy ## set up, migrate and serve on $(HOST):$(PORT) (DB=$(DB)); WORKERS=N: N processes behind HAProxy
 	$(RUN_ENV) $(DRAWGAME) migrate
 	@echo "drawgame: play at $$($(RUN_ENV) $(DRAWGAME) url --instance local)"
 	$(RUN_ENV) $(START_ENV) exec $(DRAWGAME) --default-environment development serve
