@@ -149,6 +149,8 @@ class Browser:
         self.url = base_url
         self.allow = [re.compile(p) for p in allow]
         self.problems: list[str] = []
+        self.confirms: dict[str, int] = {}
+        """Confirm dialogs a player's page may show and that are accepted (a kick's)."""
 
     def player(self, label: str, **context_options: Any) -> Player:
         """A new player (its own context and page), watched for errors."""
@@ -170,8 +172,16 @@ class Browser:
             self.problems.append(f"{label}: console error: {line}")
 
     def _dialog(self, label: str, dialog: Any) -> None:
+        if dialog.type == "confirm" and self.confirms.get(label, 0) > 0:
+            self.confirms[label] -= 1
+            dialog.accept()
+            return
         self.problems.append(f"{label}: dialog {dialog.type}: {dialog.message!r}")
         dialog.dismiss()
+
+    def accept_confirm(self, player: Player) -> None:
+        """Let `player`'s page show one confirm dialog, which is accepted."""
+        self.confirms[player.label] = self.confirms.get(player.label, 0) + 1
 
     def assert_clean(self) -> None:
         assert not self.problems, "\n".join(self.problems)

@@ -90,7 +90,7 @@ class _Text:
 
 
 def test_the_pages_hold_no_text_of_their_own() -> None:
-    for page in ("index.html", "room.html"):
+    for page in ("index.html", "room.html", "tv.html"):
         loose = [t for t in _Text((STATIC / page).read_text(encoding="utf-8")).loose
                  if t not in ("·", "–")]
         assert not loose, f"{page} has text outside the tables: {loose}"
@@ -186,10 +186,15 @@ def german_game(browser: Browser) -> None:
     expect(ada.lines("system").filter(has_text="Bob ist beigetreten")).to_have_count(1)
     found += english_left(ada, "room lobby (host)", names)
     found += english_left(bob, "room lobby (guest)", names)
+    tv = browser.player("TV", viewport={"width": 1920, "height": 1080}, **opts)
+    tv.page.goto(f"{link}/tv")
+    expect(tv.by("connection-status")).to_have_attribute("data-state", "online")
+    found += english_left(tv, "TV screen (lobby)", {*names, "Freitag"})
     ada.by("start-game").click()
     done: set[str] = set()
     drawer, (guesser,), word = next_turn([ada, bob], done)
     words = {*names, word, "Freitag"}
+    found += english_left(tv, "TV screen (drawing)", words)
     found += english_left(drawer, "drawing (drawer)", words)
     found += english_left(guesser, "drawing (guesser)", words)
     guess_right(guesser, word)

@@ -18,6 +18,7 @@ from drawgame.game.protocol import (
     Hello,
     Kick,
     Leave,
+    Mute,
     Ping,
     React,
     SettingsCmd,
@@ -56,10 +57,32 @@ def test_every_type_parses() -> None:
     assert parse({"type": "transfer_host", "player_id": "p1"}) == TransferHost("p1")
     assert parse({"type": "ping", "t": 12.5}) == Ping(12.5)
     assert parse({"type": "leave"}) == Leave()
+    assert parse({"type": "mute", "player_id": "p1"}) == Mute("p1", True)
+    assert parse({"type": "mute", "player_id": "p1", "muted": False}) == Mute("p1", False)
+    assert parse({"type": "hello", "tv": True}) == Hello("TV", None, True, tv=True)
+    marker = "m" * 20
+    assert parse({"type": "hello", "name": "Ada", "marker": marker}).marker == marker
     assert set(CLIENT_TYPES) == {
         "hello", "settings", "start", "choose", "draw", "chat", "react", "kick",
-        "vote_kick", "transfer_host", "ping", "leave",
+        "vote_kick", "transfer_host", "mute", "ping", "leave",
     }
+
+
+@pytest.mark.parametrize("frame", [
+    {"type": "hello", "name": "Ada", "marker": "short"},
+    {"type": "hello", "name": "Ada", "marker": "x" * 65},
+    {"type": "hello", "name": "Ada", "marker": "has spaces in it ok?"},
+    {"type": "hello", "name": "Ada", "marker": 12345678901234567},
+    {"type": "hello", "name": "Ada", "tv": "yes"},
+    {"type": "hello"},
+    {"type": "mute", "player_id": "p1", "muted": "no"},
+    {"type": "mute", "player_id": "p1", "extra": 1},
+    {"type": "mute"},
+])
+def test_bad_party_frames_are_refused(frame: dict[str, Any]) -> None:
+    e = error(json.dumps(frame))
+    assert e.code in ("bad_message", "bad_name"), e.code
+    assert e.ref == frame["type"]
 
 
 @pytest.mark.parametrize(

@@ -13,6 +13,8 @@ from hypothesis import strategies as st
 from drawgame.game import rules
 from drawgame.game.effects import Close, Effect, Record, Send
 from drawgame.game.errors import GameError
+from drawgame.game.filter import FilterBank
+from drawgame.game.persist import dump_state, load_state
 from drawgame.game.protocol import parse_client_frame
 from drawgame.game.rules import (
     AWAY_S,
@@ -713,7 +715,7 @@ def test_snapshot_shape_and_word_visibility() -> None:
     snap = snapshot(g.room, g.now, "p_cy")
     assert set(snap) == {"code", "name", "game_id", "settings", "phase", "round", "rounds",
                          "host_id", "drawer_id", "ends_in_ms", "hint", "word", "players", "ops",
-                         "chat"}
+                         "chat", "tvs", "muted"}
     assert set(snap["players"][0]) == {"id", "name", "score", "connected", "host", "drawer",
                                        "guessed", "spectator"}
     assert snap["word"] is None and snap["hint"] == "_" * len(word)
@@ -935,7 +937,9 @@ def _frames(g: Game) -> list[dict[str, Any]]:
         {"type": "leave"}, {"type": "ping", "t": 1},
     ]
     for pid in ids:
-        frames += [{"type": t, "player_id": pid} for t in ("kick", "vote_kick", "transfer_host")]
+        frames += [{"type": t, "player_id": pid}
+                   for t in ("kick", "vote_kick", "transfer_host", "mute")]
+        frames.append({"type": "mute", "player_id": pid, "muted": False})
     return frames
 
 
@@ -1065,3 +1069,173 @@ def test_a_new_host_gets_the_custom_words() -> None:
     assert g.room.host_id in ("p_ada", "p_cy")
     (seen,) = [m for m in received(g, effects, g.room.host_id) if m["type"] == "settings"]
     assert seen["settings"]["custom_words"] == CUSTOM
+
+
+# ---------------------------------------------------------------- party features
+
+
+def join_tv(g: Game, pid: str = "p_screen") -> list[Effect]:
+    effects = rules.join(g.room, g.now, pid, "TV", f"hash_{pid}", True, tv=True)
+    g.log += effects
+    return effects
+
+
+def test_a_tv_watches_without_a_seat_and_is_counted_not_listed() -> None:
+    g = Game(max_players=4)
+    effects = join_tv(g)
+    assert msgs(effects, "chat") == []  # no join line
+    assert msgs(effects, "players")[-1]["tvs"] == 1
+    assert all(p["id"] != "p_screen" for p in msgs(effects, "players")[-1]["players"])
+    snap = snapshot(g.room, g.now, "p_screen")
+    assert snap["tvs"] == 1 and [p["name"] for p in snap["players"]] == ["Ada", "Bob", "Cy"]
+    g.join("TV")  # a player may be called TV
+    with pytest.raises(GameError) as full:
+        g.join("Dee")
+    assert full.value.code == "room_full"  # the TV took none of the 4 seats: 4 players do
+    for i in range(rules.MAX_SPECTATORS):
+        g.join(f"Watcher{i}", spectate=True)
+    for i in range(2, rules.MAX_TVS + 1):
+        join_tv(g, f"p_screen{i}")
+    with pytest.raises(GameError) as e:
+        join_tv(g, "p_screen_extra")
+    assert e.value.code == "room_full"
+    assert g.room.tvs() == rules.MAX_TVS
+
+
+def test_a_tv_sees_the_game_but_cannot_play() -> None:
+    g = Game()
+    join_tv(g)
+    g.start()
+    assert "p_screen" not in g.room.order
+    word = g.choose()
+    line = {"op": "line", "id": 1, "c": "#000000", "w": 3, "p": [1, 2, 3, 4]}
+    drawn = g.cmd(g.room.drawer_id or "", type="draw", ops=[line])
+    assert "p_screen" in sends(drawn, "draw")[0].to
+    for frame in ({"type": "chat", "text": word}, {"type": "react", "value": "like"},
+                  {"type": "vote_kick", "player_id": "p_ada"}, {"type": "start"}):
+        g.refused("p_screen", "forbidden", **frame)
+    assert g.cmd("p_screen", type="ping", t=1)
+    g.leave("p_screen")
+    assert g.room.tvs() == 0 and "p_screen" not in g.room.players
+
+
+def test_mute_keeps_a_players_chat_to_themselves_until_the_game_ends() -> None:
+    g = Game(rounds=1)
+    g.refused("p_bob", "not_host", type="mute", player_id="p_cy")
+    g.refused("p_ada", "forbidden", type="mute", player_id="p_ada")
+    g.refused("p_ada", "unknown_player", type="mute", player_id="p_nobody")
+    told = g.cmd("p_ada", type="mute", player_id="p_cy")
+    assert sends(told, "muted")[0].to == ("p_ada",)
+    assert msgs(told, "muted") == [{"type": "muted", "player_ids": ["p_cy"]}]
+    assert snapshot(g.room, g.now, "p_ada")["muted"] == ["p_cy"]
+    assert snapshot(g.room, g.now, "p_cy")["muted"] == []  # nobody else learns it
+    line = sends(g.cmd("p_cy", type="chat", text="spam spam"), "chat")
+    assert [s.to for s in line] == [("p_cy",)]
+    g.start()
+    word = g.choose()
+    if g.room.drawer_id != "p_cy":
+        assert [s.to for s in sends(g.guess("p_cy", "nope nope"), "chat")] == [("p_cy",)]
+        assert msgs(g.guess("p_cy"), "correct")  # a muted player's guess still counts
+    assert word
+    g.run_until_phase("results")
+    assert g.room.muted == {"p_cy"}
+    back = g.wait(rules.RESULTS_S)
+    assert g.phase == "lobby" and g.room.muted == set()
+    assert msgs(back, "muted") == [{"type": "muted", "player_ids": []}]
+    assert [s.to for s in sends(g.cmd("p_cy", type="chat", text="hi all"), "chat")] == [None]
+
+
+def test_unmute_and_a_new_host_learns_who_is_muted() -> None:
+    g = Game()
+    g.cmd("p_ada", type="mute", player_id="p_cy")
+    g.cmd("p_ada", type="mute", player_id="p_bob")
+    out = g.cmd("p_ada", type="mute", player_id="p_bob", muted=False)
+    assert msgs(out, "muted") == [{"type": "muted", "player_ids": ["p_cy"]}]
+    handed = g.cmd("p_ada", type="transfer_host", player_id="p_bob")
+    assert [(s.to, s.msg["player_ids"]) for s in sends(handed, "muted")] == [(("p_bob",), ["p_cy"])]
+
+
+def test_a_kicked_browser_cannot_come_back_under_a_new_name() -> None:
+    g = Game()
+    marker, other = "m" * 20, "h" * 20
+    g.log += rules.join(g.room, g.now, "p_dee", "Dee", "hash_dee", False, marker=marker)
+    g.log += rules.join(g.room, g.now, "p_eve", "Eve", "hash_eve", False, marker=other)
+    g.cmd("p_ada", type="kick", player_id="p_dee")
+    with pytest.raises(GameError) as e:
+        rules.join(g.room, g.now, "p_dee2", "Someone Else", "hash_new", False, marker=marker)
+    assert e.value.code == "forbidden"
+    with pytest.raises(GameError):
+        rules.join(g.room, g.now, "p_dee3", "Watcher", "hash_new2", True, marker=marker)
+    # The household: another browser on the same address plays on and may join.
+    assert "p_eve" in g.room.players
+    rules.join(g.room, g.now, "p_fay", "Fay", "hash_fay", False, marker="f" * 20)
+    assert "p_fay" in g.room.players
+    assert rules.hash_marker(marker) in g.room.banned and marker not in str(g.room.banned)
+
+
+def test_relaxed_rooms_take_long_draw_times_and_give_hints_sooner() -> None:
+    langs = ("en",)
+    with pytest.raises(GameError) as e:
+        Settings.from_dict({"draw_time_s": 300}, languages=langs)
+    assert e.value.field == "draw_time_s" and "relaxed" in e.value.message
+    relaxed = Settings.from_dict({"relaxed": True, "draw_time_s": 600}, languages=langs)
+    assert relaxed.draw_time_s == 600
+    with pytest.raises(GameError):
+        Settings.from_dict({"relaxed": True, "draw_time_s": 601}, languages=langs)
+    assert Settings.from_dict({"relaxed": False}, base=relaxed, languages=langs).draw_time_s == 240
+    with pytest.raises(GameError):
+        Settings.from_dict({"relaxed": False, "draw_time_s": 300}, base=relaxed, languages=langs)
+    times = {}
+    for mode in (False, True):
+        g = Game(relaxed=mode, hints=2, draw_time_s=120)
+        g.start()
+        g.choose()
+        times[mode] = [t - g.room.phase_started for t in g.room.hint_times]
+    assert times[False] == [40.0, 80.0] and times[True] == [20.0, 40.0]
+
+
+def test_filter_masks_or_blocks_lines_that_reach_others() -> None:
+    bank = FilterBank()
+    for mode, expect in (("off", "what the fuck"), ("mask", "what the ****"), ("block", None)):
+        g = Game(chat_filter=mode)
+        g.room.filters = bank
+        if expect is None:
+            g.refused("p_bob", "filtered", type="chat", text="what the fuck")
+        else:
+            said = g.cmd("p_bob", type="chat", text="what the fuck")
+            assert msgs(said, "chat")[0]["text"] == expect
+        assert msgs(g.cmd("p_bob", type="chat", text="what a class act"), "chat")[0]["text"] \
+            == "what a class act"
+
+
+def test_filter_on_names_and_switched_on_later() -> None:
+    g = Game(names=("Ada",), chat_filter="block")
+    g.room.filters = FilterBank()
+    with pytest.raises(GameError) as e:
+        g.join("shithead")
+    assert e.value.code == "filtered"
+    g.cmd("p_ada", type="settings", chat_filter="mask")
+    g.join("Bitch")
+    assert g.room.players["p_bitch"].name == "*****"
+    g.cmd("p_ada", type="settings", chat_filter="off")
+    g.join("fuckface")
+    g.room.name = "shit room"
+    out = g.cmd("p_ada", type="settings", chat_filter="mask")
+    assert g.room.players["p_fuckface"].name == "********"
+    assert msgs(out, "room") == [{"type": "room", "name": "**** room"}]
+    assert any(p["name"] == "********" for p in msgs(out, "players")[-1]["players"])
+
+
+def test_party_state_survives_a_restart() -> None:
+    g = Game()
+    join_tv(g)
+    g.log += rules.join(g.room, g.now, "p_dee", "Dee", "hash_dee", False, marker="d" * 20)
+    g.cmd("p_ada", type="mute", player_id="p_bob")
+    g.cmd("p_ada", type="kick", player_id="p_dee")
+    data = json.loads(json.dumps(dump_state(g.room, g.now)))
+    room = load_state(data, 5.0, words_for=lambda code: WordList.of(WORDS), new_id=lambda: "g",
+                      languages=("en",), filters=FilterBank())
+    assert room.muted == {"p_bob"} and room.players["p_screen"].tv and room.tvs() == 0
+    with pytest.raises(GameError):
+        rules.join(room, 5.0, "p_x", "New name", "hash_x", False, marker="d" * 20)
+    assert room.filters.for_language("en")

@@ -170,10 +170,16 @@ class AlreadyVoted(GameError):
     code = "already_voted"
 
 
+class Filtered(GameError):
+    """A chat line, name or room name with a word the room's chat filter blocks."""
+
+    code = "filtered"
+
+
 ALL_ERRORS: tuple[type[GameError], ...] = (
     BadJson, BadMessage, UnknownType, NotJoined, BadName, NameTaken, BadToken,
     RoomFull, NotHost, NotYourTurn, WrongPhase, BadOp, WordInChat, RateLimited,
     Maintenance, InvalidSettings, CanvasFull, NotEnoughPlayers, Forbidden, UnknownPlayer,
-    AlreadyReacted, AlreadyVoted,
+    AlreadyReacted, AlreadyVoted, Filtered,
 )
 """Every error class; their codes are unique and stable (clients may switch on them)."""

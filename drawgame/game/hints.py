@@ -47,10 +47,17 @@ def hint_count(word: str, hints: int) -> int:
     return max(0, min(hints, letters // 2))
 
 
-def hint_times(word: str, hints: int, start: float, draw_time_s: float) -> list[float]:
-    """When each hint is revealed: evenly spaced, at draw_time × k / (n + 1), k = 1..n."""
+def hint_times(
+    word: str, hints: int, start: float, draw_time_s: float, *, sooner: bool = False
+) -> list[float]:
+    """When each hint is revealed: evenly spaced, at draw_time × k / (n + 1), k = 1..n.
+
+    `sooner` (relaxed rooms) spreads them over the first half of the draw time
+    instead, at draw_time × k / (2n + 2): two hints in 80 s come at 13 s and 27 s.
+    """
     n = hint_count(word, hints)
-    return [start + draw_time_s * k / (n + 1) for k in range(1, n + 1)]
+    span = draw_time_s / 2 if sooner else draw_time_s
+    return [start + span * k / (n + 1) for k in range(1, n + 1)]
 
 
 def pick_hint_positions(word: str, hints: int, rng: random.Random) -> list[int]:

@@ -16,6 +16,7 @@ from collections import deque
 from collections.abc import Callable, Collection
 from typing import Any
 
+from drawgame.game.filter import FilterBank
 from drawgame.game.ops import OpLog
 from drawgame.game.settings import Settings
 from drawgame.game.state import CHAT_HISTORY, ChatEntry, PlayerState, RoomState
@@ -42,7 +43,8 @@ def dump_state(room: RoomState, now: float) -> dict[str, Any]:
         "hint_in": [t - now for t in room.hint_times], "revealed": room.revealed,
         "guess_points": dict(room.guess_points), "reactions": dict(room.reactions),
         "kick_votes": {t: sorted(v) for t, v in room.kick_votes.items()},
-        "banned": sorted(room.banned), "used_words": sorted(room.used_words),
+        "banned": sorted(room.banned), "muted": sorted(room.muted),
+        "used_words": sorted(room.used_words),
         "offered_words": sorted(room.offered_words),
         "recent_words": [[key, game] for key, game in room.recent_words.items()],
         "games_started": room.games_started,
@@ -56,7 +58,8 @@ def dump_state(room: RoomState, now: float) -> dict[str, Any]:
 
 def _dump_player(p: PlayerState) -> dict[str, Any]:
     return {"id": p.id, "name": p.name, "token_hash": p.token_hash,
-            "spectator": p.spectator, "score": p.score, "guessed": p.guessed}
+            "spectator": p.spectator, "score": p.score, "guessed": p.guessed,
+            "tv": p.tv, "marker_hash": p.marker_hash}
 
 
 def _dump_rng(rng: random.Random) -> list[Any]:
@@ -72,6 +75,7 @@ def load_state(
     new_id: Callable[[], str],
     languages: Collection[str] | None = None,
     seat_grace_s: float = 120.0,
+    filters: FilterBank | None = None,
 ) -> RoomState:
     """Rebuild a room from `dump_state` data on a new clock; ValueError if unreadable.
 
@@ -79,11 +83,13 @@ def load_state(
     snapshot naming a language that is gone is refused rather than half loaded.
     """
     try:
-        return _load(data, now, words_for, new_id, languages, seat_grace_s)
+        room = _load(data, now, words_for, new_id, languages, seat_grace_s)
     except ValueError:
         raise
     except (KeyError, TypeError, AttributeError, IndexError) as e:
         raise ValueError(f"unreadable room state: {e!r}") from None
+    room.filters = filters or FilterBank.empty()
+    return room
 
 
 def _load(
@@ -117,7 +123,8 @@ def _load_player(raw: dict[str, Any], now: float) -> PlayerState:
         id=str(raw["id"]), name=str(raw["name"]), token_hash=str(raw["token_hash"]),
         spectator=bool(raw["spectator"]), joined_at=now, connected_since=now,
         connected=False, disconnected_at=now, score=int(raw["score"]),
-        guessed=bool(raw["guessed"]),
+        guessed=bool(raw["guessed"]), tv=bool(raw.get("tv", False)),
+        marker_hash=None if raw.get("marker_hash") is None else str(raw["marker_hash"]),
     )
 
 
@@ -143,6 +150,7 @@ def _load_game(room: RoomState, data: dict[str, Any], now: float) -> None:
     room.reactions = {str(k): str(v) for k, v in data["reactions"].items()}
     room.kick_votes = {str(t): set(v) for t, v in data["kick_votes"].items()}
     room.banned = set(data["banned"])
+    room.muted = {str(pid) for pid in data.get("muted", []) if pid in room.players}
     room.used_words = set(data["used_words"])
     room.offered_words = {str(k) for k in data.get("offered_words", [])}
     recent = [(str(k), int(n)) for k, n in data.get("recent_words", [])]

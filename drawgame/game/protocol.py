@@ -30,6 +30,10 @@ MAX_TOKEN_LEN = 256
 MAX_PLAYER_ID_LEN = 64
 MAX_CHOICE_INDEX = 15
 MAX_PING_ABS = 2**53
+MIN_MARKER_LEN, MAX_MARKER_LEN = 16, 64
+TV_NAME = "TV"
+"""The name a TV screen's seat gets (TVs need no name; it is shown nowhere)."""
+_MARKER = regex.compile(r"[A-Za-z0-9_-]+")
 REACTIONS = ("like", "dislike")
 _ZWJ = "\u200d"  # kept: it joins emoji sequences
 # Characters that show nothing by themselves: white space, the default-ignorable ones
@@ -48,6 +52,11 @@ class Hello:
     name: str
     token: str | None = None
     spectate: bool = False
+    tv: bool = False
+    """A TV screen: watches like a spectator without taking a spectator seat."""
+    marker: str | None = None
+    """The browser's own random marker for this room: a kick bans it, so the same
+    browser cannot come back under a new name."""
 
 
 @dataclass(frozen=True)
@@ -122,6 +131,15 @@ class TransferHost:
 
 
 @dataclass(frozen=True)
+class Mute:
+    """Host mutes (or with `muted: false` unmutes) a player's chat for the rest of the game."""
+
+    type: ClassVar[str] = "mute"
+    player_id: str
+    muted: bool = True
+
+
+@dataclass(frozen=True)
 class Ping:
     """Latency probe, answered by the connection layer with `pong`."""
 
@@ -138,12 +156,12 @@ class Leave:
 
 Command = (
     Hello | SettingsCmd | Start | Choose | Draw | Chat | React | Kick | VoteKick
-    | TransferHost | Ping | Leave
+    | TransferHost | Mute | Ping | Leave
 )
 
 CLIENT_TYPES: tuple[str, ...] = (
     "hello", "settings", "start", "choose", "draw", "chat", "react", "kick",
-    "vote_kick", "transfer_host", "ping", "leave",
+    "vote_kick", "transfer_host", "mute", "ping", "leave",
 )
 """Every client message type of PROTOCOL.md."""
 
@@ -191,16 +209,42 @@ def _only(data: dict[str, Any], allowed: frozenset[str]) -> None:
 
 
 def _parse_hello(data: dict[str, Any]) -> Hello:
-    _only(data, frozenset({"name", "token", "spectate"}))
+    _only(data, frozenset({"name", "token", "spectate", "tv", "marker"}))
     token = data.get("token")
-    spectate = data.get("spectate")
-    if spectate is not None and not isinstance(spectate, bool):
-        raise BadMessage("spectate must be true or false", field="spectate")
+    spectate, tv = _flag(data, "spectate"), _flag(data, "tv")
+    name = data.get("name")
+    marker = data.get("marker")
     return Hello(
-        name=clean_name(data.get("name")),
+        name=TV_NAME if tv and name is None else clean_name(name),
         token=None if token is None else clean_token(token),
-        spectate=bool(spectate),
+        spectate=spectate or tv,
+        tv=tv,
+        marker=None if marker is None else clean_marker(marker),
     )
+
+
+def _flag(data: dict[str, Any], key: str) -> bool:
+    value = data.get(key)
+    if value is not None and not isinstance(value, bool):
+        raise BadMessage(f"{key} must be true or false", field=key)
+    return bool(value)
+
+
+def clean_marker(raw: object) -> str:
+    """A browser's room marker: 16..64 of A-Z, a-z, 0-9, `_` and `-`."""
+    if (not isinstance(raw, str) or not MIN_MARKER_LEN <= len(raw) <= MAX_MARKER_LEN
+            or not _MARKER.fullmatch(raw)):
+        raise BadMessage(f"marker must be {MIN_MARKER_LEN}..{MAX_MARKER_LEN} of A-Z, a-z, 0-9, "
+                         "_ and -", field="marker")
+    return raw
+
+
+def _parse_mute(data: dict[str, Any]) -> Mute:
+    muted = data.get("muted", True)
+    if not isinstance(muted, bool):
+        raise BadMessage("muted must be true or false", field="muted")
+    rest = {k: v for k, v in data.items() if k != "muted"}
+    return Mute(player_id=_player_id(rest), muted=muted)
 
 
 def _parse_settings(data: dict[str, Any]) -> SettingsCmd:
@@ -278,6 +322,7 @@ _PARSERS: dict[str, Callable[[dict[str, Any]], Command]] = {
     "kick": lambda d: Kick(player_id=_player_id(d)),
     "vote_kick": lambda d: VoteKick(player_id=_player_id(d)),
     "transfer_host": lambda d: TransferHost(player_id=_player_id(d)),
+    "mute": _parse_mute,
     "ping": _parse_ping,
     "leave": _parse_leave,
 }

@@ -39,11 +39,26 @@ Choices made where PROTOCOL.md is silent:
 - `leave` also closes the connection (Close 1000, "left").
 - The host is always a non-spectator; with none seated, the room has no
   host until a player joins or resumes.
+- A TV screen (hello `tv`) is a watcher: it sees what a spectator sees, is
+  in no player list (`players` and the snapshot carry `tvs`, how many are
+  connected), takes none of the MAX_SPECTATORS seats but one of MAX_TVS,
+  gets no join or leave line, and may send nothing but `leave` and `ping`.
+- `mute` lasts until the game ends (the room's return to the lobby); a
+  player muted in the lobby stays muted through the next game. A muted
+  player's chat lines reach only themselves (guesses still count, and
+  `close` still comes); only the host learns who is muted (`muted`).
+- A kick bans the seat's token and the browser's room marker (hello
+  `marker`): a new hello with that marker is refused (`forbidden`, close
+  4001). Nothing is banned by address, so a household behind one address
+  is never kicked together.
+- The chat filter (`chat_filter`, game/filter.py) masks or blocks chat
+  lines that reach others, names at hello, and the room name; switching it
+  on (from `off`) masks the names already seated and the room name.
 
 Record kinds (Record.data fields; times are on the room clock, the store
 stamps wall-clock times itself):
 
-- `player_joined`: player_id, name, spectator, token_hash
+- `player_joined`: player_id, name, spectator, token_hash (TV screens: none)
 - `player_left`: player_id, reason (`left`/`expired`/`kicked`)
 - `settings`: settings (the Settings dict)
 - `game_started`: game_id, settings, players [{id, name}]
@@ -58,6 +73,7 @@ stamps wall-clock times itself):
 
 from __future__ import annotations
 
+import hashlib
 import random
 from collections.abc import Callable, Collection
 from typing import Any
@@ -68,6 +84,7 @@ from drawgame.game.errors import (
     AlreadyVoted,
     BadMessage,
     BadToken,
+    Filtered,
     Forbidden,
     GameError,
     InvalidSettings,
@@ -81,10 +98,12 @@ from drawgame.game.errors import (
     WordInChat,
     WrongPhase,
 )
+from drawgame.game.filter import FilterBank, apply_filter
 from drawgame.game.hints import hint_times, pick_hint_positions, render_hint
 from drawgame.game.matching import contains_word, is_close, is_correct, normalize
 from drawgame.game.ops import OpLog
 from drawgame.game.protocol import (
+    TV_NAME,
     Chat,
     Choose,
     Command,
@@ -92,6 +111,7 @@ from drawgame.game.protocol import (
     Hello,
     Kick,
     Leave,
+    Mute,
     Ping,
     React,
     SettingsCmd,
@@ -105,6 +125,7 @@ from drawgame.game.scoring import drawer_points, guesser_points
 from drawgame.game.settings import Settings
 from drawgame.game.state import AWAY_S, GAME_PHASES, ChatEntry, Phase, PlayerState, RoomState
 from drawgame.game.views import (
+    muted_msg,
     phase_msg,
     player_view,
     players_msg,
@@ -118,6 +139,7 @@ __all__ = [
     "AWAY_S",
     "HOST_AWAY_S",
     "MAX_SPECTATORS",
+    "MAX_TVS",
     "MIN_PLAYERS",
     "RESULTS_S",
     "REVEAL_S",
@@ -148,6 +170,8 @@ SEAT_GRACE_S = 120.0
 """Default time a disconnected player's seat, score and slot are held."""
 MAX_SPECTATORS = 16
 """Spectator seats, on top of `max_players`."""
+MAX_TVS = 4
+"""TV screens a room lets watch, on top of the spectators."""
 MIN_PLAYERS = 2
 """Non-spectators needed to start, and present to go on with, a game."""
 KICK_CLOSE_CODE = 4001
@@ -169,12 +193,15 @@ def new_room(
     new_id: Callable[[], str] | None = None,
     languages: Collection[str] | None = None,
     seat_grace_s: float = SEAT_GRACE_S,
+    filters: FilterBank | None = None,
 ) -> RoomState:
     """A new empty room in the lobby.
 
     `words_for(language)` gives a language's word list (no I/O here: pass the
     WordBank's `words`); `new_id()` makes game ids (default: from `rng`);
-    `languages` are the codes settings may name (default: LANGUAGE_NAMES).
+    `languages` are the codes settings may name (default: LANGUAGE_NAMES);
+    `filters` the chat filter's lists (default: none, nothing is filtered).
+    The name is taken as given: the API filters it before.
     """
     room = RoomState(
         code=code,
@@ -186,6 +213,7 @@ def new_room(
         new_id=new_id or (lambda: f"g{rng.getrandbits(64):016x}"),
         languages=frozenset(languages if languages is not None else LANGUAGE_NAMES),
         seat_grace_s=seat_grace_s,
+        filters=filters or FilterBank.empty(),
     )
     return room
 
@@ -194,20 +222,30 @@ def new_room(
 
 
 def join(
-    room: RoomState, now: float, player_id: str, name: str, token_hash: str, spectate: bool
+    room: RoomState, now: float, player_id: str, name: str, token_hash: str, spectate: bool,
+    *, tv: bool = False, marker: str | None = None,
 ) -> list[Effect]:
-    """Seat a new player (or spectator); the room layer then sends `welcome` from `snapshot`.
+    """Seat a new player (or spectator, or TV screen); the room layer then sends
+    `welcome` from `snapshot`.
 
-    Raises BadName, NameTaken (same name ignoring case), RoomFull.
+    Raises BadName, NameTaken (same name ignoring case), Filtered (a name the
+    blocking filter refuses), RoomFull, and Forbidden for a kicked browser's
+    `marker`.
     """
-    name = clean_name(name)
+    marker_hash = None if marker is None else hash_marker(marker)
+    if marker_hash is not None and marker_hash in room.banned:
+        raise Forbidden("you were kicked from this room")
     if player_id in room.players:
         raise Forbidden("this player id is already seated")
+    if tv:
+        return _join_tv(room, now, player_id, token_hash)
+    name = _filtered_name(room, clean_name(name))
     folded = name_key(name)
     if any(name_key(p.name) == folded for p in room.seated(spectators=True)):
         raise NameTaken(f"the name {name!r} is taken in this room", field="name")
     _check_free_seat(room, spectate)
-    p = PlayerState(player_id, name, token_hash, spectate, joined_at=now, connected_since=now)
+    p = PlayerState(player_id, name, token_hash, spectate, joined_at=now, connected_since=now,
+                    marker_hash=marker_hash)
     room.players[player_id] = p
     if not spectate and room.phase in GAME_PHASES:
         room.order.append(player_id)
@@ -218,9 +256,29 @@ def join(
     return [record, _players(room), _system(room, f"{name} joined")]
 
 
+def hash_marker(marker: str) -> str:
+    """Browser markers are kept (and banned) only as SHA-256 hex digests."""
+    return hashlib.sha256(b"marker:" + marker.encode("utf-8")).hexdigest()
+
+
+def _join_tv(room: RoomState, now: float, player_id: str, token_hash: str) -> list[Effect]:
+    if sum(1 for p in room.players.values() if p.tv) >= MAX_TVS:
+        raise RoomFull(f"this room already has {MAX_TVS} TV screens")
+    room.players[player_id] = PlayerState(player_id, TV_NAME, token_hash, True, joined_at=now,
+                                          connected_since=now, tv=True)
+    return [_players(room)]
+
+
+def _filtered_name(room: RoomState, name: str) -> str:
+    shown = apply_filter(room.word_filter(), room.settings.chat_filter, name)
+    if shown is None:
+        raise Filtered("this name is not allowed in this room", field="name")
+    return shown
+
+
 def _check_free_seat(room: RoomState, spectate: bool) -> None:
     if spectate:
-        if sum(1 for p in room.players.values() if p.spectator) >= MAX_SPECTATORS:
+        if sum(1 for p in room.seated(spectators=True) if p.spectator) >= MAX_SPECTATORS:
             raise RoomFull("no spectator seat is free")
     elif sum(1 for _ in room.seated()) >= room.settings.max_players:
         raise RoomFull("the room is full")
@@ -275,6 +333,10 @@ def _remove(room: RoomState, now: float, player_id: str, reason: str) -> list[Ef
     for voters in room.kick_votes.values():
         voters.discard(player_id)
     room.reactions.pop(player_id, None)
+    room.muted.discard(player_id)
+    if p.tv:
+        return [Record("player_left", {"player_id": player_id, "reason": reason}),
+                _players(room)]
     verb = {"left": "left", "expired": "left", "kicked": "was kicked"}[reason]
     effects: list[Effect] = [
         Record("player_left", {"player_id": player_id, "reason": reason}),
@@ -316,11 +378,17 @@ def _migrate_host(room: RoomState) -> list[Effect]:
 
 
 def _host_settings(room: RoomState) -> list[Effect]:
-    """A new host gets the settings with the custom words, which only the host sees."""
-    if room.host_id is None or not room.settings.custom_words:
+    """A new host gets the settings with the custom words, and who is muted: what only
+    the host sees."""
+    if room.host_id is None:
         return []
-    msg = {"type": "settings", "settings": settings_view(room, room.host_id)}
-    return [Send((room.host_id,), msg)]
+    effects: list[Effect] = []
+    if room.settings.custom_words:
+        msg = {"type": "settings", "settings": settings_view(room, room.host_id)}
+        effects.append(Send((room.host_id,), msg))
+    if room.muted:
+        effects.append(Send((room.host_id,), muted_msg(room)))
+    return effects
 
 
 # ---------------------------------------------------------------- commands
@@ -334,6 +402,8 @@ def handle(room: RoomState, now: float, player_id: str, cmd: Command) -> list[Ef
     try:
         if player_id not in room.players:
             raise NotJoined("send hello first")
+        if room.players[player_id].tv and not isinstance(cmd, Leave | Ping):
+            raise Forbidden("a TV screen only watches")
         return _dispatch(room, now, player_id, cmd)
     except GameError as e:
         if e.ref is None:
@@ -361,6 +431,8 @@ def _dispatch(room: RoomState, now: float, pid: str, cmd: Command) -> list[Effec
             return _vote_kick(room, now, pid, target)
         case TransferHost(player_id=target):
             return _transfer_host(room, pid, target)
+        case Mute(player_id=target, muted=muted):
+            return _mute(room, pid, target, muted)
         case Leave():
             return leave(room, now, pid)
         case Ping(t=t):
@@ -395,9 +467,28 @@ def _settings(room: RoomState, pid: str, changes: dict[str, Any]) -> list[Effect
         raise InvalidSettings(
             f"max_players must be at least the {seated} players seated", field="max_players"
         )
+    turned_on = room.settings.chat_filter == "off" and new.chat_filter != "off"
     room.settings = new
     sends: list[Effect] = [Send(to, msg) for to, msg in settings_msgs(room)]
+    if turned_on:
+        sends += _mask_names(room)
     return [*sends, Record("settings", {"settings": new.to_dict()})]
+
+
+def _mask_names(room: RoomState) -> list[Effect]:
+    """The filter was switched on: mask the room's name and the names already seated
+    (they cannot be refused any more, so `block` masks them too)."""
+    words = room.word_filter()
+    changed = False
+    for p in room.seated(spectators=True):
+        masked = words.mask(p.name)
+        changed = changed or masked != p.name
+        p.name = masked
+    name = words.mask(room.name)
+    if name != room.name:
+        room.name = name
+        changed = True
+    return [_players(room), Send(None, {"type": "room", "name": room.name})] if changed else []
 
 
 def _start(room: RoomState, now: float, pid: str) -> list[Effect]:
@@ -460,14 +551,14 @@ def _chat(room: RoomState, now: float, pid: str, text: str) -> list[Effect]:
     if choosing and any(contains_word(text, w) for w in room.choices):
         raise WordInChat("you cannot say an offered word")
     if room.phase != "drawing" or room.word is None:
-        return [_line(room, _chat_msg(p, text, "all"), None)]
+        return _said(room, p, text, "all", None)
     word = room.word
     if pid == room.drawer_id:
         if contains_word(text, word):
             raise WordInChat("you cannot give the word away")
-        return [_guessed_channel(room, p, text)]
+        return _guessed_channel(room, p, text)
     if p.guessed:
-        return [_guessed_channel(room, p, text)]
+        return _guessed_channel(room, p, text)
     # Only the whole line counts as a guess; what it merely contains never hides it,
     # so no seat can test many candidate words with one line.
     correct, close = is_correct(text, word), is_close(text, word)
@@ -477,17 +568,29 @@ def _chat(room: RoomState, now: float, pid: str, text: str) -> list[Effect]:
         return _correct_guess(room, now, p)
     if close:
         return [Send((pid,), {"type": "close", "text": text})]
-    return [_line(room, _chat_msg(p, text, "all"), None)]
+    return _said(room, p, text, "all", None)
+
+
+def _said(
+    room: RoomState, p: PlayerState, text: str, channel: str, to: frozenset[str] | None
+) -> list[Effect]:
+    """A chat line that may reach others, through the mute and the room's chat filter."""
+    if p.id in room.muted:
+        return [_line(room, _chat_msg(p, text, channel), frozenset({p.id}))]
+    shown = apply_filter(room.word_filter(), room.settings.chat_filter, text)
+    if shown is None:
+        raise Filtered("that line has a word this room's chat filter blocks", field="text")
+    return [_line(room, _chat_msg(p, shown, channel), to)]
 
 
 def _chat_msg(p: PlayerState, text: str, channel: str) -> dict[str, Any]:
     return {"type": "chat", "from": p.id, "name": p.name, "text": text, "channel": channel}
 
 
-def _guessed_channel(room: RoomState, p: PlayerState, text: str) -> Effect:
+def _guessed_channel(room: RoomState, p: PlayerState, text: str) -> list[Effect]:
     audience = [room.drawer_id or "", *room.guess_points, p.id]
     to = frozenset(pid for pid in audience if pid in room.players)
-    return _line(room, _chat_msg(p, text, "guessed"), to)
+    return _said(room, p, text, "guessed", to)
 
 
 def _line(room: RoomState, msg: dict[str, Any], to: frozenset[str] | None) -> Effect:
@@ -540,7 +643,10 @@ def _require_target(room: RoomState, pid: str, target: str) -> PlayerState:
 
 
 def _do_kick(room: RoomState, now: float, target: str) -> list[Effect]:
-    room.banned.add(room.players[target].token_hash)
+    p = room.players[target]
+    room.banned.add(p.token_hash)
+    if p.marker_hash is not None:
+        room.banned.add(p.marker_hash)
     return [Close(target, KICK_CLOSE_CODE, "kicked"), *_remove(room, now, target, "kicked")]
 
 
@@ -568,6 +674,18 @@ def _vote_kick(room: RoomState, now: float, pid: str, target: str) -> list[Effec
     if votes >= needed:
         effects += _do_kick(room, now, target)
     return effects
+
+
+def _mute(room: RoomState, pid: str, target: str, muted: bool) -> list[Effect]:
+    _require_host(room, pid)
+    _require_target(room, pid, target)
+    if muted == (target in room.muted):
+        return [Send((pid,), muted_msg(room))]
+    if muted:
+        room.muted.add(target)
+    else:
+        room.muted.discard(target)
+    return [Send((pid,), muted_msg(room))]
 
 
 def _transfer_host(room: RoomState, pid: str, target: str) -> list[Effect]:
@@ -657,7 +775,7 @@ def _begin_drawing(room: RoomState, now: float, word: str) -> list[Effect]:
     room.used_words.add(normalize(word))
     s = room.settings
     room.hint_positions = pick_hint_positions(word, s.hints, room.rng)
-    room.hint_times = hint_times(word, s.hints, now, s.draw_time_s)
+    room.hint_times = hint_times(word, s.hints, now, s.draw_time_s, sooner=s.relaxed)
     room.revealed = 0
     _enter(room, now, "drawing", s.draw_time_s)
     record = {"game_id": room.game_id, "turn": room.turn, "round": room.round,
@@ -731,7 +849,12 @@ def _to_lobby(room: RoomState, now: float) -> list[Effect]:
     room.order, room.position, room.round, room.turn = [], -1, 0, 0
     room.game_id = None
     _enter(room, now, "lobby", None)
-    return [Send(None, phase_msg(room, now)), _players(room)]
+    effects: list[Effect] = [Send(None, phase_msg(room, now)), _players(room)]
+    if room.muted:  # a mute lasts for the rest of the game
+        room.muted.clear()
+        if room.host_id is not None:
+            effects.append(Send((room.host_id,), muted_msg(room)))
+    return effects
 
 
 def _settle(room: RoomState, now: float) -> list[Effect]:

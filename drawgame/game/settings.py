@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
 from drawgame.game.errors import InvalidSettings
+from drawgame.game.filter import DEFAULT_FILTER, FILTER_MODES
 from drawgame.game.words import MAX_WORD_LEN, clean_entry, valid_pack_id
 
 INT_LIMITS: dict[str, tuple[int, int, int]] = {
@@ -29,6 +30,8 @@ DIFFICULTY_CHOICES = ("mixed", "easy", "medium", "hard")
 DEFAULT_DIFFICULTY = "mixed"
 MAX_PACKS = 32
 """Pack ids one `packs` setting may name."""
+RELAXED_MAX_DRAW_TIME_S = 600
+"""`draw_time_s` may go up to this in relaxed rooms (240 otherwise)."""
 
 SETTINGS_LIMITS: dict[str, dict[str, Any]] = {
     **{name: {"min": lo, "max": hi, "default": d} for name, (lo, hi, d) in INT_LIMITS.items()},
@@ -38,6 +41,8 @@ SETTINGS_LIMITS: dict[str, dict[str, Any]] = {
     "custom_only": {"default": False, "min_custom_words": MIN_CUSTOM_ONLY_WORDS},
     "difficulty": {"default": DEFAULT_DIFFICULTY, "choices": list(DIFFICULTY_CHOICES)},
     "packs": {"default": [], "max": MAX_PACKS},
+    "relaxed": {"default": False, "draw_time_s_max": RELAXED_MAX_DRAW_TIME_S},
+    "chat_filter": {"default": DEFAULT_FILTER, "choices": list(FILTER_MODES)},
 }
 """JSON-ready limits of every field, for the API and the client's settings form."""
 
@@ -58,6 +63,10 @@ class Settings:
     difficulty: str = DEFAULT_DIFFICULTY
     packs: tuple[str, ...] = ()
     """Pack ids of the language to offer words from; empty: every pack."""
+    relaxed: bool = False
+    """No scores or ranks shown, draw times up to 600 s, hints sooner, no podium."""
+    chat_filter: str = DEFAULT_FILTER
+    """`off`, `mask` or `block`: what the filter lists do to chat, names and room names."""
 
     @classmethod
     def from_dict(
@@ -81,7 +90,7 @@ class Settings:
         changes: dict[str, Any] = {}
         for key, value in data.items():
             changes[key] = _check_field(key, value, languages)
-        result = replace(base or cls(), **changes)
+        result = _check_draw_time(replace(base or cls(), **changes), changes)
         if packs_for is not None and result.packs:
             result = _check_packs(result, packs_for(result.language), "packs" in changes)
         if result.custom_only and len(result.custom_words) < MIN_CUSTOM_ONLY_WORDS:
@@ -109,9 +118,14 @@ def _check_field(key: object, value: object, languages: Collection[str]) -> Any:
         return _check_int(key, value)
     if key == "language":
         return _check_language(value, languages)
-    if key == "custom_only":
+    if key in ("custom_only", "relaxed"):
         if not isinstance(value, bool):
-            raise InvalidSettings("custom_only must be true or false", field=key)
+            raise InvalidSettings(f"{key} must be true or false", field=key)
+        return value
+    if key == "chat_filter":
+        if not isinstance(value, str) or value not in FILTER_MODES:
+            raise InvalidSettings(
+                f"chat_filter must be one of: {', '.join(FILTER_MODES)}", field=key)
         return value
     if key == "difficulty":
         if value not in DIFFICULTY_CHOICES or not isinstance(value, str):
@@ -147,9 +161,27 @@ def _check_packs(settings: Settings, known: Collection[str], asked: bool) -> Set
     return replace(settings, packs=tuple(pid for pid in settings.packs if pid in known))
 
 
+def _check_draw_time(settings: Settings, changes: Mapping[str, object]) -> Settings:
+    """Draw times past 240 s need a relaxed room. Turning `relaxed` off shortens a long
+    draw time to 240 s; asking for a long one in a room that is not relaxed is refused."""
+    limit = INT_LIMITS["draw_time_s"][1]
+    if settings.relaxed or settings.draw_time_s <= limit:
+        return settings
+    if "draw_time_s" in changes:
+        raise InvalidSettings(
+            f"draw_time_s must be {INT_LIMITS['draw_time_s'][0]}..{limit} "
+            f"(up to {RELAXED_MAX_DRAW_TIME_S} in relaxed rooms)", field="draw_time_s")
+    return replace(settings, draw_time_s=limit)
+
+
 def _check_int(key: str, value: object) -> int:
     lo, hi, _ = INT_LIMITS[key]
+    if key == "draw_time_s":
+        hi = RELAXED_MAX_DRAW_TIME_S  # the room's own limit is checked with `relaxed`
     if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+        if key == "draw_time_s":
+            raise InvalidSettings(f"draw_time_s must be {lo}..{INT_LIMITS[key][1]} (up to "
+                                  f"{hi} in relaxed rooms)", field=key)
         raise InvalidSettings(f"{key} must be {lo}..{hi}", field=key)
     return value
 

@@ -8,6 +8,7 @@ from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from drawgame.game.filter import FilterBank, WordFilter
 from drawgame.game.ops import OpLog
 from drawgame.game.settings import Settings
 from drawgame.game.words import WordList
@@ -39,6 +40,10 @@ class PlayerState:
     """Disconnected for AWAY_S or more (set by `tick`, cleared on resume)."""
     score: int = 0
     guessed: bool = False
+    tv: bool = False
+    """A TV screen: a watcher in no player list, under its own limit (MAX_TVS)."""
+    marker_hash: str | None = None
+    """The hash of the browser's room marker (hello `marker`), banned with a kick."""
 
     @property
     def present(self) -> bool:
@@ -90,6 +95,10 @@ class RoomState:
     reactions: dict[str, str] = field(default_factory=dict)
     kick_votes: dict[str, set[str]] = field(default_factory=dict)
     banned: set[str] = field(default_factory=set)
+    """Token hashes and browser-marker hashes of kicked players: refused at hello."""
+    muted: set[str] = field(default_factory=set)
+    """Players whose chat reaches only themselves until the game ends (host `mute`)."""
+    filters: FilterBank = field(default_factory=FilterBank.empty)
     used_words: set[str] = field(default_factory=set)
     """Normalized words drawn in this game: not offered again while others remain."""
     offered_words: set[str] = field(default_factory=set)
@@ -102,8 +111,17 @@ class RoomState:
     oplog: OpLog = field(default_factory=OpLog)
 
     def seated(self, *, spectators: bool = False) -> Iterator[PlayerState]:
-        """Seated players in join order (spectators only when asked)."""
-        return (p for p in self.players.values() if spectators or not p.spectator)
+        """Seated players in join order (spectators only when asked; never TV screens)."""
+        return (p for p in self.players.values()
+                if not p.tv and (spectators or not p.spectator))
+
+    def tvs(self) -> int:
+        """TV screens connected to the room."""
+        return sum(1 for p in self.players.values() if p.tv and p.connected)
+
+    def word_filter(self) -> WordFilter:
+        """The filter words of the room's language (see game/filter.py)."""
+        return self.filters.for_language(self.settings.language)
 
     def connected_ids(self, *, exclude: Collection[str] = ()) -> tuple[str, ...]:
         """Ids of every connected member (spectators too), minus `exclude`."""

@@ -25,9 +25,19 @@ def player_view(room: RoomState, p: PlayerState) -> dict[str, Any]:
     }
 
 
+def player_list(room: RoomState) -> list[dict[str, Any]]:
+    """Every seat in join order, as Player objects (TV screens are no seats)."""
+    return [player_view(room, p) for p in room.seated(spectators=True)]
+
+
 def players_msg(room: RoomState) -> dict[str, Any]:
-    """The `players` message: every seat in join order."""
-    return {"type": "players", "players": [player_view(room, p) for p in room.players.values()]}
+    """The `players` message: every seat in join order, and how many TV screens watch."""
+    return {"type": "players", "players": player_list(room), "tvs": room.tvs()}
+
+
+def muted_msg(room: RoomState) -> dict[str, Any]:
+    """The `muted` message, for the host only: whose chat reaches only themselves."""
+    return {"type": "muted", "player_ids": sorted(room.muted)}
 
 
 def ends_in_ms(room: RoomState, now: float) -> int | None:
@@ -115,7 +125,10 @@ def snapshot(room: RoomState, now: float, viewer_id: str | None) -> dict[str, An
         "ends_in_ms": ends_in_ms(room, now),
         "hint": public_hint(room),
         "word": room.word if may_see_word(room, viewer_id) else None,
-        "players": [player_view(room, p) for p in room.players.values()],
+        "players": player_list(room),
+        "tvs": room.tvs(),
+        "muted": sorted(room.muted) if viewer_id is not None and viewer_id == room.host_id
+        else [],
         "ops": list(room.oplog.ops),
         "chat": visible_chat(room, viewer_id),
     }

@@ -52,10 +52,14 @@ class Release:
     def python(self) -> Path:
         return self.path / "venv" / "bin" / "python"
 
+    def _marker(self, name: str) -> str | None:
+        marker = self.path / name
+        return marker.read_text().strip() if marker.exists() else None
+
     @property
     def failed(self) -> str | None:
-        marker = self.path / FAILED
-        return marker.read_text().strip() if marker.exists() else None
+        """Why its deploy failed, if it did."""
+        return self._marker(FAILED)
 
     @property
     def sha(self) -> str:
@@ -67,8 +71,8 @@ class Release:
 
     @property
     def healthy_at(self) -> str | None:
-        marker = self.path / HEALTHY
-        return marker.read_text().strip() if marker.exists() else None
+        """When it first served with health ok, if it did."""
+        return self._marker(HEALTHY)
 
     @property
     def good(self) -> bool:

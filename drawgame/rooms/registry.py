@@ -15,6 +15,7 @@ from drawgame.config import Config
 from drawgame.game import rules
 from drawgame.game.effects import Record
 from drawgame.game.errors import GameError
+from drawgame.game.filter import FilterBank
 from drawgame.game.persist import load_state
 from drawgame.game.settings import Settings
 from drawgame.game.state import RoomState
@@ -89,6 +90,7 @@ class Registry:
         self.store = store
         self.stats = stats
         self.words = WordBank()
+        self.filters = FilterBank()
         self.recorder = Recorder(store)
         self.rooms: dict[str, Room] = {}
         self.maintenance = Maintenance()
@@ -188,7 +190,7 @@ class Registry:
         return rules.new_room(
             code, name, private, settings, random.Random(secrets.randbits(64)),
             self.words.words, languages=self.words.codes(), seat_grace_s=self.config.seat_grace_s,
-            new_id=new_game_id,
+            new_id=new_game_id, filters=self.filters,
         )
 
     async def _close_unreadable(self, code: str) -> None:
@@ -203,6 +205,7 @@ class Registry:
         state = load_state(
             data, trio.current_time(), words_for=self.words.words, new_id=new_game_id,
             languages=self.words.codes(), seat_grace_s=self.config.seat_grace_s,
+            filters=self.filters,
         )
         if state.phase in ("drawing", "reveal") and state.game_id is not None:
             game, turn = state.game_id, state.turn

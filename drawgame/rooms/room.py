@@ -374,7 +374,8 @@ class Room:
         if on:
             raise Maintenance(message or "the server is in maintenance: no new players")
         pid = self._new_player_id()
-        effects = rules.join(self.state, now, pid, hello.name, hash_token(token), hello.spectate)
+        effects = rules.join(self.state, now, pid, hello.name, hash_token(token), hello.spectate,
+                             tv=hello.tv, marker=hello.marker)
         return pid, effects
 
     def _new_player_id(self) -> str:

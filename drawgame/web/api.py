@@ -10,6 +10,7 @@ import trio
 from quart import Blueprint, Response, jsonify, request
 
 from drawgame.game.errors import GameError
+from drawgame.game.filter import apply_filter
 from drawgame.game.protocol import has_forbidden_chars, has_visible_char
 from drawgame.game.settings import MAX_CUSTOM_WORDS, Settings
 from drawgame.game.words import MAX_IMPORT_BYTES, parse_import
@@ -122,8 +123,15 @@ async def create_room() -> Response:
         )
     except GameError as exc:
         return error_response(422, exc.code, exc.message, exc.field)
+    name = body.get("name")
+    if name:
+        name = apply_filter(svc.registry.filters.for_language(settings.language),
+                            settings.chat_filter, name)
+        if name is None:
+            return error_response(422, "filtered",
+                                  "the room name has a word the chat filter blocks", "name")
     try:
-        room = await svc.registry.create_room(body.get("name"), bool(body.get("private")), settings)
+        room = await svc.registry.create_room(name, bool(body.get("private")), settings)
     except TooManyRooms as exc:
         return error_response(503, "too_many_rooms", str(exc), Retry_After="30")
     return _json(

@@ -5,6 +5,7 @@ import { icon } from "./icons.js";
 import * as api from "./api.js";
 import { buildSettingsFields } from "./settings-form.js";
 import { t, use, detect, translatePage, languagePicker, language } from "./i18n.js";
+import * as streamer from "./streamer.js";
 
 const ROOMS_REFRESH_MS = 4000;
 const HEALTH_REFRESH_MS = 15000;
@@ -29,6 +30,11 @@ async function init() {
   $("#create-form").addEventListener("submit", onCreate);
   $("#join-form").addEventListener("submit", onJoin);
   $("#quick-play").addEventListener("click", onQuickPlay);
+  streamer.toggleButton($("#streamer-toggle"));
+  streamer.watch((on) => {
+    $("#join-code").type = on ? "password" : "text";
+    renderRooms(lastRooms);
+  });
   refreshRooms();
   refreshHealth();
   setInterval(() => { if (!document.hidden) refreshRooms(); }, ROOMS_REFRESH_MS);
@@ -118,7 +124,7 @@ async function onJoin(event) {
     const room = await api.findRoom(code);
     goToRoom(room.code);
   } catch (err) {
-    error.textContent = err.status === 404 ? t("lobby.noSuchRoom", { code }) : err.message;
+    error.textContent = err.status === 404 ? t("lobby.noSuchRoom", { code: streamer.hideIn(code, code) }) : err.message;
   }
 }
 
@@ -164,7 +170,7 @@ function roomItem(room) {
   },
   h("span", { class: "room-main" },
     h("span", { class: "room-name" }, h("span", { class: "sr-only", text: `${t("lobby.joinRoom")} ` }),
-      room.name || t("lobby.roomCode", { code: room.code })),
+      streamer.hideIn(room.name || t("lobby.roomCode", { code: room.code }), room.code)),
     h("span", { class: "room-meta" },
       h("span", { class: `phase-pill phase-${room.phase}`, text: phase + round }),
       h("span", { class: "lang", text: (room.language || "en").toUpperCase() }))),

@@ -37,19 +37,28 @@ function disableAll(parent) {
   for (const b of parent.querySelectorAll("button")) b.disabled = true;
 }
 
-/** The reveal overlay: the word, why the turn ended, and each player's points. */
-export function revealOverlay({ reveal, players, meId, drawerId }) {
+/**
+ * The reveal overlay: the word, why the turn ended, and each player's points (in a
+ * relaxed room only who got it, in the order they joined).
+ */
+export function revealOverlay({ reveal, players, meId, drawerId, relaxed = false }) {
   const byId = new Map(players.map((p) => [p.id, p]));
+  const order = new Map(players.map((p, i) => [p.id, i]));
   const rows = Object.entries(reveal.points ?? {})
     .map(([id, points]) => ({ id, points, name: byId.get(id)?.name ?? t("players.someone") }))
-    .sort((a, b) => b.points - a.points);
+    .sort((a, b) => (relaxed ? (order.get(a.id) ?? 99) - (order.get(b.id) ?? 99) : b.points - a.points));
+  const mark = (r) => {
+    if (!relaxed) return r.points > 0 ? `+${r.points}` : "0";
+    if (r.id === drawerId) return "";
+    return r.points > 0 ? t("stage.gotIt") : t("stage.missedIt");
+  };
   return h("div", { class: "overlay-card reveal-card" },
     h("p", { class: "overlay-kicker", text: t(TURN_END_REASONS.includes(reveal.reason) ? `reason.${reveal.reason}` : "reason.other") }),
     h("h2", { class: "overlay-title" }, t("stage.theWordWas"), " ", h("strong", { class: "reveal-word", text: reveal.word })),
     h("ul", { class: "points-list" }, rows.map((r) => h("li", {
       class: `${r.points > 0 ? "got" : "missed"}${r.id === meId ? " is-me" : ""}`, dataset: { playerId: r.id },
     }, h("span", { class: "pname-text" }, r.name, r.id === drawerId ? h("span", { class: "muted", text: ` ${t("stage.drew")}` }) : null),
-    h("span", { class: "points", text: r.points > 0 ? `+${r.points}` : "0" })))));
+    h("span", { class: "points", text: mark(r) })))));
 }
 
 /** Render the podium and the ranking of a finished game. */

@@ -1,5 +1,6 @@
-// The player list: name, score, host, drawer, guessed, disconnected, and a menu
-// for kick, vote kick and transfer host where the viewer may use them.
+// The player list: name, score, host, drawer, guessed, disconnected, muted (for the
+// host), and a menu for kick, mute, vote kick and transfer host where the viewer may
+// use them. Relaxed rooms show no scores or ranks and keep the join order.
 
 import { h, replaceChildren } from "./dom.js";
 import { icon } from "./icons.js";
@@ -12,36 +13,44 @@ function hueOf(id) {
   return hash % 360;
 }
 
-/** Players sorted for display: players by score, spectators last. */
-export function sortPlayers(players) {
+/** Players sorted for display: players by score (by joining in relaxed rooms), spectators last. */
+export function sortPlayers(players, relaxed = false) {
   return players
     .map((p, i) => ({ p, i }))
-    .sort((a, b) => (a.p.spectator - b.p.spectator) || (b.p.score - a.p.score) || (a.i - b.i))
+    .sort((a, b) => (a.p.spectator - b.p.spectator) || (relaxed ? 0 : b.p.score - a.p.score) || (a.i - b.i))
     .map(({ p }) => p);
 }
 
 export class PlayerList {
   /**
    * @param {HTMLElement} root the <ul data-testid="player-list">
-   * @param {{kick, voteKick, transferHost}} actions each takes a player id
+   * @param {{kick, voteKick, transferHost, mute}} actions each takes a player id (mute: and on/off)
    */
   constructor(root, actions) {
     this.root = root;
     this.actions = actions;
     this.menu = null;
+    this.muted = new Set();
+    this.relaxed = false;
     document.addEventListener("click", (e) => {
       if (this.menu && !this.menu.contains(e.target) && !e.target.closest(".pmenu-btn")) this.closeMenu();
     });
     document.addEventListener("keydown", (e) => { if (e.key === "Escape") this.closeMenu(true); });
   }
 
-  /** Render from the current state: {players, meId, votes: Map, ranked}; ranks only when `ranked`. */
-  render({ players, meId, votes, ranked }) {
+  /**
+   * Render from the current state: {players, meId, votes: Map, ranked, relaxed, muted: Set};
+   * ranks only when `ranked`, no scores at all when `relaxed`.
+   */
+  render({ players, meId, votes, ranked, relaxed = false, muted = new Set() }) {
     this.closeMenu();
+    this.muted = muted;
+    this.relaxed = relaxed;
+    if (relaxed) ranked = false;
     const me = players.find((p) => p.id === meId);
     let rank = 0;
     let lastScore = null;
-    const items = sortPlayers(players).map((p, i) => {
+    const items = sortPlayers(players, relaxed).map((p, i) => {
       if (!p.spectator && p.score !== lastScore) rank = i + 1;
       lastScore = p.score;
       return this.item(p, ranked && !p.spectator ? rank : null, me, votes?.get(p.id), ranked);
@@ -61,8 +70,9 @@ export class PlayerList {
     else if (ranked) score = t("players.points", { count: p.score });
     const li = h("li", {
       class: classes, title: p.name,
-      dataset: { testid: "player-item", playerId: p.id, score: String(p.score), host: String(p.host),
-        drawer: String(p.drawer), guessed: String(p.guessed), connected: String(p.connected) },
+      dataset: { testid: "player-item", playerId: p.id, score: this.relaxed ? "" : String(p.score), host: String(p.host),
+        drawer: String(p.drawer), guessed: String(p.guessed), connected: String(p.connected),
+        muted: String(this.muted.has(p.id)) },
     },
     avatar,
     h("span", { class: "pname" }, h("span", { class: "pname-text", text: p.name }),
@@ -84,6 +94,9 @@ export class PlayerList {
     if (!p.connected) {
       list.push(h("span", { class: "badge badge-text badge-offline", title: t("players.disconnected"), text: t("players.offline") }));
     }
+    if (this.muted.has(p.id)) {
+      list.push(h("span", { class: "badge badge-text badge-muted", title: t("players.mutedNote"), text: t("players.muted") }));
+    }
     if (vote) {
       list.push(h("span", { class: "badge badge-text badge-vote", title: t("players.votes"),
         text: t("players.kickVotes", { votes: vote.votes, needed: vote.needed }) }));
@@ -95,6 +108,8 @@ export class PlayerList {
     if (!me || p.id === me.id) return [];
     const out = [];
     if (me.host) {
+      const muted = this.muted.has(p.id);
+      out.push([muted ? t("players.unmute") : t("players.mute"), () => this.actions.mute(p.id, !muted)]);
       out.push([t("players.kick"), () => this.actions.kick(p.id), "danger"]);
       if (!p.spectator) out.push([t("players.makeHost"), () => this.actions.transferHost(p.id)]);
     } else if (!me.spectator) {

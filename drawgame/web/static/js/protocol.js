@@ -26,6 +26,7 @@ export const C = Object.freeze({
   KICK: "kick",
   VOTE_KICK: "vote_kick",
   TRANSFER_HOST: "transfer_host",
+  MUTE: "mute",
   PING: "ping",
   LEAVE: "leave",
 });
@@ -50,6 +51,8 @@ export const S = Object.freeze({
   ERROR: "error",
   NOTICE: "notice",
   SHUTDOWN: "shutdown",
+  MUTED: "muted",
+  ROOM: "room",
   PONG: "pong",
 });
 
@@ -93,7 +96,10 @@ export const FATAL_CLOSES = new Set([
 ]);
 
 /** Error codes that refuse a `hello` (the seat was not taken). */
-export const JOIN_ERRORS = new Set(["bad_name", "name_taken", "bad_token", "room_full", "maintenance"]);
+export const JOIN_ERRORS = new Set(["bad_name", "name_taken", "bad_token", "room_full", "maintenance", "filtered"]);
+
+/** `draw_time_s` may go this far in relaxed rooms (the table's max otherwise). */
+export const RELAXED_MAX_DRAW_TIME_S = 600;
 
 /** Settings fields with their ranges and defaults (PROTOCOL.md `Settings`); labels are `set.<name>`. */
 export const SETTINGS = Object.freeze([
@@ -107,7 +113,9 @@ export const SETTINGS = Object.freeze([
   { name: "difficulty", kind: "choice", choices: ["mixed", "easy", "medium", "hard"], def: "mixed" },
   { name: "packs", kind: "packs", def: [] },
   { name: "custom_words", kind: "words", def: [] },
-  { name: "custom_only", kind: "bool", def: false },
+  { name: "custom_only", kind: "bool", def: false, note: "set.customOnlyNote" },
+  { name: "relaxed", kind: "bool", def: false, note: "set.relaxedNote" },
+  { name: "chat_filter", kind: "choice", choices: ["off", "mask", "block"], def: "mask", labels: "filter" },
 ]);
 
 /** Word difficulties, as `choices.difficulties` names them (null: a custom word). */

@@ -20,6 +20,7 @@ import { renderAlbum, closeReplay } from "./album.js";
 import { showScreen, showRoomView, nameScreen, fatalScreen, waitingScreen } from "./screens.js";
 import { renderConnection, renderVeil } from "./status.js";
 import { t, use, detect, translatePage, languagePicker } from "./i18n.js";
+import * as streamer from "./streamer.js";
 
 // --- state -------------------------------------------------------------------------
 
@@ -39,6 +40,8 @@ const st = {
   album: { status: "idle", game: null },
   reactions: { likes: 0, dislikes: 0, mine: null },
   votes: new Map(),
+  muted: new Set(),
+  tvs: 0,
   overlayKey: "",
   startPending: false,
 };
@@ -48,6 +51,7 @@ const isHost = () => st.room.host_id === st.meId || Boolean(me()?.host);
 const isDrawer = () => st.meId !== null && st.room.drawer_id === st.meId;
 const playerName = (id) => st.players.find((p) => p.id === id)?.name ?? t("players.someone");
 const phase = () => st.room.phase;
+const relaxed = () => Boolean(st.room.settings.relaxed);
 const roundsTotal = () => (phase() === PHASE.LOBBY ? st.room.settings.rounds : st.room.rounds || st.room.settings.rounds);
 
 let net = null;
@@ -77,7 +81,7 @@ async function main() {
     st.code = st.summary.code;
     window.history.replaceState(null, "", `/r/${encodeURIComponent(st.code)}`);
   }
-  document.title = `${st.summary?.name || st.code} · drawgame`;
+  setTitle(st.summary?.name);
   setupRoomUi();
   net = new Connection(st.code, { hello, onMessage: dispatch, onStatus: renderStatus, onFatal: onFatalClose });
   if (store.getSeat(st.code)?.token) joinNow();
@@ -87,7 +91,14 @@ async function main() {
 
 function hello() {
   const seat = store.getSeat(st.code);
-  return { type: C.HELLO, name: st.name || t("name.placeholder"), token: seat?.token ?? null, spectate: st.spectate };
+  return { type: C.HELLO, name: st.name || t("name.placeholder"), token: seat?.token ?? null, spectate: st.spectate,
+    marker: store.getMarker(st.code) };
+}
+
+/** The tab's title; in streamer mode without the room code (default names hold part of it). */
+function setTitle(name = st.room.name, note = "") {
+  const base = `${streamer.hideIn(name || st.code, st.code)} · drawgame`;
+  document.title = note ? `${note} · ${base}` : base;
 }
 
 function joinNow() {
@@ -111,7 +122,7 @@ function showRoom() {
 function promptName(error = "") {
   const playing = st.summary && st.summary.phase !== PHASE.LOBBY ? ` · ${t("name.inProgress")}` : "";
   nameScreen({
-    title: st.summary?.name || t("name.roomCode", { code: st.code }),
+    title: streamer.hideIn(st.summary?.name || t("name.roomCode", { code: st.code }), st.code),
     subtitle: st.summary ? t("name.players", { players: st.summary.players, max: st.summary.max_players }) + playing : "",
     name: st.name, spectate: st.spectate, error,
     onSubmit: (name, spectate) => {
@@ -161,6 +172,7 @@ function setupRoomUi() {
     kick: (id) => { if (window.confirm(t("players.kickConfirm", { name: playerName(id) }))) send({ type: C.KICK, player_id: id }); },
     voteKick: (id) => send({ type: C.VOTE_KICK, player_id: id }),
     transferHost: (id) => send({ type: C.TRANSFER_HOST, player_id: id }),
+    mute: (id, muted) => send({ type: C.MUTE, player_id: id, muted }),
   });
   chat = new ChatLog($("#chat-log"), $("#chat-lines"));
   hud = new Hud();
@@ -181,13 +193,18 @@ function setupControls() {
   $("#play-again").addEventListener("click", playAgain);
   $("#results-close").addEventListener("click", () => { st.showResults = false; closeReplay(); renderStage(); });
   $("#copy-link").addEventListener("click", copyShareLink);
-  $("#room-code").addEventListener("click", copyShareLink);
+  streamer.secret($("#room-code"), () => st.code, { onClick: copyShareLink });
+  streamer.secret($("#share-link"), shareUrl);
+  streamer.toggleButton($("#streamer-toggle"));
+  streamer.watch(() => { renderHud(); setTitle(); });
+  $("#controller-toggle").addEventListener("click", () => { store.setController(!store.getController()); renderLayout(); });
+  window.matchMedia(PHONE).addEventListener("change", renderLayout);
   $("#leave-button").append(icon("leave"));
   $("#leave-button").addEventListener("click", leave);
   $("#react-like").addEventListener("click", () => react("like"));
   $("#react-dislike").addEventListener("click", () => react("dislike"));
   $("#mute-toggle").addEventListener("click", () => { sound.setMute(!sound.isMuted()); renderMute(); });
-  $("#share-link").addEventListener("focus", (e) => e.target.select());
+  $("#share-link").addEventListener("focus", (e) => { if (!streamer.isOn()) e.target.select(); });
   $("#settings-details > summary").addEventListener("click", () => { $("#settings-details").dataset.touched = "1"; });
   renderMute();
 }
@@ -203,8 +220,35 @@ function shareUrl() {
   return `${window.location.origin}/r/${encodeURIComponent(st.code)}`;
 }
 
+/** Screens where a phone may take the controller layout while a TV screen shows the game. */
+const PHONE = "(max-width: 860px)";
+
+/**
+ * The controller layout: with a TV screen connected, a phone shows a guesser the hint,
+ * the guess box and reactions (the canvas is on the TV) and the drawer a full-screen
+ * canvas with the tools. The phone's owner can switch back; the choice is remembered.
+ */
+function renderLayout() {
+  const phone = window.matchMedia(PHONE).matches;
+  const offered = st.tvs > 0 && phone && st.joined;
+  const on = offered && store.getController() && !me()?.spectator;
+  const button = $("#controller-toggle");
+  show(button, offered);
+  button.replaceChildren(icon("controller", 20));
+  button.setAttribute("aria-pressed", String(on));
+  button.setAttribute("aria-label", t("controller.label"));
+  button.title = on ? t("controller.off") : t("controller.on");
+  const body = document.body;
+  body.classList.toggle("controller", on);
+  body.classList.toggle("controller-drawer", on && isDrawer());
+  body.classList.toggle("controller-guesser", on && !isDrawer());
+  body.classList.toggle("relaxed", relaxed());
+  body.classList.toggle("has-tv", st.tvs > 0);
+  resizeCanvas();
+}
+
 async function copyShareLink() {
-  const ok = await copyText(shareUrl(), $("#share-link"));
+  const ok = await copyText(shareUrl(), streamer.isOn() ? null : $("#share-link"));
   toast(ok ? t("panel.linkCopied") : t("panel.selectLink"), ok ? "ok" : "warn", 2000);
   if (ok) $("#copy-link").textContent = t("panel.copied");
   setTimeout(() => { $("#copy-link").textContent = t("panel.copy"); }, 2000);
@@ -285,6 +329,8 @@ const HANDLERS = {
   [S.ERROR]: onError,
   [S.NOTICE]: onNotice,
   [S.SHUTDOWN]: onShutdown,
+  [S.MUTED]: onMuted,
+  [S.ROOM]: onRoom,
   [S.PONG]: () => {},
 };
 
@@ -315,7 +361,7 @@ function onWelcome(m) {
   for (const line of m.room.chat ?? []) chat.chat(line, st.meId);
   if (!first) chat.system(t("chat.reconnected"));
   renderAll();
-  announce(first ? t("say.joined", { room: st.room.name || t("say.theRoom") }) : t("say.reconnected"));
+  announce(first ? t("say.joined", { room: streamer.hideIn(st.room.name, st.code) || t("say.theRoom") }) : t("say.reconnected"));
 }
 
 function applySnapshot(room) {
@@ -324,6 +370,8 @@ function applySnapshot(room) {
     rounds: room.rounds, host_id: room.host_id, drawer_id: room.drawer_id, hint: room.hint, word: room.word,
   });
   st.players = room.players ?? [];
+  st.tvs = room.tvs ?? 0;
+  st.muted = new Set(room.muted ?? []);
   if (room.phase !== PHASE.CHOOSING) st.choices = null;
   if (room.phase === PHASE.RESULTS && !st.results) {
     st.results = { game_id: room.game_id ?? null, ranking: rankingFromPlayers(st.players) };
@@ -332,19 +380,34 @@ function applySnapshot(room) {
   }
   hud.setCountdown(room.ends_in_ms);
   settingsForm.write(st.room.settings, { keepFocused: false });
-  document.title = `${st.room.name || st.code} · drawgame`;
+  setTitle();
 }
 
 function onPlayers(m) {
   const wasHost = isHost();
   st.players = m.players ?? [];
+  const hadTv = st.tvs > 0;
+  st.tvs = m.tvs ?? st.tvs;
+  if (!hadTv && st.tvs > 0 && st.joined) toast(t("controller.tvJoined"), "ok");
   const host = st.players.find((p) => p.host);
   if (host) st.room.host_id = host.id;
   for (const id of st.votes.keys()) if (!st.players.some((p) => p.id === id)) st.votes.delete(id);
   renderPlayers();
   renderLobbyPanel();
   renderChatInput();
+  renderLayout();
   if (!wasHost && isHost() && st.joined) toast(t("panel.newHost"), "ok");
+}
+
+function onMuted(m) {
+  st.muted = new Set(m.player_ids ?? []);
+  renderPlayers();
+}
+
+function onRoom(m) {
+  st.room.name = m.name ?? st.room.name;
+  renderHud();
+  setTitle();
 }
 
 function onSettings(m) {
@@ -353,6 +416,8 @@ function onSettings(m) {
   $("#settings-error").textContent = "";
   renderSettingsSummary(isHost());
   hud.setRound(st.room.round, roundsTotal(), phase());
+  renderPlayers();
+  renderLayout();
 }
 
 function onPhase(m) {
@@ -412,9 +477,8 @@ function focusGuessInput() {
 /** Show a note in the tab title while the tab is in the background. */
 function flagTitle(note) {
   if (!document.hidden) return;
-  const base = `${st.room.name || st.code} · drawgame`;
-  document.title = `${note} · ${base}`;
-  document.addEventListener("visibilitychange", () => { document.title = base; }, { once: true });
+  setTitle(st.room.name, note);
+  document.addEventListener("visibilitychange", () => setTitle(), { once: true });
 }
 
 function describeHint(hint) {
@@ -476,9 +540,10 @@ function onDraw(m) {
 
 function onCorrect(m) {
   const mine = m.player_id === st.meId;
-  chat.correct(playerName(m.player_id), m.points, mine);
+  chat.correct(playerName(m.player_id), relaxed() ? null : m.points, mine);
   sound.play(mine ? "correctMine" : "correct");
-  announce(mine ? t("say.youGuessed", { points: m.points }) : t("say.theyGuessed", { name: playerName(m.player_id) }));
+  const yours = relaxed() ? t("say.youGuessedRelaxed") : t("say.youGuessed", { points: m.points });
+  announce(mine ? yours : t("say.theyGuessed", { name: playerName(m.player_id) }));
 }
 
 function onClose(m) {
@@ -510,7 +575,8 @@ function onGameOver(m) {
   st.reveal = null;
   const winner = [...st.results.ranking].sort((a, b) => a.rank - b.rank)[0];
   sound.play("gameOver");
-  if (winner) announce(t("say.winner", { name: winner.name, points: winner.score }));
+  if (relaxed()) announce(t("say.gameOverRelaxed"));
+  else if (winner) announce(t("say.winner", { name: winner.name, points: winner.score }));
   renderStage();
   if (m.game_id) loadAlbum(m.game_id);
 }
@@ -538,7 +604,7 @@ function onShutdown(m) {
 
 /** Error codes the page words itself (`error.<code>`); others show the server's message. */
 const ERROR_TEXT = new Set(["word_in_chat", "rate_limited", "not_host", "not_your_turn", "already_reacted",
-  "already_voted", "canvas_full", "not_enough_players", "wrong_phase", "unknown_player"]);
+  "already_voted", "canvas_full", "not_enough_players", "wrong_phase", "unknown_player", "filtered"]);
 
 function onError(m) {
   if (!st.joined) return onJoinError(m);
@@ -548,6 +614,7 @@ function onError(m) {
     return;
   }
   if (m.code === "word_in_chat") return void chat.system(t("error.word_in_chat"));
+  if (m.code === "filtered") return void chat.system(t("error.filtered"));
   if (m.code === "bad_op" || m.ref === C.PING) return void console.warn("refused:", m);
   if (m.ref === C.CHOOSE) {
     st.overlayKey = ""; // give the word buttons back
@@ -557,9 +624,10 @@ function onError(m) {
 }
 
 function onJoinError(m) {
-  if (m.code === "bad_name" || m.code === "name_taken") {
+  if (m.code === "bad_name" || m.code === "name_taken" || m.code === "filtered") {
     net.stop();
-    const text = m.code === "name_taken" ? t("name.taken") : (m.message || t("name.refused"));
+    const texts = { name_taken: t("name.taken"), filtered: t("name.filtered") };
+    const text = texts[m.code] ?? (m.message || t("name.refused"));
     return promptName(text);
   }
   if (m.code === "bad_token") {
@@ -612,18 +680,20 @@ function renderAll() {
   renderStage();
   renderChatInput();
   renderStatus();
+  renderLayout();
 }
 
 function renderHud() {
-  $("#room-name").textContent = st.room.name || "drawgame";
-  $("#room-code").textContent = st.code;
+  $("#room-name").textContent = streamer.hideIn(st.room.name || "drawgame", st.code);
+  $("#tv-link").href = `/r/${encodeURIComponent(st.code)}/tv`;
   hud.setRound(st.room.round, roundsTotal(), phase());
   hud.setWord({ phase: phase(), hint: st.room.hint, word: st.room.word, isDrawer: isDrawer() });
   if (phase() === PHASE.LOBBY) hud.setCountdown(null);
 }
 
 function renderPlayers() {
-  players.render({ players: st.players, meId: st.meId, votes: st.votes, ranked: phase() !== PHASE.LOBBY });
+  players.render({ players: st.players, meId: st.meId, votes: st.votes, ranked: phase() !== PHASE.LOBBY,
+    relaxed: relaxed(), muted: isHost() ? st.muted : new Set() });
   const seated = st.players.filter((p) => !p.spectator).length;
   $("#players-count").textContent = `${seated}/${st.room.settings.max_players ?? "?"}`;
 }
@@ -647,7 +717,6 @@ function renderLobbyPanel() {
   if (!settingsForm) return;
   const host = isHost();
   const ready = st.players.filter((p) => p.connected && !p.spectator).length;
-  $("#share-link").value = shareUrl();
   settingsForm.setDisabled(!host);
   $("#settings-owner").textContent = host ? t("panel.youHost") : t("panel.onlyHost");
   show($("#start-game"), host);
@@ -665,8 +734,9 @@ function renderSettingsSummary(host) {
   const count = s.custom_words?.length ?? s.custom_words_count ?? 0;
   const custom = count ? ` · ${t("panel.summaryCustom", { count })}${s.custom_only ? ` ${t("panel.summaryOnly")}` : ""}` : "";
   const language = $("#room-language")?.selectedOptions[0]?.textContent.replace(/ \(.*\)$/, "") ?? s.language;
+  const mode = s.relaxed ? ` · ${t("panel.summaryRelaxed")}` : "";
   $("#settings-summary").textContent =
-    t("panel.summary", { rounds: s.rounds, seconds: s.draw_time_s, language, players: s.max_players }) + custom;
+    t("panel.summary", { rounds: s.rounds, seconds: s.draw_time_s, language, players: s.max_players }) + custom + mode;
   const details = $("#settings-details");
   if (details.dataset.touched) return;
   details.open = host || !window.matchMedia("(max-width: 560px)").matches;
@@ -686,7 +756,8 @@ function renderOverlay() {
   } else if (st.reveal && (p === PHASE.REVEAL || p === PHASE.DRAWING)) {
     key = `reveal:${st.reveal.word}:${JSON.stringify(st.reveal.points)}`;
     if (key !== st.overlayKey) {
-      content = revealOverlay({ reveal: st.reveal, players: st.players, meId: st.meId, drawerId: st.room.drawer_id });
+      content = revealOverlay({ reveal: st.reveal, players: st.players, meId: st.meId, drawerId: st.room.drawer_id,
+        relaxed: relaxed() });
     }
   }
   if (key === st.overlayKey) return;
@@ -764,13 +835,16 @@ function renderChatInput() {
 
 function renderResults() {
   const ranking = st.results?.ranking ?? [];
-  renderRanking($("#podium"), $("#ranking"), ranking, st.meId);
+  renderRanking($("#podium"), $("#ranking"), relaxed() ? [] : ranking, st.meId);
+  show($("#podium"), !relaxed());
+  show($("#ranking"), !relaxed());
   const host = isHost();
   show($("#play-again"), host);
   $("#play-again").disabled = st.startPending;
   $("#play-again").textContent = st.startPending ? t("results.starting") : t("results.playAgain");
   show($("#results-close"), phase() === PHASE.LOBBY);
-  $("#results-panel .results-title").textContent = ranking.length && ranking[0].id === st.meId ? t("results.youWon") : t("results.gameOver");
+  const won = !relaxed() && ranking.length && ranking[0].id === st.meId;
+  $("#results-panel .results-title").textContent = relaxed() ? t("results.wellPlayed") : (won ? t("results.youWon") : t("results.gameOver"));
   renderAlbumState();
 }
 

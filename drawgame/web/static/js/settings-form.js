@@ -5,7 +5,7 @@ import { h } from "./dom.js";
 import { t } from "./i18n.js";
 import * as api from "./api.js";
 import {
-  SETTINGS, MAX_CUSTOM_WORDS, MAX_CUSTOM_WORD_LEN, MIN_CUSTOM_ONLY_WORDS, MAX_WORD_FILE_BYTES,
+  SETTINGS, RELAXED_MAX_DRAW_TIME_S, MAX_CUSTOM_WORDS, MAX_CUSTOM_WORD_LEN, MIN_CUSTOM_ONLY_WORDS, MAX_WORD_FILE_BYTES,
 } from "./protocol.js";
 
 const REFUSALS_SHOWN = 8;
@@ -37,7 +37,7 @@ function inputFor(spec, idPrefix) {
   }
   if (spec.kind === "language") return h("select", common);
   if (spec.kind === "choice") {
-    return h("select", common, spec.choices.map((c) => h("option", { value: c, text: t(`level.${c}`) })));
+    return h("select", common, spec.choices.map((c) => h("option", { value: c, text: t(`${spec.labels ?? "level"}.${c}`) })));
   }
   if (spec.kind === "packs") return h("fieldset", { ...common, class: "packs" }, h("legend", { text: t("set.packs") }));
   if (spec.kind === "words") {
@@ -52,12 +52,12 @@ function fieldRow(spec, input, idPrefix) {
   const error = h("p", { id: `${id}-error`, class: "field-error", role: "alert" });
   const cls = `field field-${spec.kind}`;
   if (spec.kind === "bool") {
-    return h("div", { class: cls }, h("label", { class: "check", for: id }, input, h("span", { text: t(`set.${spec.name}`) })),
-      h("p", { class: "field-note", text: t("set.customOnlyNote", { min: MIN_CUSTOM_ONLY_WORDS }) }), error);
+    return h("div", { class: `${cls} field-${spec.name}` }, h("label", { class: "check", for: id }, input, h("span", { text: t(`set.${spec.name}`) })),
+      spec.note ? h("p", { class: "field-note", text: t(spec.note, { min: MIN_CUSTOM_ONLY_WORDS }) }) : null, error);
   }
   if (spec.kind === "packs") return h("div", { class: cls }, input, error);
   const label = h("label", { for: id }, t(`set.${spec.name}`), hint ? h("span", { class: "range-hint", text: hint }) : null);
-  const extra = spec.kind === "words" ? wordTools(id) : null;
+  const extra = spec.kind === "words" ? [wordTools(id), h("p", { class: "field-note streamer-only", text: t("streamer.wordsHidden") })] : null;
   return h("div", { class: cls }, label, input, extra, error);
 }
 
@@ -95,6 +95,7 @@ export function buildSettingsFields(container, { idPrefix = "set", onField = nul
   inputs.custom_words.addEventListener("input", () => form.updateWordCount());
   inputs.language.addEventListener("change", () => form.renderPacks());
   inputs.difficulty.addEventListener("change", () => form.renderPacks());
+  inputs.relaxed.addEventListener("change", () => form.renderDrawTime());
   const tools = inputs.custom_words.parentElement;
   tools.querySelector("[data-testid=word-file]").addEventListener("change", (e) => form.loadFile(e.target));
   tools.querySelector("[data-testid=download-words]").addEventListener("click", () => form.download());
@@ -117,7 +118,7 @@ class SettingsFields {
     const spec = SETTINGS.find((s) => s.name === name);
     const input = this.inputs[name];
     if (spec.kind === "int") {
-      const error = intError(spec, input.value.trim());
+      const error = intError(this.limits(spec), input.value.trim());
       return error ? { error } : { value: Number(input.value) };
     }
     if (spec.kind === "bool") return { value: input.checked };
@@ -133,6 +134,22 @@ class SettingsFields {
       return { value: on.length === boxes.length ? [] : on };
     }
     return { value: input.value };
+  }
+
+  /** An int field's range: a relaxed room's draw time goes further. */
+  limits(spec) {
+    if (spec.name !== "draw_time_s" || !this.inputs.relaxed.checked) return spec;
+    return { ...spec, max: RELAXED_MAX_DRAW_TIME_S };
+  }
+
+  /** The draw time's range as the relaxed box says; a long time is cut when it is unticked. */
+  renderDrawTime() {
+    const spec = this.limits(SETTINGS.find((s) => s.name === "draw_time_s"));
+    const input = this.inputs.draw_time_s;
+    input.max = String(spec.max);
+    const hint = input.parentElement.querySelector(".range-hint");
+    if (hint) hint.textContent = `${spec.min}–${spec.max}`;
+    if (Number(input.value) > spec.max) input.value = String(spec.max);
   }
 
   /** All fields as a Settings object, or null after marking the invalid ones. */
@@ -175,6 +192,7 @@ class SettingsFields {
       this.setError(name, null);
     }
     this.renderPacks();
+    this.renderDrawTime();
     this.updateWordCount();
   }
 

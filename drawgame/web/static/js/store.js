@@ -1,4 +1,5 @@
-// localStorage wrapper: the player's name, one resume token per room, the mute flag.
+// localStorage wrapper: the player's name, one resume token per room, the browser's room
+// markers, the mute, streamer and controller flags.
 // Storage may be unavailable (private modes, disabled cookies): then nothing is kept.
 
 const PREFIX = "drawgame.";
@@ -42,3 +43,29 @@ export const setMuted = (muted) => write("muted", muted ? "1" : "0");
 
 export const getSpectate = () => read("spectate") === "1";
 export const setSpectate = (on) => write("spectate", on ? "1" : "0");
+
+/** The TV screen's seat in a room (its own token, apart from a player's seat in this browser). */
+export const getTvSeat = (code) => getSeat(`tv.${code}`);
+export const setTvSeat = (code, seat) => setSeat(`tv.${code}`, seat);
+
+/**
+ * This browser's random marker for a room, made on first use and kept: the server bans it
+ * with a kick, so a kicked browser cannot come back under a new name.
+ */
+export function getMarker(code) {
+  const key = `marker.${code}`;
+  let marker = read(key);
+  if (!marker || !/^[A-Za-z0-9_-]{16,64}$/.test(marker)) {
+    const bytes = crypto.getRandomValues(new Uint8Array(18));
+    marker = btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_");
+    write(key, marker);
+  }
+  return marker;
+}
+
+export const getStreamer = () => read("streamer") === "1";
+export const setStreamer = (on) => write("streamer", on ? "1" : "0");
+
+/** Whether this phone wants the controller layout while a TV screen shows the game. */
+export const getController = () => read("controller") !== "0";
+export const setController = (on) => write("controller", on ? "1" : "0");
