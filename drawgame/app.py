@@ -22,6 +22,7 @@ from werkzeug.exceptions import HTTPException
 from drawgame.config import Config
 from drawgame.logs import event, get_logger
 from drawgame.services import Services, open_services
+from drawgame.store.db import describe, location
 from drawgame.web import admin, api, health, metrics, pages, ws
 from drawgame.web.context import EXTENSION_KEY
 from drawgame.web.errors import error_response
@@ -103,7 +104,7 @@ async def serve(
         async with trio.open_nursery() as nursery:
             binds: list[str] = await nursery.start(door.serve)
             event(log, logging.INFO, "serving", binds=binds, environment=config.environment,
-                  database=config.db_path, descriptors=caps.descriptors,
+                  database=describe(location(config)), descriptors=caps.descriptors,
                   max_http_connections=caps.http, max_connections=caps.websockets)
             task_status.started(list(binds))
             await stop.wait()

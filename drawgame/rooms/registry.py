@@ -6,7 +6,6 @@ import json
 import logging
 import random
 import secrets
-import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,7 +25,7 @@ from drawgame.rooms.limits import KeyedLimiter
 from drawgame.rooms.recorder import Recorder, utc_now
 from drawgame.rooms.room import NoticeEvent, Room, RoomHooks, StopEvent
 from drawgame.stats import Stats
-from drawgame.store import Store
+from drawgame.store import Connection, Row, Store
 from drawgame.store import games as game_store
 
 log = get_logger("registry")
@@ -62,7 +61,7 @@ def default_room_name(code: str) -> str:
 
 
 def insert_room(
-    conn: sqlite3.Connection, name: str, private: int, settings: str, now: str
+    conn: Connection, name: str, private: int, settings: str, now: str
 ) -> tuple[str, str]:
     """Insert a room under a fresh code: unique among every room kept, active or closed
     (the table's UNIQUE constraint decides, so concurrent creations cannot collide)."""
@@ -70,8 +69,8 @@ def insert_room(
         code = new_code()
         title = name or default_room_name(code)
         inserted = conn.execute(
-            "INSERT OR IGNORE INTO rooms (code, name, private, settings, is_active, created_at,"
-            " last_active_at) VALUES (?, ?, ?, ?, 1, ?, ?)",
+            "INSERT INTO rooms (code, name, private, settings, is_active, created_at,"
+            " last_active_at) VALUES (?, ?, ?, ?, 1, ?, ?) ON CONFLICT DO NOTHING",
             (code, title, private, settings, now, now),
         ).rowcount
         if inserted:
@@ -198,7 +197,7 @@ class Registry:
         at = utc_now()
         await self.store.transaction(lambda c: game_store.close_room(c, code, at))
 
-    async def _load(self, row: sqlite3.Row) -> RoomState:
+    async def _load(self, row: Row) -> RoomState:
         if row["snapshot"] is None:  # created just before a crash: an empty lobby again
             settings = Settings.from_dict(json.loads(row["settings"]), languages=self.words.codes())
             return self._new_state(row["code"], row["name"], bool(row["private"]), settings)
