@@ -6,7 +6,6 @@ import argparse
 import json
 import os
 import signal
-import sqlite3
 import sys
 import traceback
 from collections.abc import Callable, Sequence
@@ -20,7 +19,10 @@ from drawgame.ops import cli as ops_cli
 from drawgame.ops.probe import fetch_health
 from drawgame.ops.serverlock import DatabaseInUse, ServerLock
 from drawgame.store import MigrationError, apply_migrations, pending_migrations
-from drawgame.store.db import connect
+from drawgame.store.connection import Error as DATABASE_ERRORS
+from drawgame.store.connection import table_exists
+from drawgame.store.db import connect_to, describe, location
+from drawgame.store.migrate import check_migrations, folder_for, load_migrations
 
 EXIT_CONFIG = 2
 DAEMON_READY_TIMEOUT_S = 60.0
@@ -113,38 +115,39 @@ async def _watch_signals(stop: trio.Event, scope: trio.CancelScope) -> None:
 
 
 def cmd_migrate(config: Config, args: argparse.Namespace) -> int:
-    """Apply pending migrations, or with --dry-run list them and change nothing."""
-    conn = connect(config.db_path)
+    """Apply pending migrations; with --dry-run list them and change nothing; with
+    --check (PostgreSQL) apply them in a transaction that is rolled back."""
+    where = location(config)
+    try:
+        conn = connect_to(where)
+    except DATABASE_ERRORS as exc:
+        print(f"drawgame: cannot open {describe(where)}: {exc}", file=sys.stderr)
+        return 1
     try:
         if args.dry_run:
-            pending = pending_migrations(conn) if _has_table(conn) else _all_migrations()
+            if table_exists(conn, "schema_migrations"):
+                pending = pending_migrations(conn)
+            else:
+                pending = load_migrations(folder_for(conn))
             for migration in pending:
                 print(f"would apply {migration.path.name}")
-            print(f"{len(pending)} pending migration(s) for {config.db_path}")
+            print(f"{len(pending)} pending migration(s) for {describe(where)}")
+            return 0
+        if args.check:
+            for migration in check_migrations(conn):
+                print(f"applies {migration.path.name}")
+            print(f"the pending migrations apply cleanly to {describe(where)} (rolled back)")
             return 0
         applied = apply_migrations(conn)
         for migration in applied:
             print(f"applied {migration.path.name}")
-        print(f"{len(applied)} migration(s) applied; {config.db_path} is up to date")
+        print(f"{len(applied)} migration(s) applied; {describe(where)} is up to date")
         return 0
     except MigrationError as exc:
         print(f"drawgame: {exc}", file=sys.stderr)
         return 1
     finally:
         conn.close()
-
-
-def _has_table(conn: sqlite3.Connection) -> bool:
-    row = conn.execute(
-        "SELECT 1 FROM sqlite_master WHERE type='table' AND name='schema_migrations'"
-    ).fetchone()
-    return row is not None
-
-
-def _all_migrations() -> list:  # type: ignore[type-arg]
-    from drawgame.store.migrate import default_dir, load_migrations
-
-    return load_migrations(default_dir())
 
 
 def cmd_health(config: Config, args: argparse.Namespace) -> int:
@@ -185,6 +188,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--ready-fd", type=int, help=argparse.SUPPRESS)  # the supervisor's
     migrate = sub.add_parser("migrate", help="apply pending database migrations")
     migrate.add_argument("--dry-run", action="store_true", help="list them, change nothing")
+    migrate.add_argument("--check", action="store_true",
+                         help="PostgreSQL: apply them in a transaction, then roll it back")
     health = sub.add_parser("health", help="print a running server's health")
     health.add_argument("--url", help="base URL (default: the configured host and port)")
     COMMANDS.update(ops_cli.add_commands(sub))

@@ -22,6 +22,7 @@ from werkzeug.exceptions import HTTPException
 from drawgame.config import Config
 from drawgame.logs import event, get_logger
 from drawgame.services import Services, open_services
+from drawgame.store.db import describe, location
 from drawgame.web import admin, api, health, metrics, pages, ws
 from drawgame.web.context import EXTENSION_KEY
 from drawgame.web.errors import error_response
@@ -104,7 +105,7 @@ async def serve(
             binds: list[str] = await nursery.start(door.serve)
             services.registry.serving_at(binds[0])
             event(log, logging.INFO, "serving", binds=binds, environment=config.environment,
-                  database=config.db_path, descriptors=caps.descriptors,
+                  database=describe(location(config)), descriptors=caps.descriptors,
                   max_http_connections=caps.http, max_connections=caps.websockets)
             task_status.started(list(binds))
             await stop.wait()

@@ -40,6 +40,8 @@ class Field:
     parse: Callable[[str], Any]
     expected: str
     doc: str
+    secret: bool = False
+    """A value never shown in an error (only masked)."""
 
     @property
     def variable(self) -> str:
@@ -119,6 +121,29 @@ def _worker_id(raw: str) -> str:
     return value
 
 
+def _database_url(raw: str) -> str:
+    value = raw.strip()
+    if not value:
+        return ""
+    if not value.startswith(("postgresql://", "postgres://")):
+        raise ValueError
+    from psycopg import ProgrammingError
+    from psycopg.conninfo import conninfo_to_dict
+
+    try:  # libpq's own parser: what it refuses, the server would never see
+        conninfo_to_dict(value)
+    except ProgrammingError:
+        raise ValueError from None
+    return value
+
+
+def mask_secret(raw: str) -> str:
+    """A secret setting as an error may show it: a URL keeps all but its password."""
+    from drawgame.store.postgresql import safe_url
+
+    return safe_url(raw) if "://" in raw else "***"
+
+
 FIELDS: tuple[Field, ...] = (
     Field(
         "host",
@@ -136,7 +161,15 @@ FIELDS: tuple[Field, ...] = (
         "db_path",
         _text,
         "a file path",
-        "SQLite database file.",
+        "SQLite database file (used when `DRAWGAME_DATABASE_URL` is empty).",
+    ),
+    Field(
+        "database_url",
+        _database_url,
+        "empty (the SQLite file) or postgresql://user:password@host:port/database",
+        "PostgreSQL instead of the SQLite file: workers on several boxes share it "
+        "(docs/SCALING.md). Its password is never logged or shown.",
+        secret=True,
     ),
     Field(
         "environment",
@@ -523,6 +556,7 @@ class Config:
     host: str = "127.0.0.1"
     port: int = 8000
     db_path: str = "data/drawgame.sqlite3"
+    database_url: str = dataclasses.field(default="", repr=False)  # holds a password
     environment: str = "production"
     log_level: str = "info"
     log_format: str = "auto"
@@ -637,7 +671,8 @@ def load_config(
         try:
             values[field.name] = field.parse(raw)
         except ValueError:
-            raise ConfigError(field.variable, raw, field.expected) from None
+            shown = mask_secret(raw) if field.secret else raw
+            raise ConfigError(field.variable, shown, field.expected) from None
     return Config(**values)
 
 

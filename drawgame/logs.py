@@ -2,7 +2,9 @@
 
 Log with :func:`event`: a short event name plus keyword fields. Fields whose
 names look secret (token, secret, password, authorization) are masked before
-any handler sees them, so a token can never reach a log file by accident.
+any handler sees them, so a token can never reach a log file by accident; so
+is the password of any URL in a text field (``postgresql://user:***@host``),
+whatever the field is called.
 Control characters in any field (a ``%0a`` in a request path) are escaped in
 both formats, so one event is always one line.
 """
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 from datetime import UTC, datetime
 from typing import Any
@@ -20,6 +23,7 @@ from drawgame.text import escape_controls, json_line_safe, logfmt_value
 
 LOGGER_NAME = "drawgame"
 SECRET_MARKERS = ("token", "secret", "password", "authorization", "cookie")
+URL_PASSWORD = re.compile(r"(?i)(\b[a-z][a-z0-9+.-]*://[^:/?#@\s]*:)[^@/\s]*(@)")
 
 
 def is_secret(key: str) -> bool:
@@ -27,9 +31,16 @@ def is_secret(key: str) -> bool:
     return any(marker in lowered for marker in SECRET_MARKERS)
 
 
+def mask_url_passwords(text: str) -> str:
+    """``scheme://user:password@host`` -> ``scheme://user:***@host``, anywhere in ``text``."""
+    return URL_PASSWORD.sub(r"\1***\2", text) if "://" in text else text
+
+
 def redact(fields: dict[str, Any]) -> dict[str, Any]:
-    """A copy of ``fields`` with secret-looking values replaced."""
-    return {k: ("[redacted]" if is_secret(k) and v else v) for k, v in fields.items()}
+    """A copy of ``fields`` with secret-looking values replaced, and URL passwords masked."""
+    return {k: ("[redacted]" if is_secret(k) and v else
+                mask_url_passwords(v) if isinstance(v, str) else v)
+            for k, v in fields.items()}
 
 
 def get_logger(name: str = "") -> logging.Logger:

@@ -97,7 +97,7 @@ class Services:
 
 async def prepare_database(config: Config) -> Store:
     """Open the store and apply pending migrations (server start does this)."""
-    store = await Store.open(config.db_path)
+    store = await Store.for_config(config)
     try:
         applied = await store.run(apply_migrations)
         for migration in applied:

@@ -1,8 +1,13 @@
-"""Shared fixtures: a config on a temporary database, running services, a real server."""
+"""Shared fixtures: a config on a temporary database, running services, a real server.
+
+``database`` (and ``db_config``) run a test on both databases: a SQLite file, and
+a database of its own on the real PostgreSQL server the suite starts
+(tests/pgserver.py).
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -13,6 +18,7 @@ import trio
 from drawgame.app import create_app, serve
 from drawgame.config import Config
 from drawgame.services import Services, open_services
+from tests import pgserver
 
 
 @pytest.fixture
@@ -24,6 +30,41 @@ def config(tmp_path: Path) -> Config:
         environment="test",
         shutdown_grace_s=3.0,
     )
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[pgserver.PgServer]:
+    """A real PostgreSQL server for the whole run (installed when missing)."""
+    try:
+        server = pgserver.start()
+    except pgserver.Unavailable as exc:
+        pytest.skip(f"PostgreSQL tests skipped: {exc}")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def pg_url(pg_server: pgserver.PgServer) -> Iterator[str]:
+    """The URL (with its password) of a new, empty PostgreSQL database for one test."""
+    url = pg_server.fresh_database()
+    yield url
+    pg_server.drop_database(url)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Where the test's store is: a SQLite file, then a PostgreSQL URL."""
+    if request.param == "sqlite":
+        return str(tmp_path / "db.sqlite3")
+    return str(request.getfixturevalue("pg_url"))
+
+
+@pytest.fixture
+def db_config(config: Config, database: str) -> Config:
+    """``config`` on each database in turn."""
+    if database.startswith("postgresql://"):
+        return config.replace(database_url=database)
+    return config.replace(db_path=database)
 
 
 @pytest.fixture

@@ -42,9 +42,10 @@ async def post(client: Any, path: str, body: Any = None, **headers: str) -> tupl
 
 
 async def test_token_made_at_first_start_is_never_written_where_output_is_not_a_terminal(
-    config: Config, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+    db_config: Config, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
 ) -> None:
     """A service's output is its log (a file, the journal): the token must not land there."""
+    config = db_config
     async with open_services(config) as svc:
         stored = await svc.store.run(lambda conn: kv.get_json(conn, admin_token.KEY))
         assert isinstance(stored, str) and len(stored) == 64  # a digest was made

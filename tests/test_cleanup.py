@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import UTC, datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 
-from drawgame.store import apply_migrations
+from drawgame.store import Connection, apply_migrations
 from drawgame.store.cleanup import cleanup
-from drawgame.store.db import connect, in_transaction
+from drawgame.store.db import connect_to, in_transaction
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 
@@ -20,22 +18,21 @@ def at(days_ago: float) -> str:
 
 
 @pytest.fixture
-def conn(tmp_path: Path) -> sqlite3.Connection:
-    conn = connect(tmp_path / "db.sqlite3")
+def conn(database: str) -> Connection:
+    conn = connect_to(database)
     apply_migrations(conn)
     return conn
 
 
 def add_room(
-    conn: sqlite3.Connection, code: str, *, active: bool, closed_days: float | None
+    conn: Connection, code: str, *, active: bool, closed_days: float | None
 ) -> int:
     closed = None if closed_days is None else at(closed_days)
-    cur = conn.execute(
+    room = int(conn.execute(
         "INSERT INTO rooms (code, name, settings, is_active, created_at, last_active_at, closed_at)"
-        " VALUES (?, ?, '{}', ?, ?, ?, ?)",
+        " VALUES (?, ?, '{}', ?, ?, ?, ?) RETURNING id",
         (code, code, int(active), at(100), at(1), closed),
-    )
-    room = int(cur.lastrowid or 0)
+    ).fetchone()[0])
     for n in range(2):
         conn.execute(
             "INSERT INTO players (room_id, public_id, name, token_hash, joined_at)"
@@ -46,31 +43,31 @@ def add_room(
 
 
 def add_game(
-    conn: sqlite3.Connection, room: int, public_id: str, finished_days: float | None
+    conn: Connection, room: int, public_id: str, finished_days: float | None
 ) -> None:
     finished = None if finished_days is None else at(finished_days)
-    cur = conn.execute(
-        "INSERT INTO games (public_id, room_id, started_at, finished_at) VALUES (?, ?, ?, ?)",
+    game = conn.execute(
+        "INSERT INTO games (public_id, room_id, started_at, finished_at) VALUES (?, ?, ?, ?)"
+        " RETURNING id",
         (public_id, room, at(100), finished),
-    )
-    game = cur.lastrowid
+    ).fetchone()[0]
     for number in (1, 2):
         turn = conn.execute(
             "INSERT INTO turns (game_id, number, round, drawer_public_id, drawer_name, started_at)"
-            " VALUES (?, ?, 1, 'p', 'n', ?)",
+            " VALUES (?, ?, 1, 'p', 'n', ?) RETURNING id",
             (game, number, at(100)),
-        ).lastrowid
+        ).fetchone()[0]
         for seq in (1, 2, 3):
             conn.execute(
                 "INSERT INTO turn_ops (turn_id, seq, ops) VALUES (?, ?, '[]')", (turn, seq)
             )
 
 
-def remaining(conn: sqlite3.Connection, table: str, column: str) -> set[str]:
+def remaining(conn: Connection, table: str, column: str) -> set[str]:
     return {row[0] for row in conn.execute(f"SELECT {column} FROM {table}")}
 
 
-def test_removes_exactly_what_is_past_retention(conn: sqlite3.Connection) -> None:
+def test_removes_exactly_what_is_past_retention(conn: Connection) -> None:
     old_closed = add_room(conn, "OLDCLOSE", active=False, closed_days=31)
     recent_closed = add_room(conn, "NEWCLOSE", active=False, closed_days=29)
     active = add_room(conn, "ACTIVE", active=True, closed_days=None)
@@ -89,7 +86,7 @@ def test_removes_exactly_what_is_past_retention(conn: sqlite3.Connection) -> Non
     assert conn.execute("SELECT count(*) FROM turn_ops").fetchone()[0] == 12
 
 
-def test_a_second_run_finds_nothing(conn: sqlite3.Connection) -> None:
+def test_a_second_run_finds_nothing(conn: Connection) -> None:
     add_room(conn, "OLDCLOSE", active=False, closed_days=90)
     in_transaction(conn, lambda c: cleanup(c, 30, NOW))
     assert in_transaction(conn, lambda c: cleanup(c, 30, NOW)) == dict.fromkeys(
@@ -97,19 +94,19 @@ def test_a_second_run_finds_nothing(conn: sqlite3.Connection) -> None:
     )
 
 
-def test_an_active_room_is_kept_however_old(conn: sqlite3.Connection) -> None:
+def test_an_active_room_is_kept_however_old(conn: Connection) -> None:
     # is_active = 1 wins over an old closed_at (a room reopened by recovery, say).
     add_room(conn, "ACTIVE", active=True, closed_days=365)
     assert in_transaction(conn, lambda c: cleanup(c, 30, NOW))["rooms"] == 0
     assert remaining(conn, "rooms", "code") == {"ACTIVE"}
 
 
-def test_now_in_another_timezone_means_the_same_instant(conn: sqlite3.Connection) -> None:
+def test_now_in_another_timezone_means_the_same_instant(conn: Connection) -> None:
     add_room(conn, "EDGE", active=False, closed_days=30.01)
     plus_two = NOW.astimezone(timezone(timedelta(hours=2)))
     assert in_transaction(conn, lambda c: cleanup(c, 30, plus_two))["rooms"] == 1
 
 
-def test_naive_now_is_refused(conn: sqlite3.Connection) -> None:
+def test_naive_now_is_refused(conn: Connection) -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
         cleanup(conn, 30, datetime(2026, 1, 1))

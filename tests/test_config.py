@@ -102,3 +102,17 @@ def test_metrics_allow_takes_addresses_and_networks() -> None:
     with pytest.raises(ConfigError) as e:
         load_config({"DRAWGAME_METRICS_ALLOW": "10.0.0.300"}, Path("/none"))
     assert e.value.variable == "DRAWGAME_METRICS_ALLOW"
+
+
+def test_database_url_is_checked_and_its_password_never_shown(tmp_path: Path) -> None:
+    none = tmp_path / "none.env"
+    assert load_config(environ={}, env_file=none).database_url == ""
+    url = "postgresql://drawgame:hunter2@db.example:5432/drawgame?sslmode=require"
+    config = load_config(environ={"DRAWGAME_DATABASE_URL": url}, env_file=none)
+    assert config.database_url == url
+    assert "hunter2" not in repr(config)
+    for bad in ("mysql://u:hunter2@h/db", "postgresql://u:hunter2@h/db?nosuch=1", "/a/path"):
+        with pytest.raises(ConfigError) as caught:
+            load_config(environ={"DRAWGAME_DATABASE_URL": bad}, env_file=none)
+        assert "DRAWGAME_DATABASE_URL" in str(caught.value)
+        assert "hunter2" not in str(caught.value)

@@ -55,7 +55,7 @@ LIMIT_SETTINGS = frozenset({
 })
 """Settings that bound something: each must be in LIMITS.md with its default."""
 OTHER_SETTINGS = frozenset({
-    "host", "port", "db_path", "environment", "log_level", "log_format", "log_file",
+    "host", "port", "db_path", "database_url", "environment", "log_level", "log_format", "log_file",
     "allowed_origins", "trust_proxy_headers", "metrics_token", "metrics_allow", "public_url",
     "workers", "worker_id", "proxy", "worker_host", "worker_port", "worker_first",
     "worker_python",

@@ -75,3 +75,12 @@ def test_a_traceback_is_indented_under_its_line() -> None:
         logger.exception("boom")
     lines = TextFormatter().format(records[0]).splitlines()
     assert lines[0].endswith("boom") and all(line.startswith("    ") for line in lines[1:])
+
+
+def test_a_url_password_is_masked_in_any_field() -> None:
+    url = "postgresql://drawgame:hunter2@db.example:5432/drawgame"
+    record = make_record(get_logger("t9"), database=url, error=f"cannot reach {url} now")
+    for line in (JsonFormatter().format(record), TextFormatter().format(record)):
+        assert "hunter2" not in line
+        assert "postgresql://drawgame:***@db.example:5432/drawgame" in line
+    assert redact({"path": "/api/health", "n": 3}) == {"path": "/api/health", "n": 3}

@@ -1,4 +1,4 @@
-"""The batched recorder against a real SQLite database."""
+"""The batched recorder against a real database: a SQLite file, then PostgreSQL."""
 
 from __future__ import annotations
 
@@ -36,8 +36,8 @@ def test_coalesce_merges_a_turns_ops_in_order_and_keeps_the_newest_snapshot() ->
     assert [o["id"] for o in batch[0][1].data["ops"]] == [1]  # the input is left as it was
 
 
-async def seeded_store(tmp_path: Path) -> Store:
-    store = await Store.open(tmp_path / "db.sqlite3")
+async def seeded_store(database: str) -> Store:
+    store = await Store.open(database)
     await store.run(apply_migrations)
     now = utc_now()
     await store.transaction(lambda c: c.execute(
@@ -46,8 +46,8 @@ async def seeded_store(tmp_path: Path) -> Store:
     return store
 
 
-async def test_one_flush_one_hop_and_a_bad_record_loses_nothing_else(tmp_path: Path) -> None:
-    store = await seeded_store(tmp_path)
+async def test_one_flush_one_hop_and_a_bad_record_loses_nothing_else(database: str) -> None:
+    store = await seeded_store(database)
     rec = Recorder(store)
     rec.add("ROOMCODE", Record("player_joined", {"player_id": "p_1", "name": "Ada",
                                                  "spectator": False, "token_hash": "h"}))
@@ -68,8 +68,8 @@ async def test_one_flush_one_hop_and_a_bad_record_loses_nothing_else(tmp_path: P
     await store.close()
 
 
-async def test_a_failing_database_keeps_the_batch_for_the_next_flush(tmp_path: Path) -> None:
-    store = await seeded_store(tmp_path)
+async def test_a_failing_database_keeps_the_batch_for_the_next_flush(database: str) -> None:
+    store = await seeded_store(database)
     rec = Recorder(store)
     rec.add("ROOMCODE", Record("game_started", {"game_id": "g_1"}))
     await store.close()

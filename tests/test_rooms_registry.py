@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
-from pathlib import Path
-
 import pytest
 
 from drawgame.config import Config
@@ -12,8 +9,8 @@ from drawgame.game.settings import Settings
 from drawgame.rooms import registry as registry_module
 from drawgame.rooms.registry import CODE_ALPHABET, TooManyRooms, insert_room, new_code
 from drawgame.services import open_services
-from drawgame.store import apply_migrations
-from drawgame.store.db import connect
+from drawgame.store import Connection, apply_migrations
+from drawgame.store.db import connect_to
 
 
 def test_codes_use_the_unambiguous_alphabet() -> None:
@@ -23,8 +20,8 @@ def test_codes_use_the_unambiguous_alphabet() -> None:
     assert not set(CODE_ALPHABET) & set("0O1IL")
 
 
-def seeded(tmp_path: Path) -> sqlite3.Connection:
-    conn = connect(tmp_path / "db.sqlite3")
+def seeded(database: str) -> Connection:
+    conn = connect_to(database)
     apply_migrations(conn)
     conn.execute(
         "INSERT INTO rooms (code, name, settings, is_active, created_at, last_active_at,"
@@ -34,9 +31,9 @@ def seeded(tmp_path: Path) -> sqlite3.Connection:
 
 
 def test_a_code_kept_by_a_closed_room_is_never_reused(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    database: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    conn = seeded(tmp_path)
+    conn = seeded(database)
     conn.execute(
         "INSERT INTO rooms (code, name, settings, is_active, created_at, last_active_at)"
         " VALUES ('CCCCCCCC', 'live', '{}', 1, 'x', 'x')"
@@ -51,16 +48,16 @@ def test_a_code_kept_by_a_closed_room_is_never_reused(
 
 
 def test_no_free_code_is_an_error_not_a_crash(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    database: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    conn = seeded(tmp_path)
+    conn = seeded(database)
     monkeypatch.setattr(registry_module, "new_code", lambda: "AAAAAAAA")
     with pytest.raises(TooManyRooms):
         insert_room(conn, "named", 0, "{}", "now")
 
 
-async def test_room_limit(config: Config) -> None:
-    async with open_services(config.replace(max_rooms=2)) as svc:
+async def test_room_limit(db_config: Config) -> None:
+    async with open_services(db_config.replace(max_rooms=2)) as svc:
         await svc.registry.create_room("one", False, Settings())
         await svc.registry.create_room(None, True, Settings())
         with pytest.raises(TooManyRooms):

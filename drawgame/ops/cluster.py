@@ -239,9 +239,9 @@ class Cluster:
 def migrate_once(config: Config) -> list[str]:
     """Apply pending migrations before any worker starts (they would race for them)."""
     from drawgame.store import apply_migrations
-    from drawgame.store.db import connect
+    from drawgame.store.db import connect_to, location
 
-    conn = connect(config.db_path)
+    conn = connect_to(location(config))
     try:
         return [m.path.name for m in apply_migrations(conn)]
     finally:

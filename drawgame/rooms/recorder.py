@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import logging
-import sqlite3
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -21,7 +20,8 @@ import trio
 
 from drawgame.game.effects import Record
 from drawgame.logs import event, get_logger
-from drawgame.store import Store
+from drawgame.store import Connection, Store
+from drawgame.store.connection import Error, OperationalError
 
 log = get_logger("recorder")
 
@@ -33,6 +33,9 @@ MAX_PENDING = 100_000
 
 FLUSH_NOW = frozenset({"game_over"})
 """Kinds written at once: players ask for the album as soon as a game ends."""
+
+RECORD_ERRORS: tuple[type[Exception], ...] = (*Error, LookupError, KeyError, TypeError)
+"""What one record that cannot be written raises (it is skipped, the batch goes on)."""
 
 Pending = tuple[str, Record, str | float]
 """(room code, record, when): a UTC ISO 8601 text, or a Unix time formatted when written."""
@@ -46,21 +49,21 @@ def utc_now() -> str:
     return iso_time(time.time())
 
 
-def _room_id(conn: sqlite3.Connection, code: str) -> int:
+def _room_id(conn: Connection, code: str) -> int:
     row = conn.execute("SELECT id FROM rooms WHERE code = ?", (code,)).fetchone()
     if row is None:
         raise LookupError(f"room {code} is not in the database")
     return int(row[0])
 
 
-def _game_id(conn: sqlite3.Connection, public_id: str) -> int:
+def _game_id(conn: Connection, public_id: str) -> int:
     row = conn.execute("SELECT id FROM games WHERE public_id = ?", (public_id,)).fetchone()
     if row is None:
         raise LookupError(f"game {public_id} is not in the database")
     return int(row[0])
 
 
-def _turn_id(conn: sqlite3.Connection, game: str, number: int) -> int:
+def _turn_id(conn: Connection, game: str, number: int) -> int:
     row = conn.execute(
         "SELECT id FROM turns WHERE game_id = ? AND number = ?", (_game_id(conn, game), number)
     ).fetchone()
@@ -69,7 +72,7 @@ def _turn_id(conn: sqlite3.Connection, game: str, number: int) -> int:
     return int(row[0])
 
 
-def _player_joined(conn: sqlite3.Connection, code: str, d: dict[str, Any], at: str) -> None:
+def _player_joined(conn: Connection, code: str, d: dict[str, Any], at: str) -> None:
     conn.execute(
         "INSERT INTO players (room_id, public_id, name, token_hash, spectator, joined_at)"
         " VALUES (?, ?, ?, ?, ?, ?)",
@@ -78,25 +81,25 @@ def _player_joined(conn: sqlite3.Connection, code: str, d: dict[str, Any], at: s
     )
 
 
-def _player_left(conn: sqlite3.Connection, code: str, d: dict[str, Any], at: str) -> None:
+def _player_left(conn: Connection, code: str, d: dict[str, Any], at: str) -> None:
     conn.execute(
         "UPDATE players SET left_at = ? WHERE room_id = ? AND public_id = ?",
         (at, _room_id(conn, code), d["player_id"]),
     )
 
 
-def _settings(conn: sqlite3.Connection, code: str, d: dict[str, Any], at: str) -> None:
+def _settings(conn: Connection, code: str, d: dict[str, Any], at: str) -> None:
     conn.execute("UPDATE rooms SET settings = ? WHERE code = ?", (json.dumps(d["settings"]), code))
 
 
-def _game_started(conn: sqlite3.Connection, code: str, d: dict[str, Any], at: str) -> None:
+def _game_started(conn: Connection, code: str, d: dict[str, Any], at: str) -> None:
     conn.execute(
         "INSERT INTO games (public_id, room_id, started_at) VALUES (?, ?, ?)",
         (d["game_id"], _room_id(conn, code), at),
     )
 
 
-def _turn_started(conn: sqlite3.Connection, code: str, d: dict[str, Any], at: str) -> None:
+def _turn_started(conn: Connection, code: str, d: dict[str, Any], at: str) -> None:
     name = conn.execute(
         "SELECT name FROM players WHERE room_id = ? AND public_id = ?",
         (_room_id(conn, code), d["drawer_id"]),
@@ -109,7 +112,7 @@ def _turn_started(conn: sqlite3.Connection, code: str, d: dict[str, Any], at: st
     )
 
 
-def _ops(conn: sqlite3.Connection, code: str, d: dict[str, Any], at: str) -> None:
+def _ops(conn: Connection, code: str, d: dict[str, Any], at: str) -> None:
     turn = _turn_id(conn, d["game_id"], d["turn"])
     conn.execute(
         "INSERT INTO turn_ops (turn_id, seq, ops) VALUES"
@@ -118,7 +121,7 @@ def _ops(conn: sqlite3.Connection, code: str, d: dict[str, Any], at: str) -> Non
     )
 
 
-def _turn_ended(conn: sqlite3.Connection, code: str, d: dict[str, Any], at: str) -> None:
+def _turn_ended(conn: Connection, code: str, d: dict[str, Any], at: str) -> None:
     conn.execute(
         "UPDATE turns SET ended_at = ?, duration_ms = ?, end_reason = ?, points = ?, word = ?"
         " WHERE id = ?",
@@ -127,7 +130,7 @@ def _turn_ended(conn: sqlite3.Connection, code: str, d: dict[str, Any], at: str)
     )
 
 
-def _scores(conn: sqlite3.Connection, code: str, d: dict[str, Any], at: str) -> None:
+def _scores(conn: Connection, code: str, d: dict[str, Any], at: str) -> None:
     room = _room_id(conn, code)
     conn.executemany(
         "UPDATE players SET score = ? WHERE room_id = ? AND public_id = ?",
@@ -135,21 +138,21 @@ def _scores(conn: sqlite3.Connection, code: str, d: dict[str, Any], at: str) -> 
     )
 
 
-def _game_over(conn: sqlite3.Connection, code: str, d: dict[str, Any], at: str) -> None:
+def _game_over(conn: Connection, code: str, d: dict[str, Any], at: str) -> None:
     conn.execute(
         "UPDATE games SET finished_at = ?, ranking = ? WHERE public_id = ?",
         (at, json.dumps(d["ranking"]), d["game_id"]),
     )
 
 
-def _room_closed(conn: sqlite3.Connection, code: str, d: dict[str, Any], at: str) -> None:
+def _room_closed(conn: Connection, code: str, d: dict[str, Any], at: str) -> None:
     conn.execute(
         "UPDATE rooms SET is_active = 0, closed_at = ?, snapshot = NULL WHERE code = ?",
         (at, code),
     )
 
 
-def _snapshot(conn: sqlite3.Connection, code: str, d: dict[str, Any], at: str) -> None:
+def _snapshot(conn: Connection, code: str, d: dict[str, Any], at: str) -> None:
     state = dict(d["state"], clean=bool(d.get("clean")))
     conn.execute(
         "UPDATE rooms SET snapshot = ?, snapshot_at = ? WHERE code = ? AND is_active = 1",
@@ -157,7 +160,7 @@ def _snapshot(conn: sqlite3.Connection, code: str, d: dict[str, Any], at: str) -
     )
 
 
-WRITERS: dict[str, Callable[[sqlite3.Connection, str, dict[str, Any], str], None]] = {
+WRITERS: dict[str, Callable[[Connection, str, dict[str, Any], str], None]] = {
     "player_joined": _player_joined,
     "player_left": _player_left,
     "settings": _settings,
@@ -201,7 +204,7 @@ Fence = Callable[[Any, set[str]], set[str]]
 """Which of these rooms this process may write (the room directory's owners)."""
 
 
-def write_batch(conn: sqlite3.Connection, batch: list[Pending], fence: Fence | None = None
+def write_batch(conn: Connection, batch: list[Pending], fence: Fence | None = None
                 ) -> tuple[list[str], int]:
     """Write every record under its own savepoint; return the errors (one line each) and
     how many records were fenced off.
@@ -229,9 +232,9 @@ def write_batch(conn: sqlite3.Connection, batch: list[Pending], fence: Fence | N
         conn.execute("SAVEPOINT record")
         try:
             writer(conn, code, record.data, at)
-        except sqlite3.OperationalError:
+        except OperationalError:
             raise  # the database, not this record (disk full, locked, I/O): retry it all
-        except (sqlite3.Error, LookupError, KeyError, TypeError) as exc:
+        except RECORD_ERRORS as exc:
             conn.execute("ROLLBACK TO record")
             errors.append(f"{record.kind} for room {code}: {exc}")
         conn.execute("RELEASE record")

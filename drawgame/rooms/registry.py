@@ -14,7 +14,6 @@ import logging
 import math
 import random
 import secrets
-import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -37,7 +36,7 @@ from drawgame.rooms.limits import KeyedLimiter
 from drawgame.rooms.recorder import Recorder, utc_now
 from drawgame.rooms.room import LostEvent, NoticeEvent, Room, RoomHooks, StopEvent
 from drawgame.stats import Stats
-from drawgame.store import Store
+from drawgame.store import Connection, Row, Store
 from drawgame.store import games as game_store
 
 log = get_logger("registry")
@@ -82,7 +81,7 @@ class Placement:
 
 
 def insert_room(
-    conn: sqlite3.Connection, name: str, private: int, settings: str, now: str,
+    conn: Connection, name: str, private: int, settings: str, now: str,
     place: Placement | None = None, summary: Callable[[str, str], str] | None = None,
 ) -> tuple[str, str]:
     """Insert a room under a fresh code: unique among every room kept, active or closed
@@ -405,7 +404,7 @@ class Registry:
         at = utc_now()
         await self.store.transaction(lambda c: game_store.close_room(c, code, at))
 
-    async def _load(self, row: sqlite3.Row) -> RoomState:
+    async def _load(self, row: Row) -> RoomState:
         if row["snapshot"] is None:  # created just before a crash: an empty lobby again
             settings = Settings.from_dict(json.loads(row["settings"]), languages=self.words.codes())
             return self._new_state(row["code"], row["name"], bool(row["private"]), settings)

@@ -387,7 +387,7 @@ class Room:
             old.close(REPLACED_CLOSE, "replaced by a newer connection")
         conn.player_id = pid
         self.connections[pid] = conn
-        self._empty_since = None
+        self._watch_emptiness(now)
         welcome = {
             "type": "welcome",
             "you": {"id": pid, "token": token},
@@ -429,13 +429,21 @@ class Room:
         if pid is None or self.connections.get(pid) is not conn:
             return
         del self.connections[pid]
-        if not self.connections:
-            self._empty_since = now
+        self._watch_emptiness(now)
         self._apply(rules.disconnect(self.state, now, pid))
 
     def _on_lost(self, lost: LostEvent) -> None:
         self._stop = lost
         self._close_everyone(*MOVED_CLOSE)
+
+    def _watch_emptiness(self, now: float) -> None:
+        """The room is empty while no player or spectator is connected: TV screens alone
+        do not keep it open (a screen left on would hold a room for ever)."""
+        players = self.state.players
+        if any(pid not in players or not players[pid].tv for pid in self.connections):
+            self._empty_since = None
+        elif self._empty_since is None:
+            self._empty_since = now
 
     def _on_stop(self, request: StopEvent) -> None:
         self._stop = request
@@ -457,8 +465,7 @@ class Room:
                 conn = self.connections.pop(effect.player_id, None)
                 if conn is not None:
                     conn.close(effect.code, effect.reason)
-                    if not self.connections:
-                        self._empty_since = trio.current_time()
+                    self._watch_emptiness(trio.current_time())
             else:
                 self.hooks.record(self.code, effect)
 

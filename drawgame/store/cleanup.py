@@ -8,8 +8,9 @@ their game, players and games with their room (``ON DELETE CASCADE``).
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import UTC, datetime, timedelta
+
+from drawgame.store.connection import Connection
 
 TABLES = ("rooms", "players", "games", "turns", "turn_ops")
 """The keys of the counts :func:`cleanup` reports, parents first."""
@@ -22,10 +23,10 @@ _DOOMED_GAMES = f"SELECT id FROM games WHERE id IN ({_OLD_GAMES}) OR room_id IN 
 _DOOMED_TURNS = f"SELECT id FROM turns WHERE game_id IN ({_DOOMED_GAMES})"
 
 _COUNTS = {
-    "rooms": f"SELECT count(*) FROM ({_OLD_ROOMS})",
+    "rooms": f"SELECT count(*) FROM ({_OLD_ROOMS}) AS doomed",
     "players": f"SELECT count(*) FROM players WHERE room_id IN ({_OLD_ROOMS})",
-    "games": f"SELECT count(*) FROM ({_DOOMED_GAMES})",
-    "turns": f"SELECT count(*) FROM ({_DOOMED_TURNS})",
+    "games": f"SELECT count(*) FROM ({_DOOMED_GAMES}) AS doomed",
+    "turns": f"SELECT count(*) FROM ({_DOOMED_TURNS}) AS doomed",
     "turn_ops": f"SELECT count(*) FROM turn_ops WHERE turn_id IN ({_DOOMED_TURNS})",
 }
 
@@ -35,7 +36,7 @@ def cutoff(retention_days: float, now: datetime) -> str:
     return (now.astimezone(UTC) - timedelta(days=retention_days)).isoformat(timespec="milliseconds")
 
 
-def cleanup(conn: sqlite3.Connection, retention_days: float, now: datetime) -> dict[str, int]:
+def cleanup(conn: Connection, retention_days: float, now: datetime) -> dict[str, int]:
     """Delete rooms closed and games finished more than ``retention_days`` before ``now``.
 
     A room goes when it is closed (``is_active = 0``) and its ``closed_at`` is

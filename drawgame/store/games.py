@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from typing import Any
 
 from drawgame.game.ops import OpLog
+from drawgame.store.connection import Connection, Row
 
 
-def active_rooms(conn: sqlite3.Connection) -> list[sqlite3.Row]:
+def active_rooms(conn: Connection) -> list[Row]:
     """Every room still marked active: code, name, private, settings, snapshot (or None)."""
     return conn.execute(
         "SELECT code, name, private, settings, snapshot FROM rooms WHERE is_active = 1"
@@ -17,22 +17,22 @@ def active_rooms(conn: sqlite3.Connection) -> list[sqlite3.Row]:
     ).fetchall()
 
 
-def active_room(conn: sqlite3.Connection, code: str) -> sqlite3.Row | None:
+def active_room(conn: Connection, code: str) -> Row | None:
     """One active room's row, as ``active_rooms`` gives them."""
-    row: sqlite3.Row | None = conn.execute(
+    row: Row | None = conn.execute(
         "SELECT code, name, private, settings, snapshot FROM rooms"
         " WHERE code = ? AND is_active = 1", (code,)
     ).fetchone()
     return row
 
 
-def close_room(conn: sqlite3.Connection, code: str, at: str) -> None:
+def close_room(conn: Connection, code: str, at: str) -> None:
     conn.execute(
         "UPDATE rooms SET is_active = 0, closed_at = ?, snapshot = NULL WHERE code = ?", (at, code)
     )
 
 
-def turn_op_batches(conn: sqlite3.Connection, game: str, turn: int) -> list[list[dict[str, Any]]]:
+def turn_op_batches(conn: Connection, game: str, turn: int) -> list[list[dict[str, Any]]]:
     """The op batches of one turn in the order they were drawn (undo included)."""
     rows = conn.execute(
         "SELECT o.ops FROM turn_ops o JOIN turns t ON t.id = o.turn_id"
@@ -48,7 +48,7 @@ def replay(batches: list[list[dict[str, Any]]]) -> OpLog:
     return OpLog.replayed(batches)
 
 
-def load_album(conn: sqlite3.Connection, game: str) -> dict[str, Any] | None:
+def load_album(conn: Connection, game: str) -> dict[str, Any] | None:
     """The finished game's album (PROTOCOL.md's GET /api/games/<id>), or None."""
     row = conn.execute(
         "SELECT g.id, g.public_id, g.finished_at, g.ranking, r.code FROM games g"
@@ -71,7 +71,7 @@ def load_album(conn: sqlite3.Connection, game: str) -> dict[str, Any] | None:
     }
 
 
-def _album_turn(conn: sqlite3.Connection, turn: sqlite3.Row) -> dict[str, Any]:
+def _album_turn(conn: Connection, turn: Row) -> dict[str, Any]:
     batches = [
         json.loads(r[0])
         for r in conn.execute("SELECT ops FROM turn_ops WHERE turn_id = ? ORDER BY seq", (turn[0],))

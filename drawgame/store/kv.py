@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from datetime import UTC, datetime
 from typing import Any
 
+from drawgame.store.connection import Connection
 
-def get_json(conn: sqlite3.Connection, key: str, default: Any = None) -> Any:
+
+def get_json(conn: Connection, key: str, default: Any = None) -> Any:
     row = conn.execute("SELECT value FROM kv WHERE key = ?", (key,)).fetchone()
     return default if row is None else json.loads(row[0])
 
 
-def set_json(conn: sqlite3.Connection, key: str, value: Any) -> None:
+def set_json(conn: Connection, key: str, value: Any) -> None:
     conn.execute(
         "INSERT INTO kv (key, value, updated_at) VALUES (?, ?, ?)"
         " ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",

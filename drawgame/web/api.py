@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 import unicodedata
 from typing import Any
 
@@ -16,6 +15,7 @@ from drawgame.game.protocol import has_forbidden_chars, has_visible_char
 from drawgame.game.settings import MAX_CUSTOM_WORDS, Settings
 from drawgame.game.words import MAX_IMPORT_BYTES, parse_import
 from drawgame.rooms.registry import MAX_ROOM_NAME, TooManyRooms
+from drawgame.store.connection import Connection
 from drawgame.store.games import load_album
 from drawgame.web.body import json_body
 from drawgame.web.context import services
@@ -65,7 +65,7 @@ async def get_game(game_id: str) -> Response:
     return Response(album, status=200, content_type="application/json")
 
 
-def album_json(conn: sqlite3.Connection, game_id: str) -> bytes | None:
+def album_json(conn: Connection, game_id: str) -> bytes | None:
     """The album as JSON bytes, built in the reader's thread: a big album costs the
     event loop nothing."""
     album = load_album(conn, game_id)
