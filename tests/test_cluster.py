@@ -14,6 +14,7 @@ from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import Any
 
+import pytest
 import trio
 from playwright.sync_api import expect
 
@@ -93,10 +94,18 @@ async def test_rooms_spread_over_every_worker_and_all_games_finish(tmp_path: Pat
             assert (await cluster.summary(code))["worker"] == worker
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def shared_store(request: pytest.FixtureRequest) -> dict[str, str]:
+    """The cluster's database: the SQLite file of one box, or a PostgreSQL server."""
+    if request.param == "sqlite":
+        return {}
+    return {"DRAWGAME_DATABASE_URL": str(request.getfixturevalue("pg_url"))}
+
+
 async def test_a_killed_worker_s_rooms_come_back_on_another_and_games_finish(
-    tmp_path: Path,
+    tmp_path: Path, shared_store: dict[str, str],
 ) -> None:
-    async with running_cluster(tmp_path, workers=3) as cluster:
+    async with running_cluster(tmp_path, workers=3, **shared_store) as cluster:
         rooms = [await cluster.create_room(**GAME) for _ in range(3)]
         victim = rooms[0]["worker"]
         code = rooms[0]["code"]
@@ -144,8 +153,10 @@ async def test_a_killed_worker_s_rooms_come_back_on_another_and_games_finish(
         assert cluster.events("server_crashed")
 
 
-async def test_a_paused_worker_never_serves_a_room_another_one_took(tmp_path: Path) -> None:
-    async with running_cluster(tmp_path, workers=2) as cluster:
+async def test_a_paused_worker_never_serves_a_room_another_one_took(
+    tmp_path: Path, shared_store: dict[str, str],
+) -> None:
+    async with running_cluster(tmp_path, workers=2, **shared_store) as cluster:
         room = await cluster.create_room(**GAME)
         code, first = room["code"], room["worker"]
         pid = (await cluster.workers())[first]["pid"]
