@@ -491,3 +491,20 @@ def landscape_drawer(browser: Browser) -> None:
 
 async def test_a_phone_on_its_side_draws_on_the_whole_height(server: RunningServer) -> None:
     await in_browser(server.url, landscape_drawer)
+
+
+def tv_from_the_lobby(browser: Browser) -> None:
+    ada = browser.player("Ada")
+    link = ada.create_room()
+    ada.join(link, "Ada")
+    with ada.context.expect_page() as opened:
+        ada.by("tv-link").click()
+    tv = opened.value
+    expect(tv).to_have_url(re.compile(re.escape(link) + "/tv$"))
+    expect(tv.get_by_test_id("connection-status")).to_have_attribute("data-state", "online")
+    expect(ada.by("controller-toggle")).to_be_hidden()  # a laptop keeps its layout
+    expect(ada.page.locator("body.has-tv")).to_be_attached()
+
+
+async def test_the_lobby_opens_the_tv_screen(server: RunningServer) -> None:
+    await in_browser(server.url, tv_from_the_lobby)
