@@ -455,3 +455,56 @@ async def test_sixteen_players_fit_on_the_tv(server: RunningServer) -> None:
             trio.from_thread.run(players[0].send, {"type": "start"}, trio_token=token)
 
         await in_browser(server.url, lambda b: full_room_on_tv(b, f"{server.url}/r/{code}", start))
+
+
+# ---------------------------------------------------------------- a phone on its side
+
+
+LANDSCAPE = {**PHONE, "viewport": {"width": 740, "height": 360}}
+
+
+def landscape_drawer(browser: Browser) -> None:
+    ada, bob = (browser.player(n, reduced_motion="reduce", **LANDSCAPE) for n in ("Ada", "Bob"))
+    link = ada.create_room()
+    ada.join(link, "Ada")
+    bob.join(link, "Bob")
+    tv = open_tv(browser, f"{browser.url}{link}")
+    ada.by("start-game").tap()
+    drawer, _, _ = next_turn([ada, bob], set())
+    expect(drawer.page.locator("body.controller-drawer")).to_be_attached()
+    canvas = drawer.by("canvas").bounding_box()
+    assert canvas is not None and canvas["height"] >= 0.8 * 360, f"the canvas is {canvas}"
+    for testid in ("tool-pen", "tool-undo"):
+        box = drawer.by(testid).bounding_box()
+        assert box is not None and box["x"] >= canvas["x"] + canvas["width"], (testid, box)
+    assert drawer.horizontal_overflow() <= 0
+    swatches = drawer.page.locator("[data-testid=color-swatch]")
+    last = swatches.nth(swatches.count() - 1).bounding_box()
+    assert last is not None and last["x"] + last["width"] <= 740, f"a swatch is off screen: {last}"
+    drawer.pick(RED, 24)
+    drawer.stroke_with_touch(STROKE)
+    tv.wait_pixel(*STROKE[1], rgb(RED), target=TV_CANVAS)
+    drawer.screenshot("controller-drawer-landscape")
+    found = [f"landscape drawer: {v}" for v in drawer.axe()]
+    assert not found, "axe-core found:\n" + "\n".join(found)
+
+
+async def test_a_phone_on_its_side_draws_on_the_whole_height(server: RunningServer) -> None:
+    await in_browser(server.url, landscape_drawer)
+
+
+def tv_from_the_lobby(browser: Browser) -> None:
+    ada = browser.player("Ada")
+    link = ada.create_room()
+    ada.join(link, "Ada")
+    with ada.context.expect_page() as opened:
+        ada.by("tv-link").click()
+    tv = opened.value
+    expect(tv).to_have_url(re.compile(re.escape(link) + "/tv$"))
+    expect(tv.get_by_test_id("connection-status")).to_have_attribute("data-state", "online")
+    expect(ada.by("controller-toggle")).to_be_hidden()  # a laptop keeps its layout
+    expect(ada.page.locator("body.has-tv")).to_be_attached()
+
+
+async def test_the_lobby_opens_the_tv_screen(server: RunningServer) -> None:
+    await in_browser(server.url, tv_from_the_lobby)
