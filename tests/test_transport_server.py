@@ -9,8 +9,13 @@ reading, or never answer a close.
 from __future__ import annotations
 
 import json
+import os
+import resource
 import socket
 import struct
+import subprocess
+import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -22,6 +27,7 @@ from conftest import Launch, RunningServer
 from websockets.sync.client import connect as ws_connect
 
 from tests.rawws import RawClient, client_frame, deflated, open_raw, text
+from tests.serverproc import wait_for_event
 
 WAIT_S = 10.0
 
@@ -373,3 +379,56 @@ async def test_plain_requests_to_the_websocket_path_are_refused(launch: Launch) 
         nested = await http.get("/ws/a/b")
         assert nested.status_code == 426
         assert (await http.get("/api/health")).status_code == 200
+
+
+def _descriptor_limit(limit: int) -> Callable[[], None]:
+    def apply() -> None:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (limit, limit))
+
+    return apply
+
+
+def start_limited(tmp_path: Path, limit: int) -> tuple[subprocess.Popen[str], str]:
+    """A server process whose descriptor limit (soft and hard) is ``limit``."""
+    env = {**os.environ, "DRAWGAME_PORT": "0", "DRAWGAME_DB_PATH": str(tmp_path / "db.sqlite3"),
+           "DRAWGAME_LOG_FORMAT": "json", "DRAWGAME_ENV_FILE": str(tmp_path / "none.env"),
+           "DRAWGAME_SHUTDOWN_GRACE_S": "2", "DRAWGAME_HTTP_KEEP_ALIVE_S": "1"}
+    proc = subprocess.Popen([sys.executable, "-m", "drawgame", "serve"], cwd=tmp_path, env=env,
+                            stderr=subprocess.PIPE, text=True,
+                            preexec_fn=_descriptor_limit(limit))
+    serving = wait_for_event(proc, "serving")
+    assert proc.stderr is not None
+    threading.Thread(target=proc.stderr.read, daemon=True).start()  # the log never blocks it
+    return proc, serving
+
+
+async def test_idle_sockets_past_the_descriptor_limit_never_stop_the_server(
+    tmp_path: Path,
+) -> None:
+    """The issue's case, scaled: 300 idle sockets against a limit of 256 descriptors."""
+    proc, serving = await trio.to_thread.run_sync(start_limited, tmp_path, 256)
+    try:
+        assert serving["descriptors"] == 256
+        assert serving["max_http_connections"] == (256 - 64) // 4
+        url = serving["binds"][0]
+        server = RunningServer(url=url, stop=trio.Event(), done=trio.Event())
+        code = await create_room(server)
+        player = await joined(server, code, "Ada")  # a WebSocket opened before the flood
+        host, port = url.removeprefix("http://").rsplit(":", 1)
+        with trio.fail_after(WAIT_S):
+            idle = [await trio.open_tcp_stream(host, int(port)) for _ in range(300)]
+            # Past the cap, connections are answered at once (503), not left hanging...
+            answer = await idle[-1].receive_some(4096)
+            assert answer.startswith(b"HTTP/1.1 503 ")
+            # ...the WebSocket in play goes on...
+            await player.send(text({"type": "ping", "t": 1}))
+            assert (await player.messages("pong"))["t"] == 1
+            # ...and once the idle ones are closed (keep-alive: 1 s), health answers again.
+            for stream in idle:
+                await stream.aclose()
+            report = await until(server, lambda h: h["status"] in ("ok", "degraded"))
+            assert report["checks"]["database"]["status"] == "ok"
+        assert proc.poll() is None
+    finally:
+        proc.terminate()
+        await trio.to_thread.run_sync(proc.wait)
