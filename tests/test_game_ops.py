@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from drawgame.game import ops as ops_mod
 from drawgame.game.errors import BadOp, CanvasFull
@@ -153,3 +156,15 @@ def test_replay_of_a_stored_turn_ignores_the_caps(monkeypatch: pytest.MonkeyPatc
     batches = [[line(1, 1, 1), line(2, 3, 3)], [{"op": "undo"}]]
     replayed = OpLog.replayed(batches)
     assert replayed.ops == [line(1, 1, 1)] and replayed.stored_ops == 3
+
+
+@given(st.lists(st.one_of(
+    st.builds(lambda i, w, p: {"op": "line", "id": i, "c": "#a1b2c3", "w": w, "p": p},
+              st.integers(0, ops_mod.MAX_STROKE_ID), st.integers(1, 60),
+              st.lists(st.integers(0, 1000), min_size=2, max_size=64).filter(
+                  lambda p: len(p) % 2 == 0)),
+    st.builds(lambda x, y: {"op": "fill", "x": x, "y": y, "c": "#ffffff"},
+              st.integers(0, 1000), st.integers(0, 750)),
+    st.just({"op": "undo"}), st.just({"op": "clear"})), min_size=1, max_size=8))
+def test_the_stored_size_is_never_less_than_the_stored_json(ops: list[dict[str, Any]]) -> None:
+    assert ops_mod.stored_size(ops) >= len(json.dumps(ops, separators=(",", ":")))

@@ -7,7 +7,6 @@ Coordinates live on the fixed 1000 × 750 logical canvas and are clamped into it
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections.abc import Iterable, Sequence
@@ -133,9 +132,25 @@ def op_points(op: Op) -> int:
     return len(op["p"]) // 2 if op["op"] in STROKE_KINDS else 0
 
 
+_LONGEST_OP = {"line": 57, "erase": 58, "fill": 44, "undo": 13, "clear": 14}
+"""Compact JSON of each op kind with its longest id, width and coordinates, points aside."""
+_LONGEST_COORDINATE = 5
+"""``1000`` and a comma: no coordinate takes more in a stroke's points."""
+
+
 def stored_size(ops: Sequence[Op]) -> int:
-    """Bytes the ops take in the stored log (compact JSON; ops are ASCII)."""
-    return len(json.dumps(ops, separators=(",", ":")))
+    """The most bytes the ops can take in the stored log (their compact JSON, an array).
+
+    Counted, not serialized: every stroke of every drawer goes through here, and
+    an upper bound is all a cap needs.
+    """
+    size = 1 + len(ops)  # the brackets and the commas between ops
+    for op in ops:
+        size += _LONGEST_OP[op["op"]]
+        points = op.get("p")
+        if points is not None:
+            size += _LONGEST_COORDINATE * len(points)
+    return size
 
 
 class OpLog:

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar, NoReturn
 
+import orjson
 import regex
 
 from drawgame.game.errors import BadJson, BadMessage, BadName, BadToken, GameError, UnknownType
@@ -188,6 +189,14 @@ def _load(text: str | bytes) -> Any:
     if not isinstance(text, str):
         raise BadJson("frames must be JSON text")
     try:
+        # orjson parses about five times faster than the standard library (every
+        # stroke of every drawer is parsed here); what it refuses beyond what JSON
+        # itself does (a lone surrogate escape, an integer past 64 bits) gets the
+        # standard library's reading, as before, and the cleaning of each field.
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        pass
+    try:
         return _DECODER.decode(text)
     except (ValueError, RecursionError, TypeError):
         raise BadJson("the frame is not valid JSON") from None
@@ -198,7 +207,7 @@ def _refuse_constant(name: str) -> NoReturn:
 
 
 _DECODER = json.JSONDecoder(parse_constant=_refuse_constant)
-"""One decoder for every frame (json.loads with options builds a new one per call)."""
+"""The standard library's decoder, for what orjson refuses (built once)."""
 
 
 def _only(data: dict[str, Any], allowed: frozenset[str]) -> None:

@@ -9,10 +9,10 @@ itself as a slow consumer (the player resumes with their token).
 from __future__ import annotations
 
 import itertools
-import json
 import math
 from typing import Any, Protocol
 
+import orjson
 import trio
 
 from drawgame.transport.frames import Outgoing
@@ -39,13 +39,14 @@ class Sink(Protocol):
         """Close at once, dropping whatever is still queued."""
 
 
-_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
-"""One encoder for every message (json.dumps with options builds a new one per call)."""
-
-
 def outgoing(msg: dict[str, Any]) -> Outgoing:
-    """Serialize a server message once, for every recipient."""
-    return Outgoing(msg["type"], _ENCODER.encode(msg))
+    """Serialize a server message once, for every recipient.
+
+    orjson writes the compact UTF-8 JSON the standard library would (with
+    ``separators=(",", ":"), ensure_ascii=False``), an order of magnitude
+    faster: every stroke of every drawer is serialized here.
+    """
+    return Outgoing(msg["type"], orjson.dumps(msg))
 
 
 class Connection:

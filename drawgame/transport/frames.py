@@ -75,9 +75,9 @@ class Outgoing:
 
     __slots__ = ("_deflated", "_plain", "data", "kind", "size")
 
-    def __init__(self, kind: str, text: str) -> None:
+    def __init__(self, kind: str, text: str | bytes) -> None:
         self.kind = kind
-        self.data = text.encode("utf-8")
+        self.data = text.encode("utf-8") if isinstance(text, str) else text
         self.size = len(self.data)
         self._plain: bytes | None = None
         self._deflated: bytes | None = None
