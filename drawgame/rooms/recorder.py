@@ -16,6 +16,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 import trio
 
 from drawgame.game.effects import Record
@@ -113,12 +114,17 @@ def _turn_started(conn: Connection, code: str, d: dict[str, Any], at: str) -> No
 
 
 def _ops(conn: Connection, code: str, d: dict[str, Any], at: str) -> None:
-    turn = _turn_id(conn, d["game_id"], d["turn"])
-    conn.execute(
-        "INSERT INTO turn_ops (turn_id, seq, ops) VALUES"
-        " (?, (SELECT coalesce(max(seq), 0) + 1 FROM turn_ops WHERE turn_id = ?), ?)",
-        (turn, turn, json.dumps(d["ops"], separators=(",", ":"))),
-    )
+    # One statement finds the turn and appends its next batch: every busy room writes
+    # one of these with every flush.
+    added = conn.execute(
+        "INSERT INTO turn_ops (turn_id, seq, ops)"
+        " SELECT t.id, (SELECT coalesce(max(o.seq), 0) + 1 FROM turn_ops o"
+        " WHERE o.turn_id = t.id), ? FROM turns t JOIN games g ON g.id = t.game_id"
+        " WHERE g.public_id = ? AND t.number = ?",
+        (orjson.dumps(d["ops"]).decode(), d["game_id"], d["turn"]),
+    ).rowcount
+    if not added:
+        raise LookupError(f"turn {d['turn']} of game {d['game_id']} is not in the database")
 
 
 def _turn_ended(conn: Connection, code: str, d: dict[str, Any], at: str) -> None:
