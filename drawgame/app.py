@@ -11,6 +11,7 @@ clients do. The store is closed last.
 
 from __future__ import annotations
 
+import gc
 import logging
 
 import trio
@@ -86,6 +87,24 @@ def hypercorn_config(config: Config) -> HypercornConfig:
     return hc
 
 
+GC_THRESHOLDS = (10_000, 50, 50)
+"""The cyclic collector's thresholds while serving (Python's defaults: 700, 10, 10)."""
+
+
+def _tune_collector() -> None:
+    """Fewer, cheaper cyclic collections while serving.
+
+    Everything loaded at start (modules, word lists, the app) is frozen out of
+    the collector's reach, and the youngest generation is collected after
+    10,000 allocations instead of 700: a relayed stroke allocates a few dozen
+    short-lived objects that reference counting frees anyway, and on a busy
+    server the default collected dozens of times a second.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
+
+
 async def serve(
     config: Config,
     stop: trio.Event,
@@ -98,6 +117,7 @@ async def serve(
     so tests can bind port 0 and learn the port.
     """
     async with open_services(config) as services:
+        _tune_collector()
         caps = Caps.for_config(config)
         sockets = ws.RoomSockets(services, caps.websockets)
         door = FrontDoor(config, create_app(services), hypercorn_config(config), sockets, caps)
