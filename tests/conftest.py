@@ -121,6 +121,16 @@ async def server(nursery: trio.Nursery, config: Config) -> AsyncIterator[Running
         await running.done.wait()
 
 
+@pytest.fixture
+async def db_server(nursery: trio.Nursery, db_config: Config) -> AsyncIterator[RunningServer]:
+    """``server`` on each database in turn."""
+    running = await start_server(nursery, db_config)
+    yield running
+    running.stop.set()
+    with trio.fail_after(db_config.shutdown_grace_s + 5):
+        await running.done.wait()
+
+
 Launch = Callable[..., Awaitable[RunningServer]]
 
 
