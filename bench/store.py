@@ -20,6 +20,7 @@ import statistics
 import sys
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -69,7 +70,7 @@ async def measure(where: str, rooms: int, frames: int, batches: int) -> list[flo
         for _ in range(batches):
             pending = batch(rooms, frames)
             started = time.perf_counter()
-            errors = await store.transaction(lambda conn: write_batch(conn, pending))
+            errors = await store.transaction(partial(write_batch, batch=pending))
             times.append(time.perf_counter() - started)
             assert not errors, errors[:3]
         return times

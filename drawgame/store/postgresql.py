@@ -14,6 +14,7 @@ handle (the recorder keeps its batch and writes it again).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import socket
@@ -178,6 +179,10 @@ class PgConnection:
         cursor.executemany(to_pyformat(sql), parameters)  # type: ignore[arg-type]
         self.done += 1
         return cursor
+
+    def pipeline(self) -> contextlib.AbstractContextManager[Any]:
+        """psycopg's pipeline mode (see :func:`drawgame.store.connection.pipelined`)."""
+        return self._raw.pipeline()
 
     @property
     def in_transaction(self) -> bool:
