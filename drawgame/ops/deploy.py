@@ -126,8 +126,17 @@ def check_migrations(python: Path, instance: Instance, scratch: Path) -> list[st
 
 
 def has_database(instance: Instance) -> bool:
-    """Whether there is live data to back up (PostgreSQL's database always exists)."""
-    return instance.on_postgresql or instance.db_path.exists()
+    """Whether there is live data to back up (a PostgreSQL database with no migration
+    applied yet holds none)."""
+    if instance.on_postgresql:
+        return bool(postgres.applied_versions(instance.database))
+    return instance.db_path.exists()
+
+
+def check_step(instance: Instance) -> str:
+    if instance.on_postgresql:
+        return "check migrations on the live database (in a transaction rolled back)"
+    return "check migrations on a copy of the live database"
 
 
 def back_up(instance: Instance, keep: int, label: str) -> Path:
@@ -255,7 +264,7 @@ def _dry_run(opts: DeployOptions, steps: Steps, candidate: Candidate, scratch: P
     assert inst.root is not None and candidate.wheel is not None
     with steps.step("build release (in a temporary folder)"):
         python = releases.install(scratch / "release", candidate.wheel, opts.deps_from)
-    with steps.step("check migrations on a copy of the live database"):
+    with steps.step(check_step(inst)):
         pending = check_migrations(python, inst, scratch)
     release_id = releases.new_release_id(inst.releases_dir, candidate.sha)
     now = releases.current(inst.current_link, inst.releases_dir)
@@ -299,7 +308,7 @@ def _deploy(opts: DeployOptions, steps: Steps, candidate: Candidate, scratch: Pa
         release = releases.create(inst.releases_dir, release_id, candidate.wheel,
                                   candidate.facts, opts.deps_from)
     try:
-        with steps.step("check migrations on a copy of the live database"):
+        with steps.step(check_step(inst)):
             pending = check_migrations(release.python, inst, scratch)
             steps.say(f"to apply: {', '.join(pending) or 'none'}")
     except OperationFailed as exc:
