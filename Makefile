@@ -14,7 +14,8 @@ BIN    := $(VENV)/bin
 given   = $(filter command line environment override,$(origin $(1)))
 RUN_ENV = $(if $(call given,HOST),DRAWGAME_HOST='$(HOST)') \
           $(if $(call given,PORT),DRAWGAME_PORT='$(PORT)') \
-          $(if $(call given,DB),DRAWGAME_DB_PATH='$(DB)')
+          $(if $(call given,DB),DRAWGAME_DB_PATH='$(DB)') \
+          $(if $(call given,WORKERS),DRAWGAME_WORKERS='$(WORKERS)')
 START_ENV = $(if $(call given,ENVIRONMENT),DRAWGAME_ENVIRONMENT='$(ENVIRONMENT)')
 
 # What `make help` shows for $(HOST), $(PORT) and $(DB): make's value, else the
@@ -36,7 +37,7 @@ SKIP_FLAG = $(if $(filter-out 0,$(SKIP_TESTS)),--skip-tests) \
 WHEEL_FLAG = $(if $(WHEEL),--wheel '$(WHEEL)')
 
 .DEFAULT_GOAL := help
-.PHONY: help start serve test check migrate migrate-dry-run health browser clean-venv \
+.PHONY: help start serve test check migrate migrate-dry-run health browser proxy clean-venv \
 	deploy deploy-dev deploy-dry-run dist rollback releases status restart stop-service \
 	start-service logs smoke smoke-staging smoke-prod db-check backup backups restore \
 	cleanup maintenance-on maintenance-off rotate-token bench
@@ -65,7 +66,7 @@ $(VENV)/.installed-ops: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[ops]'
 	@touch $@ $(VENV)/.installed-runtime
 
-start: $(VENV)/.installed-runtime ## set up, migrate and serve on $(HOST):$(PORT) (DB=$(DB))
+start: $(VENV)/.installed-runtime proxy ## set up, migrate and serve on $(HOST):$(PORT) (DB=$(DB)); WORKERS=N: N processes behind HAProxy
 	$(RUN_ENV) $(DRAWGAME) migrate
 	@echo "drawgame: play at $$($(RUN_ENV) $(DRAWGAME) url --instance local)"
 	$(RUN_ENV) $(START_ENV) exec $(DRAWGAME) --default-environment development serve
@@ -78,6 +79,13 @@ migrate-dry-run: $(VENV)/.installed-runtime ## list pending migrations, change n
 
 health: $(VENV)/.installed-runtime ## print the running server's health (URL=...; default: the local server)
 	@$(RUN_ENV) $(DRAWGAME) health $(if $(URL),--url '$(URL)')
+
+proxy: ## install Debian's HAProxy when several workers need it and it is missing
+	@workers=$$($(RUN_ENV) $(BIN)/python -c 'from drawgame.config import load_config; print(load_config().workers)' 2>/dev/null || echo 1); \
+	if [ "$$workers" -gt 1 ] && ! command -v haproxy >/dev/null 2>&1 && [ ! -x /usr/sbin/haproxy ]; then \
+	  echo "installing haproxy (WORKERS=$$workers needs it)"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq haproxy >/dev/null; fi
 
 browser: ## install Debian's Chromium for the browser tests when it is missing
 	@command -v chromium >/dev/null 2>&1 || { \

@@ -59,7 +59,7 @@ def pinned(core: str, argv: list[str]) -> list[str]:
     return ["taskset", "-c", core, *argv] if shutil.which("taskset") else argv
 
 
-def wait_http(url: str, timeout: float = 30) -> None:
+def wait_http(url: str, timeout: float = 90) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
@@ -94,6 +94,7 @@ def server(kind: str, deflate: bool, tmp: Path) -> Iterator[tuple[subprocess.Pop
     """Start the server under test pinned to its core; yield it and its base URL."""
     port = free_port()
     root = BEFORE[0] if kind == "before" else ROOT
+    cluster = int(kind.removeprefix("cluster")) if kind.startswith("cluster") else 0
     if kind == "relay":
         argv = [sys.executable, str(BENCH / "relay_websockets.py"), "--port", str(port)]
         argv += [] if deflate else ["--no-deflate"]
@@ -116,7 +117,10 @@ def server(kind: str, deflate: bool, tmp: Path) -> Iterator[tuple[subprocess.Pop
             "DRAWGAME_DEFLATE": "true" if deflate else "false",
             "PYTHONPATH": str(root),
         }
-    proc = subprocess.Popen(pinned(SERVER_CORE, argv), cwd=tmp, env=env,
+        if cluster:
+            env["DRAWGAME_WORKERS"] = str(cluster)
+    command = argv if cluster else pinned(SERVER_CORE, argv)
+    proc = subprocess.Popen(command, cwd=tmp, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     drain(proc.stdout)
     drain(proc.stderr)
@@ -126,6 +130,8 @@ def server(kind: str, deflate: bool, tmp: Path) -> Iterator[tuple[subprocess.Pop
             wait_port(port)
         else:
             wait_http(url + "/api/health")
+        if cluster:
+            wait_cluster(url, cluster)
         yield proc, url
     finally:
         proc.terminate()
@@ -136,12 +142,46 @@ def server(kind: str, deflate: bool, tmp: Path) -> Iterator[tuple[subprocess.Pop
             proc.wait()
 
 
+def wait_cluster(url: str, workers: int, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url + "/api/health", timeout=1) as answer:
+                found = json.loads(answer.read())["cluster"]["workers"]
+            if sum(1 for w in found if w["status"] == "up") == workers:
+                return
+        except Exception:
+            pass
+        time.sleep(0.2)
+    raise SystemExit(f"the cluster of {workers} did not come up")
+
+
+def tree(pid: int) -> list[int]:
+    """``pid`` and every process below it (a cluster: its workers and the proxy)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            ppid = int(stat.rsplit(")", 1)[1].split()[1])
+            children.setdefault(ppid, []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        todo.extend(children.get(current, []))
+    return found
+
+
 def loadgen(url: str, pid: int, kind: str, **opts: Any) -> subprocess.Popen[str]:
     protocol = "relay" if kind == "relay" else "drawgame"
-    argv = ["node", str(BENCH / "loadgen.mjs"), f"--url={url}", f"--pid={pid}",
+    pids = ",".join(str(p) for p in tree(pid))
+    argv = ["node", str(BENCH / "loadgen.mjs"), f"--url={url}", f"--pid={pids}",
             f"--server={protocol}", *(f"--{k}={v}" for k, v in opts.items())]
-    return subprocess.Popen(pinned(LOAD_CORE, argv), stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    command = argv if kind.startswith("cluster") else pinned(LOAD_CORE, argv)
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
 def run_fanout(kind: str, deflate: bool, args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
@@ -220,6 +260,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--deflate", choices=("both", "on", "off"), default="both")
     parser.add_argument("--only", choices=("drawgame", "relay"))
+    parser.add_argument("--workers", type=int, nargs="*", default=[],
+                        help="also run drawgame with DRAWGAME_WORKERS=N behind HAProxy (for "
+                             "each N; the cluster is not pinned: it has every core)")
     parser.add_argument("--before", type=Path,
                         help="also run drawgame from this checkout (its own .venv)")
     parser.add_argument("--idle-players", type=int, default=2000)
@@ -231,6 +274,7 @@ def main() -> None:
     if args.before:
         BEFORE.append(args.before.resolve())
         kinds = ("before", *kinds)
+    kinds = (*kinds, *(f"cluster{n}" for n in args.workers))
     modes = {"both": (False, True), "on": (True,), "off": (False,)}[args.deflate]
     print(f"fan-out: {args.rooms} rooms x {args.players} players, {args.rate} draw frames/s per "
           f"drawer, {args.seconds} s; server on core {SERVER_CORE}, load on core {LOAD_CORE}")
@@ -249,7 +293,7 @@ def main() -> None:
             fanout_table(results)
         if not args.skip_idle:
             print(f"\nidle: {args.idle_players} seated players in rooms of {args.idle_room}")
-            for kind in kinds:
+            for kind in (k for k in kinds if not k.startswith("cluster")):
                 rows = [run_idle(kind, args, tmp) for _ in range(args.repeat)]
                 print(f"  {kind:<10} {median(rows, 'kb_per_player'):6.1f} KB per player "
                       f"(median of {len(rows)}; seated {[r['seated'] for r in rows]}, "

@@ -37,18 +37,22 @@ const SECONDS = Number(args.seconds ?? 10);
 const WARMUP_S = Number(args.warmup ?? 2);
 const DRAIN_MS = Number(args.drain ?? 3000);
 const DEFLATE = args.deflate === "1" || args.deflate === "on";
-const SERVER_PID = args.pid ? Number(args.pid) : null;
+// The server's pid, or several (a cluster's supervisor, workers and proxy): their CPU adds up.
+const SERVER_PIDS = args.pid ? String(args.pid).split(",").map(Number) : [];
 const HOLD_S = Number(args.hold ?? 0);
 
 const wsBase = BASE.replace(/^http/, "ws");
 const log = (...m) => process.stderr.write(m.join(" ") + "\n");
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-function cpuSeconds(pid) {
-  if (!pid) return null;
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  const ticks = Number(fields[11]) + Number(fields[12]); // utime + stime
+function cpuSeconds(pids) {
+  if (!pids.length) return null;
+  let ticks = 0;
+  for (const pid of pids) {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    ticks += Number(fields[11]) + Number(fields[12]); // utime + stime
+  }
   return ticks / 100; // USER_HZ is 100 on Linux
 }
 
@@ -198,7 +202,7 @@ async function fanout() {
     }, period);
   }, (i * period) / rooms.length));
   await sleep(WARMUP_S * 1000);
-  const cpu0 = cpuSeconds(SERVER_PID);
+  const cpu0 = cpuSeconds(SERVER_PIDS);
   const t0 = performance.now();
   const frames0 = stats.frames;
   const wire0 = wireBytes(rooms);
@@ -206,7 +210,7 @@ async function fanout() {
   await sleep(SECONDS * 1000);
   measuring = false;
   const elapsed = (performance.now() - t0) / 1000;
-  const cpu1 = cpuSeconds(SERVER_PID);
+  const cpu1 = cpuSeconds(SERVER_PIDS);
   const frames = stats.frames - frames0;
   const wire = wireBytes(rooms) - wire0;
   timers.forEach(clearTimeout);

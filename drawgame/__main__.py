@@ -49,6 +49,11 @@ def cmd_serve(config: Config, args: argparse.Namespace) -> int:
         pidfile, log_file = Path(args.pidfile), Path(config.log_file)
         report = daemonize(pidfile, log_file, DAEMON_READY_TIMEOUT_S + 10)
         return supervise(config, pidfile, log_file, report)
+    if config.workers > 1 and not config.worker_id:
+        from drawgame.ops.cluster import run_cluster
+
+        setup_logging(config)
+        return run_cluster(config, args.ready_fd)
     lock = ServerLock(serverlock_target(config))
     try:
         lock.acquire()

@@ -103,6 +103,7 @@ async def serve(
         door = FrontDoor(config, create_app(services), hypercorn_config(config), sockets, caps)
         async with trio.open_nursery() as nursery:
             binds: list[str] = await nursery.start(door.serve)
+            services.registry.serving_at(binds[0])
             event(log, logging.INFO, "serving", binds=binds, environment=config.environment,
                   database=describe(location(config)), descriptors=caps.descriptors,
                   max_http_connections=caps.http, max_connections=caps.websockets)

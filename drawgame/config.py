@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import ipaddress
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -113,6 +114,13 @@ def _optional_text(raw: str) -> str:
     return raw.strip()
 
 
+def _worker_id(raw: str) -> str:
+    value = raw.strip()
+    if value and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9-]{0,15}", value):
+        raise ValueError
+    return value
+
+
 def _database_url(raw: str) -> str:
     value = raw.strip()
     if not value:
@@ -186,6 +194,54 @@ FIELDS: tuple[Field, ...] = (
         _optional_text,
         "a file path or empty",
         "Append logs to this file instead of standard error.",
+    ),
+    Field(
+        "workers",
+        _int_in(1, 64),
+        "an integer 1..64",
+        "Worker processes (one core each) behind a proxy on the one public port; 1 is a "
+        "single process and no proxy (docs/SCALING.md).",
+    ),
+    Field(
+        "proxy",
+        _choice(("haproxy", "none")),
+        "haproxy or none",
+        "With several workers: the proxy the cluster runs on the public port (none: a proxy "
+        "elsewhere routes to this box's workers, docs/SCALING.md).",
+    ),
+    Field(
+        "worker_host",
+        _text,
+        "a host name or address",
+        "With several workers: the address the workers listen on (the proxy's side).",
+    ),
+    Field(
+        "worker_port",
+        _int_in(0, 65535),
+        "an integer 0..65535",
+        "With several workers: the first worker's port, the next ones follow; 0 picks free "
+        "ports.",
+    ),
+    Field(
+        "worker_first",
+        _int_in(1, 999),
+        "an integer 1..999",
+        "With several workers: the number of this box's first worker (w1, or w3 on a second "
+        "box of two workers each).",
+    ),
+    Field(
+        "worker_python",
+        _optional_text,
+        "a path to a Python, or empty",
+        "With several workers: the Python workers start with (deploys set the current "
+        "release's, so a rolling restart starts the new one); empty: the cluster's own.",
+    ),
+    Field(
+        "worker_id",
+        _worker_id,
+        "a worker id like w1 (letters, digits, dashes; at most 16), or empty",
+        "Set by the cluster for each of its workers (clients reach one through /w/<id>/); "
+        "empty for a single process.",
     ),
     Field(
         "allowed_origins",
@@ -505,6 +561,13 @@ class Config:
     log_level: str = "info"
     log_format: str = "auto"
     log_file: str = ""
+    workers: int = 1
+    proxy: str = "haproxy"
+    worker_host: str = "127.0.0.1"
+    worker_port: int = 0
+    worker_first: int = 1
+    worker_python: str = ""
+    worker_id: str = ""
     allowed_origins: tuple[str, ...] = ()
     trust_proxy_headers: bool = False
     metrics_token: str = ""

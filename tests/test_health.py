@@ -86,7 +86,7 @@ async def test_health_is_down_while_the_database_cannot_be_written(
     pages = await store.run(lambda c: c.execute("PRAGMA page_count").fetchone()[0])
     await store.run(lambda c: c.execute(f"PRAGMA max_page_count = {pages}"))
     big = {"state": {"filler": "x" * 200_000}}
-    recorder.add(room.code, Record("snapshot", big))
+    recorder.add(room["code"], Record("snapshot", big))
     await recorder.flush()
     status, body = await get_health(client)
     assert (status, body["status"]) == (503, "down")
@@ -102,7 +102,8 @@ async def test_health_is_down_while_the_database_cannot_be_written(
     assert (status, body["status"]) == (200, "ok")
     assert body["checks"]["database"]["pending_records"] == 0
     snapshot = await store.read(
-        lambda c: c.execute("SELECT snapshot FROM rooms WHERE code = ?", (room.code,)).fetchone())
+        lambda c: c.execute("SELECT snapshot FROM rooms WHERE code = ?",
+                            (room["code"],)).fetchone())
     assert "x" * 1000 in snapshot[0]
 
 

@@ -336,3 +336,45 @@ def test_the_service_log_is_rotated_by_size(tmp_path: Path, cleanup_pids: None) 
 ])
 def test_the_error_line_of_a_failed_server(lines: list[str], expected: str) -> None:
     assert error_line(lines) == expected
+
+
+def test_a_daemon_with_several_workers_restarts_them_one_by_one(tmp_path: Path) -> None:
+    from drawgame.ops.probe import cluster_pids, wait_rolled
+    from tests.cluster import require_haproxy
+
+    require_haproxy()
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DRAWGAME_")}
+    env.update(DRAWGAME_PORT=str(port), DRAWGAME_DB_PATH=str(tmp_path / "db.sqlite3"),
+               DRAWGAME_ENV_FILE=os.devnull, DRAWGAME_SHUTDOWN_GRACE_S="2",
+               DRAWGAME_WORKERS="2", DRAWGAME_RECONNECT_IN_MS="200")
+    done = subprocess.run(
+        [sys.executable, "-m", "drawgame", "serve", "--daemon", "--pidfile",
+         str(tmp_path / "run" / "d.pid"), "--log-file", str(tmp_path / "logs" / "d.log")],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    pid = read_pid(tmp_path / "run" / "d.pid")
+    url = f"http://127.0.0.1:{port}"
+    try:
+        assert done.returncode == 0, done.stderr
+        deadline = time.monotonic() + 30
+        while len(before := cluster_pids(url)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert set(before) == {"w1", "w2"}
+        # What `make restart` does for a cluster: SIGHUP to the supervisor's server process.
+        state = read_state(tmp_path / "run" / "d.pid")
+        assert state is not None
+        cluster_pid = state["workers"][0]["pid"]
+        os.kill(cluster_pid, signal.SIGHUP)
+        ok, why = wait_rolled(url, before, 60)
+        assert ok, why
+        after = cluster_pids(url)
+        assert all(after[w] != before[w] for w in before)
+        log = (tmp_path / "logs" / "d.log").read_text()
+        assert '"event": "rolling_restart_done"' in log
+        assert read_state(tmp_path / "run" / "d.pid")["workers"][0]["pid"] == cluster_pid
+    finally:
+        if pid is not None and is_drawgame(pid):
+            os.kill(pid, signal.SIGTERM)
+            deadline = time.monotonic() + 20
+            while is_drawgame(pid) and time.monotonic() < deadline:
+                time.sleep(0.1)

@@ -240,7 +240,7 @@ async def test_unreadable_snapshot_does_not_stop_start_up(db_config: Config) -> 
         bad = await svc.registry.create_room("bad", False, Settings())
         worse = await svc.registry.create_room("worse", False, Settings())
         young = await svc.registry.create_room("young", True, Settings(rounds=7))
-        codes = good.code, bad.code, worse.code, young.code
+        codes = good["code"], bad["code"], worse["code"], young["code"]
     conn = connect_to(location(config))
     conn.execute("UPDATE rooms SET snapshot = '{not json' WHERE code = ?", (codes[1],))
     conn.execute("UPDATE rooms SET snapshot = '{\"v\": 99}' WHERE code = ?", (codes[2],))

@@ -62,4 +62,4 @@ async def test_room_limit(db_config: Config) -> None:
         await svc.registry.create_room(None, True, Settings())
         with pytest.raises(TooManyRooms):
             await svc.registry.create_room("three", False, Settings())
-        assert [s["name"] for s in svc.registry.public_rooms()] == ["one"]
+        assert [s["name"] for s in await svc.registry.public_rooms()] == ["one"]

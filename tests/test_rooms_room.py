@@ -360,6 +360,22 @@ async def test_idle_room_closes_after_everyone_left(autojump_clock: MockClock) -
         assert h.stops == [None]
 
 
+async def test_a_tv_screen_alone_does_not_keep_a_room_open(autojump_clock: MockClock) -> None:
+    config = Config(environment="test", room_idle_close_s=30)
+    async with running_room(config) as h:
+        (ada,) = await join_all(h, "Ada")
+        tv = h.player("TV")
+        await tv.send({"type": "hello", "tv": True})
+        assert tv.last("welcome")["room"]["tvs"] == 1
+        await ada.drop()
+        await trio.sleep(29)
+        assert not h.room.ended.is_set()
+        await trio.sleep(2)
+        assert h.room.ended.is_set()
+        tv.drain()
+        assert tv.closed is not None and tv.closed[0] == 4004
+
+
 async def test_restart_stop_tells_everyone_then_closes_with_1012(autojump_clock: MockClock) -> None:
     async with running_room() as h:
         ada, bob = await join_all(h, "Ada", "Bob")

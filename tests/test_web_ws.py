@@ -33,6 +33,7 @@ GENEROUS = {
 """Rates for tests whose clients send many frames (barriers count as refused frames)."""
 CODE_RE = re.compile(r"[ABCDEFGHJKMNPQRSTUVWXYZ23456789]{8}")
 SUMMARY_FIELDS = {"code", "name", "private", "phase", "players", "max_players", "round",
+                  "worker", "ws_path",
                   "rounds", "language"}
 
 
@@ -465,6 +466,7 @@ async def test_create_room_answers_code_url_and_summary(launch: Launch) -> None:
         assert body["room"] == {
             "code": body["code"], "name": "Friday fun", "private": False, "phase": "lobby",
             "players": 0, "max_players": 8, "round": 0, "rounds": 2, "language": "de",
+            "worker": "w1", "ws_path": f"/ws/{body['code']}",
         }
         codes = {body["code"]}
         for _ in range(12):

@@ -198,10 +198,15 @@ def cmd_service(config: Config, args: argparse.Namespace) -> int:
         return show_status(instance, service)
     if args.action in ("start", "restart"):
         instance.require_valid_env()
-    if args.action in ("stop", "restart"):
-        service.stop()
-    if args.action in ("start", "restart"):
-        service.start()
+    if args.action == "restart" and service.running():
+        print(f"{service.describe()}: {deploy.restart(instance, service)}")
+    else:
+        if args.action == "stop":
+            service.stop()
+        if args.action == "start":
+            service.start()
+        if args.action == "restart":  # not running: nothing to stop
+            service.start()
     print(f"{service.describe()}: {'running' if service.running() else 'stopped'}")
     if args.action == "stop":
         return 0

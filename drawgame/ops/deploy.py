@@ -31,7 +31,7 @@ from pathlib import Path
 
 from drawgame.ops import database, passes, postgres, releases, serverlock
 from drawgame.ops.instance import Instance, InstanceError
-from drawgame.ops.probe import fetch_health, wait_healthy
+from drawgame.ops.probe import cluster_pids, fetch_health, wait_healthy, wait_rolled
 from drawgame.ops.releases import Release
 from drawgame.ops.service import Service, ServiceError
 from drawgame.ops.steps import OperationFailed, Steps
@@ -169,11 +169,25 @@ def smoke_available(source: Path) -> None:
         )
 
 
-def restart(instance: Instance, service: Service) -> None:
-    """Install or refresh the service, then stop it (gracefully) and start it again."""
+def restart(instance: Instance, service: Service, *, rolling: bool = True) -> str:
+    """Install or refresh the service, then restart it; says how.
+
+    A running cluster (several workers) restarts one worker at a time and its
+    games go on (``rolling``); otherwise, or with ``rolling`` False (a deploy
+    that changed the schema: old and new code must not serve side by side),
+    the service stops (gracefully: games resume) and starts again.
+    """
     service.install()
+    if rolling:
+        before = cluster_pids(instance.url)
+        if len(before) > 1 and service.reload():
+            ok, why = wait_rolled(instance.url, before, instance.ops.health_timeout_s)
+            if not ok:
+                raise OperationFailed(f"the rolling restart did not finish: {why}")
+            return f"rolling restart of {len(before)} workers"
     service.stop()
     service.start()
+    return "stopped and started"
 
 
 def await_health(instance: Instance, service: Service) -> str:
@@ -329,7 +343,7 @@ def _deploy(opts: DeployOptions, steps: Steps, candidate: Candidate, scratch: Pa
             releases.switch(inst.current_link, release)
             steps.say(f"current -> releases/{release.id}")
         with steps.step(f"restart {inst.service_name}"):
-            restart(inst, service)
+            steps.say(restart(inst, service, rolling=not applied))
         with steps.step("wait for health"):
             steps.say(await_health(inst, service))
         _smoke_unless_maintenance(opts, steps)

@@ -156,6 +156,9 @@ def deployment_env(name: str, root: Path, config: Config) -> dict[str, str]:
         PREFIX + "PORT": str(port),
         PREFIX + "DB_PATH": str(root / "data" / DB_FILE),
         PREFIX + "BACKUP_DIR": str(root / "backups"),
+        # Through the link: with several workers, a rolling restart starts the release
+        # `current` points to at that moment.
+        PREFIX + "WORKER_PYTHON": str(root / "current" / "venv" / "bin" / "python"),
     }
 
 

@@ -64,6 +64,28 @@ def wait_healthy(
         time.sleep(POLL_S)
 
 
+def cluster_pids(url: str) -> dict[str, int]:
+    """Each worker's pid, as the instance's health reports its cluster (empty: no answer)."""
+    body, _ = fetch_health(url, timeout=5.0)
+    workers = (body or {}).get("cluster", {}).get("workers", [])
+    return {str(w["id"]): int(w["pid"]) for w in workers if w.get("status") == "up"}
+
+
+def wait_rolled(url: str, before: dict[str, int], timeout_s: float) -> tuple[bool, str]:
+    """Wait until every worker of ``before`` serves again with a new process, and health
+    is good: a rolling restart done. ``(ok, what was last seen)``."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        now = cluster_pids(url)
+        moved = [w for w in before if w in now and now[w] != before[w]]
+        if len(moved) == len(before):
+            return wait_healthy(url, max(1.0, deadline - time.monotonic()))
+        if time.monotonic() >= deadline:
+            return False, (f"{len(moved)} of {len(before)} workers restarted within "
+                           f"{timeout_s:g} s")
+        time.sleep(POLL_S)
+
+
 def _why(body: dict[str, Any] | None) -> str:
     if not body:
         return "no details"

@@ -44,6 +44,8 @@ class Service(Protocol):
     def install(self) -> None: ...
     def start(self) -> None: ...
     def stop(self) -> None: ...
+    def reload(self) -> bool:
+        """A rolling restart of a running cluster (SIGHUP); False when there is none."""
     def running(self) -> bool: ...
     def details(self) -> list[str]: ...
     def logs_command(self, lines: int, follow: bool) -> list[str]: ...
@@ -165,6 +167,17 @@ class Supervisor:
         if is_drawgame(pid):
             raise ServiceError(f"pid {pid} did not stop")
 
+    def reload(self) -> bool:
+        """SIGHUP to the running cluster (the supervisor's one server process)."""
+        if self.instance.config.workers < 2 or not self.running():
+            return False
+        servers = [w.get("pid") for w in (self.state() or {}).get("workers", [])]
+        target = next((p for p in servers if isinstance(p, int) and is_drawgame(p)), None)
+        if target is None:
+            return False
+        os.kill(target, signal.SIGHUP)
+        return True
+
     def logs_command(self, lines: int, follow: bool) -> list[str]:
         return ["tail", "-n", str(lines), *(["-F"] if follow else []), str(self.instance.log_file)]
 
@@ -204,6 +217,7 @@ Type=simple
 {user_line}WorkingDirectory={str(root).replace("%", "%%")}
 {env}
 ExecStart=/bin/sh -c {start}
+ExecReload=/bin/kill -HUP $MAINPID
 KillSignal=SIGTERM
 LimitNOFILE={OPEN_FILES_LIMIT}
 TimeoutStopSec={int(_stop_wait_s(instance))}
@@ -283,6 +297,12 @@ class Systemd:
 
     def stop(self) -> None:
         self._systemctl("stop", self.unit, check=False)
+
+    def reload(self) -> bool:
+        if self.instance.config.workers < 2 or not self.running():
+            return False
+        self._systemctl("reload", self.unit)
+        return True
 
     def logs_command(self, lines: int, follow: bool) -> list[str]:
         user = [] if self.system else ["--user"]

@@ -223,16 +223,35 @@ def coalesce(batch: list[Pending]) -> list[Pending]:
     return out
 
 
-def write_batch(conn: Connection, batch: list[Pending]) -> list[str]:
-    """Write the batch's records; return the errors of those skipped (one line each).
+Written = tuple[str, str, dict[str, Any], str]
+"""(room code, record kind, its data, when as text)."""
+
+Fence = Callable[[Any, set[str]], set[str]]
+"""Which of these rooms this process may write (the room directory's owners)."""
+
+
+def write_batch(conn: Connection, batch: list[Pending], fence: Fence | None = None
+                ) -> tuple[list[str], int]:
+    """Write the batch's records; return the errors of those skipped (one line each) and
+    how many records were fenced off.
 
     A record that cannot be written (it names a row that is not there, a
     constraint refuses it) is skipped; an operational error (the disk is
     full, the database is locked or unreadable) fails the whole batch, which
-    the recorder keeps and tries again, so a full disk loses nothing.
+    the recorder keeps and tries again, so a full disk loses nothing. With a
+    ``fence``, records of rooms this worker no longer owns (another worker
+    took them over) are dropped, inside the same transaction as the check.
     """
-    records = [(code, record.kind, record.data, when if isinstance(when, str) else iso_time(when))
-               for code, record, when in coalesce(batch) if record.kind in WRITERS]
+    coalesced = coalesce(batch)
+    allowed = fence(conn, {code for code, _, _ in coalesced}) if fence is not None else None
+    records: list[Written] = []
+    fenced = 0
+    for code, record, when in coalesced:
+        if allowed is not None and code not in allowed:
+            fenced += 1
+        elif record.kind in WRITERS:
+            at = when if isinstance(when, str) else iso_time(when)
+            records.append((code, record.kind, record.data, at))
     conn.execute("SAVEPOINT batch")
     try:
         _at_once(conn, records)
@@ -248,11 +267,7 @@ def write_batch(conn: Connection, batch: list[Pending]) -> list[str]:
         "UPDATE rooms SET last_active_at = ? WHERE code = ?",
         [(at, code) for code, at in touched.items()],
     )
-    return errors
-
-
-Written = tuple[str, str, dict[str, Any], str]
-"""(room code, record kind, its data, when as text)."""
+    return errors, fenced
 
 
 def _at_once(conn: Connection, records: list[Written]) -> None:
@@ -289,10 +304,13 @@ def _one_by_one(conn: Connection, records: list[Written]) -> list[str]:
 class Recorder:
     """Collects records from every room and writes them in batches."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, fence: Fence | None = None) -> None:
         self.store = store
+        self.fence = fence
         self.pending: list[Pending] = []
         self.dropped = 0
+        self.fenced = 0
+        """Records not written because another worker owns their room now."""
         self.written = 0
         self.batches = 0
         self._wake = trio.Event()
@@ -340,7 +358,8 @@ class Recorder:
         batch, self.pending = self.pending, []
         try:
             with trio.CancelScope(shield=True):
-                errors = await self.store.transaction(lambda conn: write_batch(conn, batch))
+                errors, fenced = await self.store.transaction(
+                    lambda conn: write_batch(conn, batch, self.fence))
         except Exception as exc:  # the database itself failed: keep the batch for later
             self.last_error = f"{type(exc).__name__}: {exc}"
             self.failing_since = self.failing_since or utc_now()
@@ -351,8 +370,12 @@ class Recorder:
         if self.last_error is not None:
             event(log, logging.INFO, "batches_written_again", failing_since=self.failing_since)
         self.last_error = self.failing_since = None
-        self.written += len(batch) - len(errors)
+        self.written += len(batch) - len(errors) - fenced
         self.batches += 1
+        if fenced:
+            self.fenced += fenced
+            event(log, logging.WARNING, "records_fenced", records=fenced,
+                  why="another worker owns their room now")
         for error in errors:
             event(log, logging.ERROR, "record_not_written", error=error)
         for observer in self.on_batch:

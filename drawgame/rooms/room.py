@@ -15,7 +15,7 @@ import hashlib
 import logging
 import math
 import secrets
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,6 +40,7 @@ REPLACED_CLOSE = 4409
 MAINTENANCE_CLOSE = 1013
 RESTART_CLOSE = 1012
 ROOM_CLOSED_CLOSE = 4004
+MOVED_CLOSE = (4300, "the room is served elsewhere now: ask where and reconnect")
 SNAPSHOT_HEARTBEAT_S = 5.0
 """While a phase timer runs, the snapshot is rewritten at least this often, so after
 a crash the timer resumes with at most this much more time than it had."""
@@ -78,13 +79,19 @@ class TickEvent:
 
 
 @dataclass
+class LostEvent:
+    """Another worker holds the room's lease now: end at once, writing nothing."""
+
+
+@dataclass
 class StopEvent:
     """Ask the room to end for a graceful restart: players are told to come back."""
 
     reconnect_in_ms: int = 0
 
 
-RoomEvent = JoinEvent | CommandEvent | GoneEvent | NoticeEvent | TickEvent | StopEvent
+RoomEvent = (JoinEvent | CommandEvent | GoneEvent | NoticeEvent | TickEvent | StopEvent
+             | LostEvent)
 
 
 class RoomClosed(Exception):
@@ -102,7 +109,11 @@ class RoomHooks:
     record: Callable[[str, Record], None]
     maintenance: Callable[[], tuple[bool, str]]
     stats: Stats
-    on_stop: Callable[[Room, StopEvent | None], None] = lambda room, stop: None
+    on_stop: Callable[[Room, StopEvent | LostEvent | None], None] = lambda room, stop: None
+    lease_ok: Callable[[], bool] = lambda: True
+    """Whether this worker's lease on its rooms is valid by its own clock now."""
+    lease_settled: Callable[[], Awaitable[None]] = trio.lowlevel.checkpoint
+    """Waits for the next renewal of the lease to finish (it may find the room lost)."""
 
 
 class Room:
@@ -117,7 +128,9 @@ class Room:
         self.connections: dict[str, Connection] = {}
         self._inbox, self._inbox_reader = trio.open_memory_channel[RoomEvent](inbox_size)
         self._empty_since: float | None = None
-        self._stop: StopEvent | None = None
+        self._stop: StopEvent | LostEvent | None = None
+        self._lost = False
+        """Another worker holds this room's lease now (set at once by ``lose``)."""
         self._snapshot_due = True
         self._snapshot_at = -math.inf
         self._overflow: list[RoomEvent] = []
@@ -158,7 +171,8 @@ class Room:
         frame. False when events are queued (order matters) or the room is
         stopping: then ``submit`` it.
         """
-        if not self._parked or self._queued or self._stop is not None:
+        if not self._parked or self._queued or self._stop is not None or self._lost \
+                or not self.hooks.lease_ok():
             return False
         self._handle(item)
         return True
@@ -184,6 +198,12 @@ class Room:
             self._queued -= 1
             return False
         return True
+
+    def lose(self) -> None:
+        """Another worker holds this room's lease now: the room ends at once, writing
+        nothing, and its players are told to ask where it is (close 4300)."""
+        self._lost = True
+        self.post(LostEvent())
 
     async def stop(self, reconnect_in_ms: int = 0) -> None:
         """Ask the room to end for a restart and wait until it has."""
@@ -219,7 +239,11 @@ class Room:
             finally:
                 self._parked = False
             self._queued -= 1
-            self._handle(item)
+            while not self.hooks.lease_ok() and not self._lost:
+                # The lease may have run out (the process was paused, the database is
+                # slow): handle nothing until a renewal says whether the room is ours.
+                await self.hooks.lease_settled()
+            self._handle(LostEvent() if self._lost else item)
             if self._idle_expired():
                 event(log, logging.INFO, "room_idle_closed", room=self.code)
                 self._close_everyone(ROOM_CLOSED_CLOSE, "the room was closed")
@@ -229,6 +253,8 @@ class Room:
         """One event, then whatever became due (the room task or ``handle_now``)."""
         if not isinstance(item, TickEvent):
             self._safely(self._dispatch, item)
+        if isinstance(self._stop, LostEvent):
+            return  # the room is another worker's now: nothing more is done or written
         while self._overflow:
             self._safely(self._dispatch, self._overflow.pop(0))
         # Most events (a stroke, a chat line) make nothing due: tick only when needed.
@@ -326,6 +352,8 @@ class Room:
             self._broadcast({"type": "notice", "text": item.text})
         elif isinstance(item, StopEvent):
             self._on_stop(item)
+        elif isinstance(item, LostEvent):
+            self._on_lost(item)
 
     def _on_command(self, conn: Connection, cmd: Command, now: float) -> None:
         pid = conn.player_id
@@ -359,7 +387,7 @@ class Room:
             old.close(REPLACED_CLOSE, "replaced by a newer connection")
         conn.player_id = pid
         self.connections[pid] = conn
-        self._empty_since = None
+        self._watch_emptiness(now)
         welcome = {
             "type": "welcome",
             "you": {"id": pid, "token": token},
@@ -401,9 +429,21 @@ class Room:
         if pid is None or self.connections.get(pid) is not conn:
             return
         del self.connections[pid]
-        if not self.connections:
-            self._empty_since = now
+        self._watch_emptiness(now)
         self._apply(rules.disconnect(self.state, now, pid))
+
+    def _on_lost(self, lost: LostEvent) -> None:
+        self._stop = lost
+        self._close_everyone(*MOVED_CLOSE)
+
+    def _watch_emptiness(self, now: float) -> None:
+        """The room is empty while no player or spectator is connected: TV screens alone
+        do not keep it open (a screen left on would hold a room for ever)."""
+        players = self.state.players
+        if any(pid not in players or not players[pid].tv for pid in self.connections):
+            self._empty_since = None
+        elif self._empty_since is None:
+            self._empty_since = now
 
     def _on_stop(self, request: StopEvent) -> None:
         self._stop = request
@@ -425,8 +465,7 @@ class Room:
                 conn = self.connections.pop(effect.player_id, None)
                 if conn is not None:
                     conn.close(effect.code, effect.reason)
-                    if not self.connections:
-                        self._empty_since = trio.current_time()
+                    self._watch_emptiness(trio.current_time())
             else:
                 self.hooks.record(self.code, effect)
 

@@ -17,6 +17,15 @@ def active_rooms(conn: Connection) -> list[Row]:
     ).fetchall()
 
 
+def active_room(conn: Connection, code: str) -> Row | None:
+    """One active room's row, as ``active_rooms`` gives them."""
+    row: Row | None = conn.execute(
+        "SELECT code, name, private, settings, snapshot FROM rooms"
+        " WHERE code = ? AND is_active = 1", (code,)
+    ).fetchone()
+    return row
+
+
 def close_room(conn: Connection, code: str, at: str) -> None:
     conn.execute(
         "UPDATE rooms SET is_active = 0, closed_at = ?, snapshot = NULL WHERE code = ?", (at, code)

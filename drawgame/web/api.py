@@ -37,16 +37,17 @@ def _json(body: Any, status: int = 200) -> Response:
 
 @blueprint.get("/api/rooms")
 async def list_rooms() -> Response:
-    return _json({"rooms": services().registry.public_rooms()})
+    return _json({"rooms": await services().registry.public_rooms()})
 
 
 @blueprint.get("/api/rooms/<code>")
 async def get_room(code: str) -> Response:
-    registry = services().registry
-    room = registry.get(code)
-    if room is None:
+    """The room's summary with where to connect (``worker``, ``ws_path``), whichever
+    worker serves it; a room nobody serves any more is taken over here first."""
+    summary = await services().registry.room_summary(code)
+    if summary is None:
         return error_response(404, "room_not_found", "there is no open room with this code")
-    return _json(registry.summary(room))
+    return _json(summary)
 
 
 @blueprint.get("/api/games/<game_id>")
@@ -131,12 +132,11 @@ async def create_room() -> Response:
             return error_response(422, "filtered",
                                   "the room name has a word the chat filter blocks", "name")
     try:
-        room = await svc.registry.create_room(name, bool(body.get("private")), settings)
+        summary = await svc.registry.create_room(name, bool(body.get("private")), settings)
     except TooManyRooms as exc:
         return error_response(503, "too_many_rooms", str(exc), Retry_After="30")
-    return _json(
-        {"code": room.code, "url": f"/r/{room.code}", "room": svc.registry.summary(room)}, 201
-    )
+    code = summary["code"]
+    return _json({"code": code, "url": f"/r/{code}", "room": summary}, 201)
 
 
 async def _create_body() -> tuple[dict[str, Any], Response | None]:

@@ -10,6 +10,7 @@ from quart import Blueprint, Response, jsonify
 
 import drawgame
 from drawgame import build
+from drawgame.rooms.directory import wall_time
 from drawgame.services import Services
 from drawgame.stats import memory_rss_mb
 from drawgame.web.context import services
@@ -18,6 +19,8 @@ blueprint = Blueprint("health", __name__)
 
 DB_CHECK_TIMEOUT_S = 2.0
 CONNECTIONS_NEAR_LIMIT = 0.9
+STOPPED_SHOWN_S = 3600.0
+"""A worker stopped on purpose stays in ``cluster.workers`` this long."""
 
 
 async def database_check(svc: Services) -> dict[str, Any]:
@@ -84,6 +87,9 @@ async def health_report(svc: Services) -> dict[str, Any]:
         status = "degraded"
     else:
         status = "ok"
+    cluster = cluster_report(svc)
+    if status == "ok" and any(w["status"] == "lost" for w in cluster["workers"]):
+        status = "degraded"
     return {
         "status": status,
         "timestamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -94,7 +100,17 @@ async def health_report(svc: Services) -> dict[str, Any]:
         "maintenance": svc.maintenance.on,
         "checks": checks,
         "performance": perf,
+        "cluster": cluster,
     }
+
+
+def cluster_report(svc: Services) -> dict[str, Any]:
+    """Every worker of the directory (read each second by the registry): a worker whose
+    heartbeat is late is ``lost``; stopped ones are listed for an hour."""
+    now = wall_time()
+    workers = [w.health(now) for w in svc.registry.cluster
+               if w.status != "stopped" or now - w.heartbeat_at < STOPPED_SHOWN_S]
+    return {"worker": svc.registry.me.worker_id, "workers": workers}
 
 
 @blueprint.get("/api/health")

@@ -85,7 +85,19 @@ class Middleware:
             elapsed = time.perf_counter() - started
             path = scope.get("path", "")
             level = logging.WARNING if status >= 500 else logging.INFO
-            event(log, level, "request", method=scope.get("method"), path=path,
-                  status=status, duration_ms=round(elapsed * 1000, 2))
+            # The cluster proxy's health check, every second per worker: not worth a line
+            # (unless it fails).
+            if status >= 500 or not _proxy_check(scope):
+                event(log, level, "request", method=scope.get("method"), path=path,
+                      status=status, duration_ms=round(elapsed * 1000, 2))
             for observer in self.observers:
                 observer(scope.get("method", ""), path, status, elapsed)
+
+
+_CHECK_HEADER = b"x-drawgame-check"
+
+
+def _proxy_check(scope: Scope) -> bool:
+    """A health check of the cluster's proxy (drawgame/ops/proxy.py ``CHECK_HEADER``)."""
+    return scope.get("path") == "/api/health" and any(
+        name == _CHECK_HEADER for name, _ in scope.get("headers", ()))

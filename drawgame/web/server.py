@@ -44,7 +44,7 @@ from drawgame.web.middleware import SECURITY_HEADERS
 
 log = get_logger("server")
 
-WS_REQUEST_LINE = re.compile(rb"^GET /ws/")
+WS_REQUEST_LINE = re.compile(rb"^GET (?:/w/[A-Za-z0-9-]{1,16})?/ws/")
 MAX_REQUEST_LINE = 8192
 HANDSHAKE_TIMEOUT_S = 10.0
 CLOSE_TIMEOUT_S = 3.0

@@ -20,6 +20,7 @@ from quart import Blueprint, Response
 
 from drawgame.config import Config
 from drawgame.rooms.connection import Connection, outgoing
+from drawgame.rooms.room import MOVED_CLOSE
 from drawgame.rooms.session import RESTART_CLOSE, ROOM_GONE_CLOSE, Session
 from drawgame.services import Services
 from drawgame.transport.handshake import HandshakeError, UpgradeRequest
@@ -30,7 +31,8 @@ blueprint = Blueprint("ws", __name__)
 
 NO_HELLO_CLOSE = (4401, "no hello in time")
 OVERLOAD_CLOSE = 1013
-ROOM_PATH = re.compile(r"^/ws/([^/]{1,64})/?$")
+ROOM_PATH = re.compile(r"^(?:/w/[A-Za-z0-9-]{1,16})?/ws/([^/]{1,64})/?$")
+"""``/ws/<code>``, or ``/w/<worker>/ws/<code>`` as the cluster's proxy routes it."""
 
 
 def client_address(config: Config, headers: Mapping[str, str] | Any, remote: str | None) -> str:
@@ -93,11 +95,14 @@ class RoomSockets:
         """Run one player's connection until it closes (the transport finishes the close)."""
         svc, config = self.svc, self.svc.config
         ip = client_address(config, request.headers, ws.peer)
-        match = ROOM_PATH.match(request.path)
-        room = svc.registry.get(match.group(1)) if match else None
         refusal = self._refusal(ip)
-        if refusal is not None or room is None:
-            ws.close(*(refusal or ROOM_GONE_CLOSE))
+        if refusal is not None:
+            ws.close(*refusal)
+            return
+        match = ROOM_PATH.match(request.path)
+        room, elsewhere = await svc.registry.find(match.group(1)) if match else (None, None)
+        if room is None:
+            ws.close(*(MOVED_CLOSE if elsewhere is not None else ROOM_GONE_CLOSE))
             return
         conn = Connection(ip, ws)
         session = Session(conn, room, config, svc.stats)

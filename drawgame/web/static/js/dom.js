@@ -74,9 +74,18 @@ export async function copyText(text, fallbackInput) {
     await navigator.clipboard.writeText(text);
     return true;
   } catch {
-    if (!fallbackInput) return false;
-    fallbackInput.select();
-    return document.execCommand("copy");
+    if (fallbackInput) {
+      fallbackInput.select();
+      return document.execCommand("copy");
+    }
+    // No input to show (streamer mode hides it): copy from an off-screen one, unseen.
+    const hidden = h("textarea", { class: "sr-only", readonly: true, "aria-hidden": "true", tabindex: "-1" });
+    hidden.value = text;
+    document.body.append(hidden);
+    hidden.select();
+    const done = document.execCommand("copy");
+    hidden.remove();
+    return done;
   }
 }
 

@@ -1,6 +1,9 @@
 // The room's WebSocket: hello/resume, batched frames, reconnect with exponential
 // backoff and jitter, planned reconnects after `shutdown`, ping/pong latency.
+// Every connect first asks the room's summary where it is served (`ws_path`):
+// with several workers a room moves when its worker stops or dies.
 
+import { findRoom } from "./api.js";
 import { C, S, CLOSE_CODE, FATAL_CLOSES } from "./protocol.js";
 
 const PING_EVERY_MS = 5000;
@@ -20,9 +23,10 @@ export const NET = Object.freeze({
   STOPPED: "stopped",       // no more reconnects (kicked, not found, replaced, left)
 });
 
-export function socketUrl(code) {
+/** The WebSocket URL of a room's `ws_path` on this page's host. */
+export function socketUrl(path) {
   const scheme = window.location.protocol === "https:" ? "wss" : "ws";
-  return `${scheme}://${window.location.host}/ws/${encodeURIComponent(code)}`;
+  return `${scheme}://${window.location.host}${path}`;
 }
 
 export class Connection {
@@ -46,6 +50,7 @@ export class Connection {
     this.restarting = false; // a `shutdown` announced this drop
     this.timers = {};
     this.pingSentAt = null; // set while a ping waits for any answer
+    this.connects = 0; // counts connect() calls: an older one's late answer is ignored
     window.addEventListener("online", () => this.retrySoon());
     document.addEventListener("visibilitychange", () => { if (!document.hidden) this.retrySoon(); });
   }
@@ -54,11 +59,26 @@ export class Connection {
     return this.state === NET.ONLINE && this.ws?.readyState === WebSocket.OPEN;
   }
 
-  connect() {
+  async connect() {
     this.clearTimers();
     this.detach(true);
     this.setState(NET.CONNECTING);
-    const ws = new WebSocket(socketUrl(this.code));
+    const mine = ++this.connects;
+    let path;
+    try {
+      path = (await findRoom(this.code)).ws_path || `/ws/${encodeURIComponent(this.code)}`;
+    } catch (err) {
+      if (mine !== this.connects || this.state === NET.STOPPED) return;
+      if (err.status === 404) {
+        this.setState(NET.STOPPED, CLOSE_CODE.NOT_FOUND);
+        this.onFatal(CLOSE_CODE.NOT_FOUND, err.message);
+      } else {
+        this.scheduleReconnect(CLOSE_CODE.TRY_LATER);
+      }
+      return;
+    }
+    if (mine !== this.connects || this.state === NET.STOPPED) return;
+    const ws = new WebSocket(socketUrl(path));
     this.ws = ws;
     ws.onopen = () => this.opened(ws);
     ws.onmessage = (e) => this.received(ws, e.data);
@@ -156,6 +176,11 @@ export class Connection {
     if (FATAL_CLOSES.has(code)) {
       this.setState(NET.STOPPED, code);
       this.onFatal(code, reason);
+      return;
+    }
+    if (code === CLOSE_CODE.MOVED) { // served by another worker now: ask where, at once
+      this.attempt = 0;
+      this.connect();
       return;
     }
     this.busy = code === CLOSE_CODE.TRY_LATER;

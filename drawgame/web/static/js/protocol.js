@@ -83,6 +83,7 @@ export const CLOSE_CODE = Object.freeze({
   RESTART: 1012,
   TRY_LATER: 1013,
   KICKED: 4001,
+  MOVED: 4300,
   NOT_FOUND: 4004,
   FULL: 4009,
   NO_HELLO: 4401,

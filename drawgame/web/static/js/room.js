@@ -193,6 +193,8 @@ function setupControls() {
   $("#play-again").addEventListener("click", playAgain);
   $("#results-close").addEventListener("click", () => { st.showResults = false; closeReplay(); renderStage(); });
   $("#copy-link").addEventListener("click", copyShareLink);
+  // A button, not a link: a link's address would show in the browser's status bar (streamers).
+  $("#tv-link").addEventListener("click", () => window.open(`/r/${encodeURIComponent(st.code)}/tv`, "_blank", "noopener"));
   streamer.secret($("#room-code"), () => st.code, { onClick: copyShareLink });
   streamer.secret($("#share-link"), shareUrl);
   streamer.toggleButton($("#streamer-toggle"));
@@ -685,7 +687,6 @@ function renderAll() {
 
 function renderHud() {
   $("#room-name").textContent = streamer.hideIn(st.room.name || "drawgame", st.code);
-  $("#tv-link").href = `/r/${encodeURIComponent(st.code)}/tv`;
   hud.setRound(st.room.round, roundsTotal(), phase());
   hud.setWord({ phase: phase(), hint: st.room.hint, word: st.room.word, isDrawer: isDrawer() });
   if (phase() === PHASE.LOBBY) hud.setCountdown(null);

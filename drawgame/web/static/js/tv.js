@@ -281,6 +281,8 @@ function renderHud() {
 function renderPlayers() {
   const ranked = st.room.phase !== PHASE.LOBBY && !relaxed();
   const list = sortPlayers(st.players.filter((p) => !p.spectator), relaxed() || !ranked);
+  // Up to 16 players: past 8 the list takes two columns so that everyone stays on screen.
+  $("#tv-players").classList.toggle("is-many", list.length > 8);
   replaceChildren($("#tv-players"), list.map((p) => h("li", {
     class: ["tv-player", p.drawer && "is-drawer", p.guessed && "is-guessed", !p.connected && "is-offline"].filter(Boolean).join(" "),
     dataset: { testid: "tv-player", playerId: p.id, guessed: String(p.guessed), drawer: String(p.drawer) },
@@ -307,6 +309,9 @@ function renderLobby() {
   const seated = st.players.filter((p) => !p.spectator);
   $("#tv-lobby-status").textContent = seated.length
     ? t("tv.waiting", { count: seated.length }) : t("tv.nobody");
+  replaceChildren($("#tv-lobby-players"), lobby ? seated.map((p) => h("li", {
+    class: `tv-chip${p.connected ? "" : " is-offline"}`, dataset: { testid: "tv-lobby-player" }, text: p.name,
+  })) : []);
 }
 
 function renderOverlay() {

@@ -1,0 +1,262 @@
+"""Several workers behind HAProxy: rooms spread, fail over, never split, roll over.
+
+Real processes throughout (tests/cluster.py): the cluster supervisor, HAProxy
+from Debian, the workers, and players who find their room through
+``GET /api/rooms/<code>`` and follow it when it moves.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+from collections import Counter
+from contextlib import AsyncExitStack
+from pathlib import Path
+from typing import Any
+
+import pytest
+import trio
+from playwright.sync_api import expect
+
+from tests.browser import Browser, in_browser
+from tests.cluster import Cluster, Seat, running_cluster
+
+WORDS = ["elephant", "giraffe", "pancake", "lighthouse", "umbrella", "volcano",
+         "pyramid", "snowman", "rainbow", "airplane", "backpack", "cactus"]
+GAME = {"rounds": 1, "draw_time_s": 120, "choose_time_s": 30, "word_choices": 1,
+        "hints": 0, "custom_words": WORDS, "custom_only": True, "max_players": 4}
+
+
+def line(stroke: int, *points: int) -> dict[str, Any]:
+    return {"op": "line", "id": stroke, "c": "#204080", "w": 8, "p": list(points)}
+
+
+async def seat_pair(cluster: Cluster, stack: AsyncExitStack, code: str) -> tuple[Seat, Seat]:
+    ada, bob = Seat(cluster, stack, code, "Ada"), Seat(cluster, stack, code, "Bob")
+    await ada.join()
+    await bob.join()
+    return ada, bob
+
+
+def by_id(seats: tuple[Seat, Seat], pid: str) -> Seat:
+    return next(s for s in seats if s.id == pid)
+
+
+async def start_turn(seats: tuple[Seat, Seat], stroke: int) -> tuple[Seat, Seat, str]:
+    """Wait for a turn to begin; the drawer picks the word and draws one stroke."""
+    phase = await seats[0].wait_for("phase", lambda m: m["phase"] == "choosing")
+    drawer = by_id(seats, phase["drawer_id"])
+    guesser = next(s for s in seats if s is not drawer)
+    # The drawer's own news of this turn: a guesser got `word` for the last one too.
+    mine = phase if drawer is seats[0] else await drawer.wait_for(
+        "phase", lambda m: m["phase"] == "choosing" and m["drawer_id"] == drawer.id)
+    await drawer.wait_for("choices", since=mine)
+    await drawer.send({"type": "choose", "index": 0})
+    word = (await drawer.wait_for("word", since=mine))["word"]
+    await drawer.send({"type": "draw", "ops": [line(stroke, 10, 10, 400, 300)]})
+    await guesser.wait_for("draw")
+    return drawer, guesser, word
+
+
+async def play_game(seats: tuple[Seat, Seat]) -> dict[str, Any]:
+    """A whole two-turn game: each draws once, the other guesses; returns game_over."""
+    await seats[0].send({"type": "start"})
+    for turn in range(2):
+        _, guesser, word = await start_turn(seats, turn + 1)
+        await guesser.send({"type": "chat", "text": word})
+        await seats[0].wait_for("turn_end")
+    return await seats[0].wait_for("game_over", within=40)
+
+
+async def test_rooms_spread_over_every_worker_and_all_games_finish(tmp_path: Path) -> None:
+    async with running_cluster(tmp_path, workers=3) as cluster:
+        rooms = [await cluster.create_room(**GAME) for _ in range(12)]
+        assert Counter(r["worker"] for r in rooms) == {"w1": 4, "w2": 4, "w3": 4}
+        assert all(r["ws_path"] == f"/w/{r['worker']}/ws/{r['code']}" for r in rooms)
+        listed = (await cluster.http("GET", "/api/rooms")).json()["rooms"]
+        assert {r["code"] for r in listed} == {r["code"] for r in rooms}
+        results: list[dict[str, Any]] = []
+
+        async def game(code: str) -> None:
+            async with AsyncExitStack() as stack:
+                seats = await seat_pair(cluster, stack, code)
+                results.append(await play_game(seats))
+
+        with trio.fail_after(120):
+            async with trio.open_nursery() as nursery:
+                for room in rooms:
+                    nursery.start_soon(game, room["code"])
+        assert len(results) == 12
+        assert all(len(r["ranking"]) == 2 and r["ranking"][0]["score"] > 0 for r in results)
+        # Every room was served where the directory said, from start to end.
+        served = {r["code"]: r["worker"] for r in rooms}
+        for code, worker in served.items():
+            assert (await cluster.summary(code))["worker"] == worker
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def shared_store(request: pytest.FixtureRequest) -> dict[str, str]:
+    """The cluster's database: the SQLite file of one box, or a PostgreSQL server."""
+    if request.param == "sqlite":
+        return {}
+    return {"DRAWGAME_DATABASE_URL": str(request.getfixturevalue("pg_url"))}
+
+
+async def test_a_killed_worker_s_rooms_come_back_on_another_and_games_finish(
+    tmp_path: Path, shared_store: dict[str, str],
+) -> None:
+    async with running_cluster(tmp_path, workers=3, **shared_store) as cluster:
+        rooms = [await cluster.create_room(**GAME) for _ in range(3)]
+        victim = rooms[0]["worker"]
+        code = rooms[0]["code"]
+        pid = (await cluster.workers())[victim]["pid"]
+        async with AsyncExitStack() as stack:
+            seats = await seat_pair(cluster, stack, code)
+            await seats[0].send({"type": "start"})
+            drawer, guesser, _ = await start_turn(seats, 1)
+            await drawer.send({"type": "draw", "ops": [line(2, 500, 500, 600, 650)]})
+            await guesser.wait_for("draw", lambda m: m["ops"][0]["id"] == 2)
+            before = {s.name: (s.id, s.welcomes[-1]["room"]["players"]) for s in seats}
+            await trio.sleep(0.3)  # the op batch reaches the database (every 0.1 s)
+
+            os.kill(pid, signal.SIGKILL)
+            killed_at = trio.current_time()
+            workers = await cluster.until_workers(lambda w: w[victim]["status"] == "lost")
+            assert workers[victim]["pid"] == pid
+            # Both players find the room again, on another worker, within 10 s.
+            welcomes = []
+            for seat in seats:
+                await seat.join(within=15)
+                welcomes.append(seat.welcomes[-1])
+            assert trio.current_time() - killed_at < 10
+            now_at = (await cluster.summary(code))["worker"]
+            assert now_at != victim
+            for seat, welcome in zip(seats, welcomes, strict=True):
+                room = welcome["room"]
+                assert welcome["you"]["id"] == before[seat.name][0]
+                assert room["phase"] == "drawing" and room["drawer_id"] == drawer.id
+                assert [op["id"] for op in room["ops"]] == [1, 2]
+            # The game goes on where it was and finishes.
+            await drawer.send({"type": "draw", "ops": [line(3, 1, 1, 2, 2)]})
+            await guesser.wait_for("draw", lambda m: m["ops"][0]["id"] == 3)
+            drawer_word = drawer.welcomes[-1]["room"]["word"]
+            await guesser.send({"type": "chat", "text": drawer_word})
+            await seats[0].wait_for("turn_end")
+            _, second_guesser, second_word = await start_turn(seats, 4)
+            await second_guesser.send({"type": "chat", "text": second_word})
+            over = await seats[0].wait_for("game_over", within=40)
+            assert len(over["ranking"]) == 2
+        # The supervisor started the dead worker again: up, with a new process.
+        restarted = await cluster.until_workers(
+            lambda w: w[victim]["status"] == "up" and w[victim]["pid"] != pid, within=30)
+        assert restarted[victim]["pid"] != pid
+        assert cluster.events("server_crashed")
+
+
+async def test_a_paused_worker_never_serves_a_room_another_one_took(
+    tmp_path: Path, shared_store: dict[str, str],
+) -> None:
+    async with running_cluster(tmp_path, workers=2, **shared_store) as cluster:
+        room = await cluster.create_room(**GAME)
+        code, first = room["code"], room["worker"]
+        pid = (await cluster.workers())[first]["pid"]
+        async with AsyncExitStack() as stack:
+            ada, bob = await seat_pair(cluster, stack, code)
+            await trio.sleep(0.3)  # their seats reach the database (every 0.1 s)
+            os.kill(pid, signal.SIGSTOP)
+            try:
+                # While it is stopped, Ada's line reaches its socket but nobody handles it.
+                await ada.send({"type": "chat", "text": "sent to a paused worker"})
+                other = await cluster.until_workers(lambda w: w[first]["status"] == "lost")
+                second = next(w for w in other if w != first)
+                with trio.fail_after(15):
+                    while True:
+                        if (await cluster.summary(code))["worker"] == second:
+                            break
+                        await trio.sleep(0.2)
+                cy = Seat(cluster, stack, code, "Cy")
+                await cy.join()
+                assert cy.workers == [second]
+                assert {p["name"] for p in cy.welcomes[-1]["room"]["players"]} == \
+                    {"Ada", "Bob", "Cy"}
+            finally:
+                os.kill(pid, signal.SIGCONT)
+            # Back, the paused worker learns it lost the room before handling anything:
+            # Ada and Bob are told to look again (4300), and the line is never relayed.
+            for seat in (ada, bob):
+                await seat.ws.wait_closed(within=10)
+                assert seat.ws.close_code == 4300
+            assert "sent to a paused worker" not in [m.get("text") for m in cy.ws.of("chat")]
+            await ada.join()
+            assert ada.workers[-1] == second
+            await ada.send({"type": "chat", "text": "now on the right worker"})
+            await cy.wait_for("chat", lambda m: m["text"] == "now on the right worker")
+            assert (await cluster.summary(code))["worker"] == second
+        fenced = cluster.events("records_fenced")
+        lost = cluster.events("room_lost")
+        assert lost and all(e["room"] == code for e in lost)
+        assert all(e["records"] >= 0 for e in fenced)
+
+
+async def test_a_rolling_restart_keeps_the_games_going(tmp_path: Path) -> None:
+    async with running_cluster(tmp_path, workers=2) as cluster:
+        rooms = [await cluster.create_room(**GAME) for _ in range(2)]
+        assert {r["worker"] for r in rooms} == {"w1", "w2"}
+        pids = {w: info["pid"] for w, info in (await cluster.workers()).items()}
+        async with AsyncExitStack() as stack:
+            tables = [await seat_pair(cluster, stack, r["code"]) for r in rooms]
+            turns = []
+            for seats in tables:
+                await seats[0].send({"type": "start"})
+                turns.append(await start_turn(seats, 1))
+            cluster.proc.send_signal(signal.SIGHUP)
+            # The players reconnect as clients do, each time their worker restarts (no
+            # cancel scope around it: their connections outlive the loop).
+            deadline = trio.current_time() + 60
+            while True:
+                assert trio.current_time() < deadline, "the rolling restart did not end"
+                for seats in tables:
+                    for seat in seats:
+                        await seat.settle()
+                found = await cluster.workers()
+                if all(found[i]["pid"] != pids[i] and found[i]["status"] == "up"
+                       for i in pids):
+                    break
+            for seats, (_, guesser, word) in zip(tables, turns, strict=True):
+                # Every player was told to reconnect while its worker restarted: each
+                # finds the room again, in the middle of the same turn.
+                for seat in seats:
+                    await seat.settle()
+                    assert seat.welcomes[-1]["room"]["phase"] == "drawing"
+                await guesser.send({"type": "chat", "text": word})
+                await seats[0].wait_for("turn_end")
+                _, second_guesser, second_word = await start_turn(seats, 2)
+                await second_guesser.send({"type": "chat", "text": second_word})
+                over = await seats[0].wait_for("game_over", within=40)
+                assert len(over["ranking"]) == 2
+        assert cluster.events("rolling_restart_done")
+
+
+async def test_a_browser_follows_its_room_to_another_worker(tmp_path: Path) -> None:
+    async with running_cluster(tmp_path, workers=2) as cluster:
+        room = await cluster.create_room(**GAME)
+        code, first = room["code"], room["worker"]
+        pid = (await cluster.workers())[first]["pid"]
+        seen: dict[str, str] = {}
+
+        def scenario(browser: Browser) -> None:
+            ada = browser.player("Ada")
+            seen["before"] = ada.join(f"/r/{code}", "Ada")
+            os.kill(pid, signal.SIGKILL)
+            # The page drops, asks where the room is now, and resumes its seat there.
+            expect(ada.by("connection-status")).not_to_have_attribute(
+                "data-state", "online", timeout=10_000)
+            expect(ada.by("connection-status")).to_have_attribute(
+                "data-state", "online", timeout=20_000)
+            seen["after"] = ada.me_id()
+
+        # A killed worker's sockets fail in the page's console; that is the point here.
+        await in_browser(cluster.url, scenario,
+                         allow=[r"WebSocket connection to .* failed", r"status of 50\d"])
+        assert seen["after"] == seen["before"]
+        assert (await cluster.summary(code))["worker"] != first
