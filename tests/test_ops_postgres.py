@@ -47,7 +47,7 @@ async def seeded(config: Config, pg_url: str, *names: str) -> set[str]:
     """A migrated database with a room per name; returns their codes."""
     async with open_services(config.replace(database_url=pg_url)) as svc:
         made = [await svc.registry.create_room(name, False, Settings()) for name in names]
-        return {room.code for room in made}
+        return {room["code"] for room in made}
 
 
 async def test_db_check_reads_the_server_and_names_the_servers_connected(
