@@ -32,6 +32,17 @@ def config(tmp_path: Path) -> Config:
     )
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """``-m postgresql`` selects every test that runs against the PostgreSQL server."""
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        on_pg = callspec is not None and any(
+            value == "postgresql" for name, value in callspec.params.items()
+            if name in ("database", "shared_store"))
+        if on_pg or {"pg_server", "pg_url"} & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.postgresql)
+
+
 @pytest.fixture(scope="session")
 def pg_server() -> Iterator[pgserver.PgServer]:
     """A real PostgreSQL server for the whole run (installed when missing)."""
