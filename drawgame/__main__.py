@@ -18,6 +18,7 @@ from drawgame.logs import setup_logging
 from drawgame.ops import cli as ops_cli
 from drawgame.ops.probe import fetch_health
 from drawgame.ops.serverlock import DatabaseInUse, ServerLock
+from drawgame.ops.serverlock import target as serverlock_target
 from drawgame.store import MigrationError, apply_migrations, pending_migrations
 from drawgame.store.connection import Error as DATABASE_ERRORS
 from drawgame.store.connection import table_exists
@@ -53,7 +54,7 @@ def cmd_serve(config: Config, args: argparse.Namespace) -> int:
 
         setup_logging(config)
         return run_cluster(config, args.ready_fd)
-    lock = ServerLock(Path(config.db_path))
+    lock = ServerLock(serverlock_target(config))
     try:
         lock.acquire()
     except DatabaseInUse as exc:

@@ -32,6 +32,17 @@ def config(tmp_path: Path) -> Config:
     )
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """``-m postgresql`` selects every test that runs against the PostgreSQL server."""
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        on_pg = callspec is not None and any(
+            value == "postgresql" for name, value in callspec.params.items()
+            if name in ("database", "shared_store"))
+        if on_pg or {"pg_server", "pg_url"} & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.postgresql)
+
+
 @pytest.fixture(scope="session")
 def pg_server() -> Iterator[pgserver.PgServer]:
     """A real PostgreSQL server for the whole run (installed when missing)."""
@@ -118,6 +129,16 @@ async def server(nursery: trio.Nursery, config: Config) -> AsyncIterator[Running
     yield running
     running.stop.set()
     with trio.fail_after(config.shutdown_grace_s + 5):
+        await running.done.wait()
+
+
+@pytest.fixture
+async def db_server(nursery: trio.Nursery, db_config: Config) -> AsyncIterator[RunningServer]:
+    """``server`` on each database in turn."""
+    running = await start_server(nursery, db_config)
+    yield running
+    running.stop.set()
+    with trio.fail_after(db_config.shutdown_grace_s + 5):
         await running.done.wait()
 
 

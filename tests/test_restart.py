@@ -1,9 +1,9 @@
-"""Games survive restarts and crashes: real servers, real sockets, one database file."""
+"""Games survive restarts and crashes: real servers, real sockets, one database (the
+graceful restart and the kill -9 on SQLite and on PostgreSQL)."""
 
 from __future__ import annotations
 
 import signal
-import sqlite3
 from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import Any
@@ -17,6 +17,8 @@ from drawgame.game import rules
 from drawgame.game.ops import OpLog
 from drawgame.rooms.room import SNAPSHOT_HEARTBEAT_S
 from drawgame.services import open_services
+from drawgame.store import Connection
+from drawgame.store.db import connect_to, location
 from tests.conftest import RunningServer, start_server
 from tests.serverproc import start_and_wait
 from tests.wsclient import WsClient, connect
@@ -144,8 +146,8 @@ async def finish_game(table: Table) -> dict[str, Any]:
     return await table.clients[0].wait_for("game_over", within=10)
 
 
-async def test_graceful_restart_keeps_the_game(nursery: trio.Nursery, config: Config) -> None:
-    config = config.replace(reconnect_in_ms=250)
+async def test_graceful_restart_keeps_the_game(nursery: trio.Nursery, db_config: Config) -> None:
+    config = db_config.replace(reconnect_in_ms=250)
     first = await start_server(nursery, config)
     code = await create_room(first.url, rounds=1, draw_time_s=60)
     url = f"{first.ws_url}/ws/{code}"
@@ -179,11 +181,13 @@ async def test_graceful_restart_keeps_the_game(nursery: trio.Nursery, config: Co
 
 
 async def test_sigkill_loses_at_most_the_last_batch(
-    nursery: trio.Nursery, config: Config, tmp_path: Path
+    nursery: trio.Nursery, db_config: Config, tmp_path: Path
 ) -> None:
-    db = Path(config.db_path)
+    config = db_config
+    where = {"DRAWGAME_DATABASE_URL": config.database_url} if config.database_url else {
+        "DRAWGAME_DB_PATH": config.db_path}
     proc, url = await trio.to_thread.run_sync(
-        lambda: start_and_wait(tmp_path, DRAWGAME_DB_PATH=str(db), DRAWGAME_ENVIRONMENT="test")
+        lambda: start_and_wait(tmp_path, DRAWGAME_ENVIRONMENT="test", **where)
     )
     try:
         code = await create_room(url, rounds=1, draw_time_s=60)
@@ -227,7 +231,8 @@ async def test_sigkill_loses_at_most_the_last_batch(
     await second.done.wait()
 
 
-async def test_unreadable_snapshot_does_not_stop_start_up(config: Config) -> None:
+async def test_unreadable_snapshot_does_not_stop_start_up(db_config: Config) -> None:
+    config = db_config
     async with open_services(config) as svc:
         from drawgame.game.settings import Settings
 
@@ -236,12 +241,11 @@ async def test_unreadable_snapshot_does_not_stop_start_up(config: Config) -> Non
         worse = await svc.registry.create_room("worse", False, Settings())
         young = await svc.registry.create_room("young", True, Settings(rounds=7))
         codes = good["code"], bad["code"], worse["code"], young["code"]
-    conn = sqlite3.connect(config.db_path)
+    conn = connect_to(location(config))
     conn.execute("UPDATE rooms SET snapshot = '{not json' WHERE code = ?", (codes[1],))
     conn.execute("UPDATE rooms SET snapshot = '{\"v\": 99}' WHERE code = ?", (codes[2],))
     # a room created just before a crash, whose first snapshot never reached the disk
     conn.execute("UPDATE rooms SET snapshot = NULL WHERE code = ?", (codes[3],))
-    conn.commit()
     async with open_services(config) as svc:
         assert set(svc.registry.rooms) == {codes[0], codes[3]}
         young_state = svc.registry.rooms[codes[3]].state
@@ -252,7 +256,8 @@ async def test_unreadable_snapshot_does_not_stop_start_up(config: Config) -> Non
     assert active == {codes[0]: 1, codes[1]: 0, codes[2]: 0, codes[3]: 1}
 
 
-async def test_album_replays_to_what_every_player_saw(server: RunningServer) -> None:
+async def test_album_replays_to_what_every_player_saw(db_server: RunningServer) -> None:
+    server = db_server
     code = await create_room(server.url, rounds=1, draw_time_s=60)
     url = f"{server.ws_url}/ws/{code}"
     with trio.fail_after(30):
@@ -297,11 +302,11 @@ async def test_album_replays_to_what_every_player_saw(server: RunningServer) -> 
 
 
 async def test_scheduled_cleanup_removes_what_is_past_retention(
-    config: Config, mock_clock: trio.testing.MockClock
+    db_config: Config, mock_clock: trio.testing.MockClock
 ) -> None:
-    config = config.replace(retention_days=30, cleanup_interval_s=60)
+    config = db_config.replace(retention_days=30, cleanup_interval_s=60)
     async with open_services(config) as svc:
-        def seed(conn: sqlite3.Connection) -> None:
+        def seed(conn: Connection) -> None:
             for code, closed in (("OLDROOM1", "2000-01-01T00:00:00+00:00"),
                                  ("NEWROOM1", "2999-01-01T00:00:00+00:00")):
                 conn.execute(

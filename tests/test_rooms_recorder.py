@@ -87,3 +87,29 @@ def test_ops_are_dropped_past_the_pending_cap(
     rec.add("ROOMCODE", Record("game_over", {"game_id": "g", "ranking": []}))
     assert [r.kind for _, r, _ in rec.pending] == ["ops", "ops", "ops", "game_over"]
     assert rec.dropped == 2
+
+
+async def test_ops_for_a_turn_not_there_are_skipped_and_the_rest_is_written(
+    database: str,
+) -> None:
+    store = await seeded_store(database)
+    rec = Recorder(store)
+    rec.add("ROOMCODE", Record("game_started", {"game_id": "g_1"}))
+    rec.add("ROOMCODE", Record("turn_started", {"game_id": "g_1", "turn": 1, "round": 1,
+                                                "drawer_id": "p_1", "word": "cat"}))
+    await rec.flush()
+    rec.add("ROOMCODE", Record("ops", {"game_id": "g_1", "turn": 1, "ops": ops(1, 2)}))
+    rec.add("ROOMCODE", Record("ops", {"game_id": "g_1", "turn": 7, "ops": ops(3)}))  # no turn 7
+    rec.add("ROOMCODE", Record("snapshot", {"state": {"n": 1}}))
+    errors: list[str] = []
+    rec.on_batch.append(lambda batch: errors.append("batch"))
+    await rec.flush()
+    rows = await store.run(lambda c: c.execute(
+        "SELECT t.number, o.seq, o.ops FROM turn_ops o JOIN turns t ON t.id = o.turn_id"
+    ).fetchall())
+    assert [(r[0], r[1], [o["id"] for o in json.loads(r[2])]) for r in rows] == [(1, 1, [1, 2])]
+    snapshot = await store.run(lambda c: c.execute(
+        "SELECT snapshot FROM rooms WHERE code = 'ROOMCODE'").fetchone()[0])
+    assert json.loads(snapshot)["n"] == 1
+    assert rec.written == 2 + 2 and errors == ["batch"]  # the skipped record is not counted
+    await store.close()

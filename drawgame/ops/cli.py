@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sqlite3
 import sys
 import time
 import urllib.error
@@ -21,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from drawgame.config import Config
-from drawgame.ops import admin_token, database, deploy, disk, passes, releases
+from drawgame.ops import admin_token, database, deploy, disk, passes, postgres, releases
 from drawgame.ops.instance import INSTANCES, Instance, InstanceError, resolve
 from drawgame.ops.probe import fetch_health, wait_healthy
 from drawgame.ops.service import Service, ServiceError, for_instance
@@ -29,7 +28,8 @@ from drawgame.ops.steps import OperationFailed, Steps
 from drawgame.services import MAINTENANCE_KEY
 from drawgame.store import kv
 from drawgame.store.cleanup import cleanup
-from drawgame.store.db import in_transaction
+from drawgame.store.connection import Error as DATABASE_ERRORS
+from drawgame.store.db import describe, in_transaction
 from drawgame.text import operator_text_problem
 
 MAINTENANCE_SEEN_S = 10.0
@@ -53,14 +53,18 @@ def _service(instance: Instance) -> Service:
     return for_instance(instance)
 
 
+EXPECTED: tuple[type[Exception], ...] = (
+    InstanceError, ServiceError, OperationFailed, database.DatabaseError, releases.ReleaseError,
+    *DATABASE_ERRORS)
+
+
 def guarded(command: Command) -> Command:
     """Turn the expected failures into one line on standard error and exit code 1."""
 
     def run(config: Config, args: argparse.Namespace) -> int:
         try:
             return command(config, args)
-        except (InstanceError, ServiceError, OperationFailed, database.DatabaseError,
-                releases.ReleaseError, sqlite3.Error) as exc:
+        except EXPECTED as exc:
             return fail(str(exc))
 
     run.__doc__ = command.__doc__
@@ -267,7 +271,11 @@ def cmd_url(config: Config, args: argparse.Namespace) -> int:
 @guarded
 def cmd_db_check(config: Config, args: argparse.Namespace) -> int:
     """SELECT 1, the integrity check and a few figures, readable."""
-    report = database.check(_instance(config, args).db_path)
+    instance = _instance(config, args)
+    if instance.on_postgresql:
+        report = postgres.check(instance.database)
+    else:
+        report = database.check(instance.db_path)
     print(report.render())
     return 0 if report.ok else 1
 
@@ -277,8 +285,13 @@ def cmd_backup(config: Config, args: argparse.Namespace) -> int:
     """An online, checked backup of the live database; old backups pruned."""
     instance = _instance(config, args)
     keep = instance.ops.backup_keep
-    path, pruned = database.backup(instance.db_path, instance.backup_dir, keep)
-    print(f"backup {path} ({path.stat().st_size / 1024:.0f} KiB, integrity ok)")
+    if instance.on_postgresql:
+        path, pruned = postgres.backup(instance.database, instance.backup_dir, keep)
+        checked = "pg_dump archive, read back"
+    else:
+        path, pruned = database.backup(instance.db_path, instance.backup_dir, keep)
+        checked = "integrity ok"
+    print(f"backup {path} ({path.stat().st_size / 1024:.0f} KiB, {checked})")
     print(f"kept the newest {keep} regular backups (pre-deploy ones are kept apart); "
           f"removed {len(pruned)}: {', '.join(p.name for p in pruned) or 'none'}")
     return 0
@@ -290,7 +303,7 @@ def cmd_backups(config: Config, args: argparse.Namespace) -> int:
     instance = _instance(config, args)
     found = database.list_backups(instance.backup_dir)
     for path in found:
-        kind = "pre-deploy" if database.backup_kind(path) == database.PREDEPLOY else "regular"
+        kind = database.backup_kind(path).replace(database.PREDEPLOY, "pre-deploy")
         print(f"{path}  {path.stat().st_size / 1024:.0f} KiB  {kind}")
     if not found:
         print(f"no backups in {instance.backup_dir}")
@@ -324,7 +337,11 @@ def cmd_cleanup(config: Config, args: argparse.Namespace) -> int:
 
 def _with_db(instance: Instance, work: Callable[[Any], Any]) -> Any:
     """``work(conn)`` in one transaction on the instance's existing database."""
-    conn = database.open_existing(instance.db_path)
+    conn: Any
+    if instance.on_postgresql:
+        conn = postgres.connect(instance.database)
+    else:
+        conn = database.open_existing(instance.db_path)
     try:
         return in_transaction(conn, work)
     finally:
@@ -374,7 +391,7 @@ def cmd_maintenance(config: Config, args: argparse.Namespace) -> int:
         return 0
     _with_db(instance, lambda conn: kv.set_json(conn, MAINTENANCE_KEY,
                                                 {"on": on, "message": message}))
-    print(f"maintenance {args.state}: saved in {instance.db_path}")
+    print(f"maintenance {args.state}: saved in {describe(instance.database)}")
     if body is None:
         print("no server answers now; it takes effect when the server starts")
         return 0

@@ -1,5 +1,8 @@
 """Database operations: check, online backup, pruning, and putting a backup in place.
 
+These are SQLite's (a file); PostgreSQL's forms of the same targets are in
+drawgame/ops/postgres.py, and share the backup names and pruning here.
+
 Backups use SQLite's backup API from a read-only connection: the copy is one
 consistent snapshot even while the server writes (WAL readers never block
 the writer), then it is switched to a single self-contained file (journal
@@ -17,6 +20,8 @@ from pathlib import Path
 
 BACKUP_PREFIX = "drawgame-"
 BACKUP_SUFFIX = ".sqlite3"
+BACKUP_SUFFIXES = (BACKUP_SUFFIX, ".dump")
+"""SQLite copies, and PostgreSQL's pg_dump archives."""
 COUNTED_TABLES = ("rooms", "players", "games", "turns", "turn_ops")
 
 
@@ -166,6 +171,7 @@ def backup_name(now: datetime | None = None, label: str = "") -> str:
 
 
 PREDEPLOY = "predeploy"
+ASIDE = ("before-restore", "failed-deploy")
 
 
 def list_backups(folder: Path, kind: str | None = None) -> list[Path]:
@@ -176,14 +182,19 @@ def list_backups(folder: Path, kind: str | None = None) -> list[Path]:
     if not folder.is_dir():
         return []
     found = [p for p in folder.iterdir()
-             if p.name.startswith(BACKUP_PREFIX) and p.name.endswith(BACKUP_SUFFIX)]
+             if p.name.startswith(BACKUP_PREFIX) and p.name.endswith(BACKUP_SUFFIXES)]
     if kind is not None:
         found = [p for p in found if (backup_kind(p) == kind)]
     return sorted(found, key=lambda p: p.name)
 
 
 def backup_kind(path: Path) -> str:
-    return PREDEPLOY if f"-{PREDEPLOY}-" in path.name else "regular"
+    """``regular``, ``predeploy``, or (PostgreSQL's dumps of what a restore or a failed
+    deploy replaced) ``before-restore`` / ``failed-deploy``."""
+    for kind in (PREDEPLOY, *ASIDE):
+        if f"-{kind}" in path.name:
+            return kind
+    return "regular"
 
 
 def prune(folder: Path, keep: int, kind: str = "regular") -> list[Path]:

@@ -9,6 +9,12 @@ restart the service; wait for /api/health (bounded); run the smoke tests;
 prune old releases. A failure after the switch rolls back on its own: the
 previous release comes back, and the backup too if a migration ran; the
 deploy then exits non-zero with the reason.
+
+On PostgreSQL (``DRAWGAME_DATABASE_URL`` in the instance's ``.env``) the same
+steps use the server's forms: the migrations are checked in place, applied in
+a transaction that is rolled back (its DDL is transactional); the backups are
+``pg_dump`` archives and a restore replays one in a single transaction
+(drawgame/ops/postgres.py).
 """
 
 from __future__ import annotations
@@ -23,12 +29,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from drawgame.ops import database, passes, releases, serverlock
+from drawgame.ops import database, passes, postgres, releases, serverlock
 from drawgame.ops.instance import Instance, InstanceError
 from drawgame.ops.probe import cluster_pids, fetch_health, wait_healthy, wait_rolled
 from drawgame.ops.releases import Release
 from drawgame.ops.service import Service, ServiceError
 from drawgame.ops.steps import OperationFailed, Steps
+from drawgame.store.db import describe
 
 MIGRATE_TIMEOUT_S = 600
 SMOKE_TIMEOUT_S = 120
@@ -71,8 +78,11 @@ def deploy_lock(instance: Instance) -> Iterator[None]:
         yield
 
 
-def applied_versions(db: Path) -> set[int]:
-    """Migration versions recorded in ``db`` (empty when there is no database yet)."""
+def applied_versions(instance: Instance) -> set[int]:
+    """Migration versions recorded in the instance's database (empty when there is none)."""
+    if instance.on_postgresql:
+        return postgres.applied_versions(instance.database)
+    db = instance.db_path
     if not db.exists():
         return set()
     conn = database.open_existing(db, read_only=True)
@@ -84,28 +94,58 @@ def applied_versions(db: Path) -> set[int]:
         conn.close()
 
 
-def run_migrations(python: Path, instance: Instance, db: Path | None = None) -> list[str]:
+def run_migrations(python: Path, instance: Instance, db: Path | None = None,
+                   *, check: bool = False) -> list[str]:
     """``python -m drawgame migrate`` of a release against the instance's database (or
-    ``db``); returns the names of the migrations it applied."""
+    ``db``); returns the names of the migrations it applied (``check``: that apply, in a
+    transaction rolled back; PostgreSQL)."""
     assert instance.root is not None
     env = instance.process_env()
     if db is not None:
         env["DRAWGAME_DB_PATH"] = str(db)
     cwd = instance.root if instance.root.exists() else Path(tempfile.gettempdir())
-    done = subprocess.run([str(python), "-m", "drawgame", "migrate"], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=MIGRATE_TIMEOUT_S)
+    command = [str(python), "-m", "drawgame", "migrate", *(["--check"] if check else [])]
+    done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True,
+                          timeout=MIGRATE_TIMEOUT_S)
     if done.returncode != 0:
         raise OperationFailed(f"migrations failed: {(done.stderr or done.stdout).strip()}")
+    word = "applies " if check else "applied "
     return [line.split(" ", 1)[1] for line in done.stdout.splitlines()
-            if line.startswith("applied ")]
+            if line.startswith(word)]
 
 
 def check_migrations(python: Path, instance: Instance, scratch: Path) -> list[str]:
-    """Apply the release's migrations to a copy of the live database (or an empty one)."""
+    """Apply the release's migrations to a copy of the live database (or an empty one);
+    on PostgreSQL to the live database in a transaction that is rolled back."""
+    if instance.on_postgresql:
+        return run_migrations(python, instance, check=True)
     copy = scratch / "live-copy.sqlite3"
     if instance.db_path.exists():
         database.copy_consistent(instance.db_path, copy)
     return run_migrations(python, instance, copy)
+
+
+def has_database(instance: Instance) -> bool:
+    """Whether there is live data to back up (a PostgreSQL database with no migration
+    applied yet holds none)."""
+    if instance.on_postgresql:
+        return bool(postgres.applied_versions(instance.database))
+    return instance.db_path.exists()
+
+
+def check_step(instance: Instance) -> str:
+    if instance.on_postgresql:
+        return "check migrations on the live database (in a transaction rolled back)"
+    return "check migrations on a copy of the live database"
+
+
+def back_up(instance: Instance, keep: int, label: str) -> Path:
+    """A checked backup of the live database, ``keep`` of its kind kept."""
+    if instance.on_postgresql:
+        path, _ = postgres.backup(instance.database, instance.backup_dir, keep, label)
+    else:
+        path, _ = database.backup(instance.db_path, instance.backup_dir, keep, label)
+    return path
 
 
 def smoke(source: Path, url: str) -> None:
@@ -238,7 +278,7 @@ def _dry_run(opts: DeployOptions, steps: Steps, candidate: Candidate, scratch: P
     assert inst.root is not None and candidate.wheel is not None
     with steps.step("build release (in a temporary folder)"):
         python = releases.install(scratch / "release", candidate.wheel, opts.deps_from)
-    with steps.step("check migrations on a copy of the live database"):
+    with steps.step(check_step(inst)):
         pending = check_migrations(python, inst, scratch)
     release_id = releases.new_release_id(inst.releases_dir, candidate.sha)
     now = releases.current(inst.current_link, inst.releases_dir)
@@ -248,13 +288,13 @@ def _dry_run(opts: DeployOptions, steps: Steps, candidate: Candidate, scratch: P
                            {"sha": candidate.sha, "record_version": releases.RECORD_VERSION,
                             "number": max((r.number for r in found), default=0) + 1})
     doomed = [r.id for r in releases.plan_pruning([*found, new], new, keep)]
-    live = "the live database" if inst.db_path.exists() else "a new database (none yet)"
+    live = "the live database" if has_database(inst) else "a new database (none yet)"
     state = "running" if opts.service.running() else "not running"
     steps.say("dry run: nothing was changed under " + str(inst.root))
     steps.say(f"would create  {inst.releases_dir / release_id} (tests: "
               f"{candidate.facts.get('tests')})")
     steps.say(f"would replace {now.id if now else 'nothing (first deploy)'} as current")
-    steps.say(f"would back up {inst.db_path} into {inst.backup_dir}")
+    steps.say(f"would back up {describe(inst.database)} into {inst.backup_dir}")
     steps.say(f"would apply   {', '.join(pending) or 'no migrations'} to {live} "
               "(checked on a copy: they apply cleanly)")
     steps.say(f"would restart {opts.service.describe()}, now {state}")
@@ -282,20 +322,19 @@ def _deploy(opts: DeployOptions, steps: Steps, candidate: Candidate, scratch: Pa
         release = releases.create(inst.releases_dir, release_id, candidate.wheel,
                                   candidate.facts, opts.deps_from)
     try:
-        with steps.step("check migrations on a copy of the live database"):
+        with steps.step(check_step(inst)):
             pending = check_migrations(release.python, inst, scratch)
             steps.say(f"to apply: {', '.join(pending) or 'none'}")
     except OperationFailed as exc:
         release.mark_failed(str(exc))
         raise
     backup = None
-    if inst.db_path.exists():
+    if has_database(inst):
         with steps.step("back up the live database"):
-            backup, _ = database.backup(inst.db_path, inst.backup_dir,
-                                        inst.ops.predeploy_backup_keep,
-                                        label=f"{database.PREDEPLOY}-{release_id}")
+            backup = back_up(inst, inst.ops.predeploy_backup_keep,
+                             f"{database.PREDEPLOY}-{release_id}")
             steps.say(f"backup {backup}")
-    before = applied_versions(inst.db_path)
+    before = applied_versions(inst)
     try:
         with steps.step("apply migrations"):
             applied = run_migrations(release.python, inst)
@@ -311,7 +350,7 @@ def _deploy(opts: DeployOptions, steps: Steps, candidate: Candidate, scratch: Pa
         release.mark_healthy()
     except OperationFailed as exc:
         release.mark_failed(str(exc))
-        migrated = applied_versions(inst.db_path) != before
+        migrated = applied_versions(inst) != before
         _roll_back(opts, steps, previous, backup if migrated else None, str(exc))
         raise OperationFailed(f"deploy of {release.id} failed and was rolled back: {exc}") from exc
     with steps.step("prune old releases"):
@@ -343,7 +382,12 @@ def _roll_back(opts: DeployOptions, steps: Steps, previous: Release | None,
         else:
             inst.current_link.unlink(missing_ok=True)
             steps.say("no previous release: the service stays stopped")
-        if backup is not None:
+        if backup is not None and inst.on_postgresql:
+            postgres.refuse_while_used(inst.database)
+            dumped = back_up(inst, inst.ops.failed_deploy_keep, "failed-deploy")
+            postgres.restore(inst.database, backup)
+            steps.say(f"restored {backup} (the migrated database is kept as {dumped})")
+        elif backup is not None:
             with serverlock.exclusive(inst.db_path):
                 aside = database.set_aside(inst.db_path, "failed-deploy")
                 database.put_in_place(backup, inst.db_path)
@@ -392,6 +436,9 @@ def restore(instance: Instance, service: Service | None, source: Path, steps: St
     server still using the database, whatever its port, is found by the database's lock
     (drawgame/ops/serverlock.py), and the restore refuses.
     """
+    if instance.on_postgresql:
+        _restore_postgresql(instance, service, source, steps)
+        return
     with steps.step(f"check {source}"):
         report = database.check(source)
         if not report.ok:
@@ -440,6 +487,53 @@ def _replace_database(db: Path, source: Path, steps: Steps) -> None:
         report = database.check(db)
         if not report.ok:
             raise OperationFailed(f"the restored database is not sound:\n{report.render()}")
+
+
+def _restore_postgresql(instance: Instance, service: Service | None, source: Path,
+                        steps: Steps) -> None:
+    """The same on PostgreSQL: a pg_dump archive replaces every table in one transaction,
+    after a dump of what it replaces; it refuses while any server (of any box) is
+    connected."""
+    url = instance.database
+    with steps.step(f"check {source}"):
+        if not source.name.endswith(postgres.DUMP_SUFFIX):
+            raise OperationFailed(f"{source} is not a pg_dump archive ({postgres.DUMP_SUFFIX}):"
+                                  " the database is PostgreSQL (a SQLite backup cannot be "
+                                  "restored into it)")
+        postgres.verify(source)
+    lock = deploy_lock(instance) if instance.root is not None else _no_lock()
+    with lock:
+        if service is not None:
+            with steps.step(f"stop {instance.service_name}"):
+                service.stop()
+        try:
+            postgres.refuse_while_used(url)
+            if service is None:
+                body, _ = fetch_health(instance.url, timeout=2)
+                if body is not None:
+                    raise OperationFailed(f"a server answers at {instance.url}: stop it first")
+        except (database.DatabaseError, OperationFailed) as exc:
+            if service is not None:  # leave the service as it was found
+                service.start()
+            raise OperationFailed(str(exc)) from None
+        with steps.step("dump the current database aside"):
+            aside, _ = postgres.backup(url, instance.backup_dir,
+                                       instance.ops.before_restore_keep, "before-restore")
+            steps.say(f"kept as {aside}")
+        with steps.step("restore"):
+            postgres.restore(url, source)
+        with steps.step("check"):
+            report = postgres.check(url)
+            if not report.ok:
+                raise OperationFailed(f"the restored database is not sound:\n{report.render()}")
+        if service is None:
+            steps.say(f"restored {source} into {describe(url)}; start the server (make start)")
+            return
+        with steps.step(f"start {instance.service_name}"):
+            service.start()
+        with steps.step("wait for health"):
+            healthy = await_health(instance, service)
+        steps.say(f"restored {source} into {describe(url)}; {healthy}")
 
 
 @contextmanager

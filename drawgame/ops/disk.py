@@ -8,6 +8,7 @@ from pathlib import Path
 
 from drawgame.ops import database
 from drawgame.ops.instance import Instance
+from drawgame.store.db import describe
 
 ASIDE_KINDS = ("failed-deploy", "before-restore")
 WIDTH = 23
@@ -50,11 +51,17 @@ def usage_lines(instance: Instance) -> list[str]:
     folder = instance.releases_dir
     releases = list(folder.iterdir()) if folder.is_dir() else []
     lines = [f"{'releases':<{WIDTH}}{human(sum(size_of(p) for p in releases))} in {len(releases)} "
-             f"(kept: {ops.releases_keep} good ones)",
-             f"{'database':<{WIDTH}}{human(_files_size([db]))} ({db})"]
+             f"(kept: {ops.releases_keep} good ones)"]
+    if instance.on_postgresql:
+        lines.append(f"{'database':<{WIDTH}}on PostgreSQL ({describe(instance.database)})")
+    else:
+        lines.append(f"{'database':<{WIDTH}}{human(_files_size([db]))} ({db})")
     keeps = {"failed-deploy": ops.failed_deploy_keep, "before-restore": ops.before_restore_keep}
     for kind in ASIDE_KINDS:
-        copies = database.set_aside_copies(db, kind)
+        if instance.on_postgresql:  # dumps in the backups folder
+            copies = database.list_backups(instance.backup_dir, kind)
+        else:
+            copies = database.set_aside_copies(db, kind)
         lines.append(f"{kind + ' copies':<{WIDTH}}{human(_files_size(copies))} in {len(copies)} "
                      f"(kept: {keeps[kind]})")
     for kind, keep in (("regular", ops.backup_keep), (database.PREDEPLOY,

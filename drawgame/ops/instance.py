@@ -28,6 +28,7 @@ from pathlib import Path
 
 from drawgame.config import PREFIX, Config, ConfigError, load_config
 from drawgame.ops import serverlock
+from drawgame.store.db import location
 
 INSTANCES = ("production", "staging", "local")
 SERVICE_NAMES = {"production": "drawgame", "staging": "drawgame-staging"}
@@ -121,7 +122,17 @@ class Instance:
 
     @property
     def db_path(self) -> Path:
+        """The SQLite file (see :attr:`database`: PostgreSQL's URL, when one is set)."""
         return Path(self.config.db_path)
+
+    @property
+    def database(self) -> str:
+        """Where the instance's data is: its PostgreSQL URL, else its SQLite file."""
+        return location(self.config)
+
+    @property
+    def on_postgresql(self) -> bool:
+        return bool(self.config.database_url)
 
     @property
     def backup_dir(self) -> Path:
@@ -155,7 +166,7 @@ def resolve(name: str, config: Config) -> Instance:
     """The instance called ``name`` as the settings in ``config`` describe it."""
     if name == "local":
         public = config.public_url or ""
-        running = serverlock.servers(Path(config.db_path))
+        running = serverlock.servers(serverlock.target(config))
         served = (serverlock.local_url(running[0]) or "") if running else ""
         return Instance("local", config, config, public_url=public, served_url=served)
     if name not in SERVICE_NAMES:

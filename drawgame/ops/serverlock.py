@@ -9,6 +9,11 @@ migrations) takes the lock exclusively, so it refuses while any server runs
 and no server starts while it works. The kernel drops a dead process's lock,
 so a crash never leaves the database locked; lines of dead servers are
 ignored and cleared by the next server that finds itself alone.
+
+On PostgreSQL there is no file to replace: the lock file (one per database
+on this box, beside ``DRAWGAME_DB_PATH``'s folder) still tells where this box's
+servers serve, and a restore sees every box's servers in the database's own
+``pg_stat_activity`` (drawgame/ops/postgres.py).
 """
 
 from __future__ import annotations
@@ -17,14 +22,30 @@ import contextlib
 import fcntl
 import json
 import os
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
+from psycopg.conninfo import conninfo_to_dict
+
+from drawgame.config import Config
 from drawgame.ops.daemon import is_drawgame
 
 SUFFIX = ".lock"
+
+
+def target(config: Config) -> Path:
+    """What the lock is held on: the SQLite file, or for PostgreSQL a name for its
+    database (host, port, name; never the password) in the SQLite file's folder."""
+    if not config.database_url:
+        return Path(config.db_path)
+    settings = conninfo_to_dict(config.database_url)
+    where = "-".join(str(settings.get(key) or "local")
+                     for key in ("host", "port", "dbname"))
+    slug = re.sub(r"[^A-Za-z0-9_.-]+", "_", where).strip("_")[:80]
+    return Path(config.db_path).parent / f"postgresql-{slug}"
 
 
 class DatabaseInUse(RuntimeError):

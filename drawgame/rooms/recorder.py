@@ -2,9 +2,11 @@
 
 Rooms hand records over without waiting; a background task writes
 everything pending in one transaction, one thread hop, at most
-:data:`FLUSH_INTERVAL_S` after it arrived. Each record is written under its
-own savepoint, so one record that cannot be written is logged and skipped
-without losing the rest of the batch.
+:data:`FLUSH_INTERVAL_S` after it arrived. A record that cannot be written
+is logged and skipped without losing the rest of the batch: the batch is
+written whole first (on PostgreSQL its statements pipelined, so a batch costs
+a round trip per lookup rather than several per record); only when a record
+fails is it written again record by record, each under its own savepoint.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import trio
 from drawgame.game.effects import Record
 from drawgame.logs import event, get_logger
 from drawgame.store import Connection, Store
-from drawgame.store.connection import Error, OperationalError
+from drawgame.store.connection import Cursor, Error, OperationalError, pipelined
 
 log = get_logger("recorder")
 
@@ -66,9 +68,11 @@ def _game_id(conn: Connection, public_id: str) -> int:
 
 def _turn_id(conn: Connection, game: str, number: int) -> int:
     row = conn.execute(
-        "SELECT id FROM turns WHERE game_id = ? AND number = ?", (_game_id(conn, game), number)
+        "SELECT t.id FROM turns t JOIN games g ON g.id = t.game_id"
+        " WHERE g.public_id = ? AND t.number = ?", (game, number)
     ).fetchone()
     if row is None:
+        _game_id(conn, game)  # which of the two is missing
         raise LookupError(f"turn {number} of game {game} is not in the database")
     return int(row[0])
 
@@ -127,6 +131,18 @@ def _ops(conn: Connection, code: str, d: dict[str, Any], at: str) -> None:
         raise LookupError(f"turn {d['turn']} of game {d['game_id']} is not in the database")
 
 
+def _ops_at_once(conn: Connection, code: str, d: dict[str, Any], at: str) -> Cursor:
+    """``_ops`` in one statement that needs no answer before the next one: a turn that is
+    not there inserts no row (the batch is then written again record by record)."""
+    return conn.execute(
+        "INSERT INTO turn_ops (turn_id, seq, ops)"
+        " SELECT t.id, (SELECT coalesce(max(o.seq), 0) + 1 FROM turn_ops o"
+        " WHERE o.turn_id = t.id), ? FROM turns t JOIN games g ON g.id = t.game_id"
+        " WHERE g.public_id = ? AND t.number = ?",
+        (json.dumps(d["ops"], separators=(",", ":")), d["game_id"], d["turn"]),
+    )
+
+
 def _turn_ended(conn: Connection, code: str, d: dict[str, Any], at: str) -> None:
     conn.execute(
         "UPDATE turns SET ended_at = ?, duration_ms = ?, end_reason = ?, points = ?, word = ?"
@@ -181,6 +197,13 @@ WRITERS: dict[str, Callable[[Connection, str, dict[str, Any], str], None]] = {
 }
 
 
+AT_ONCE: dict[str, Callable[[Connection, str, dict[str, Any], str], Cursor]] = {
+    "ops": _ops_at_once,
+}
+"""Writers of the hot kinds in one statement each, for the pipelined first try: each
+inserts or updates exactly one row, or the record cannot be written as it is."""
+
+
 def coalesce(batch: list[Pending]) -> list[Pending]:
     """Fewer rows for the same facts: one op row per turn per batch, the newest snapshot.
 
@@ -206,13 +229,16 @@ def coalesce(batch: list[Pending]) -> list[Pending]:
     return out
 
 
+Written = tuple[str, str, dict[str, Any], str]
+"""(room code, record kind, its data, when as text)."""
+
 Fence = Callable[[Any, set[str]], set[str]]
 """Which of these rooms this process may write (the room directory's owners)."""
 
 
 def write_batch(conn: Connection, batch: list[Pending], fence: Fence | None = None
                 ) -> tuple[list[str], int]:
-    """Write every record under its own savepoint; return the errors (one line each) and
+    """Write the batch's records; return the errors of those skipped (one line each) and
     how many records were fenced off.
 
     A record that cannot be written (it names a row that is not there, a
@@ -222,34 +248,63 @@ def write_batch(conn: Connection, batch: list[Pending], fence: Fence | None = No
     ``fence``, records of rooms this worker no longer owns (another worker
     took them over) are dropped, inside the same transaction as the check.
     """
-    errors: list[str] = []
-    touched: dict[str, str] = {}
-    records = coalesce(batch)
-    allowed = fence(conn, {code for code, _, _ in records}) if fence is not None else None
+    coalesced = coalesce(batch)
+    allowed = fence(conn, {code for code, _, _ in coalesced}) if fence is not None else None
+    records: list[Written] = []
     fenced = 0
-    for code, record, when in records:
+    for code, record, when in coalesced:
         if allowed is not None and code not in allowed:
             fenced += 1
-            continue
-        at = when if isinstance(when, str) else iso_time(when)
-        writer = WRITERS.get(record.kind)
-        if writer is None:
-            continue
-        conn.execute("SAVEPOINT record")
-        try:
-            writer(conn, code, record.data, at)
-        except OperationalError:
-            raise  # the database, not this record (disk full, locked, I/O): retry it all
-        except RECORD_ERRORS as exc:
-            conn.execute("ROLLBACK TO record")
-            errors.append(f"{record.kind} for room {code}: {exc}")
-        conn.execute("RELEASE record")
-        touched[code] = at
+        elif record.kind in WRITERS:
+            at = when if isinstance(when, str) else iso_time(when)
+            records.append((code, record.kind, record.data, at))
+    conn.execute("SAVEPOINT batch")
+    try:
+        _at_once(conn, records)
+        errors: list[str] = []
+    except OperationalError:
+        raise  # the database, not a record (disk full, locked, I/O): retry it all
+    except RECORD_ERRORS:
+        conn.execute("ROLLBACK TO batch")
+        errors = _one_by_one(conn, records)
+    conn.execute("RELEASE batch")
+    touched = {code: at for code, _, _, at in records}
     conn.executemany(
         "UPDATE rooms SET last_active_at = ? WHERE code = ?",
         [(at, code) for code, at in touched.items()],
     )
     return errors, fenced
+
+
+def _at_once(conn: Connection, records: list[Written]) -> None:
+    """Every record, pipelined; raises (LookupError if a one-row statement found no row)
+    when any record cannot be written."""
+    expected: list[Cursor] = []
+    with pipelined(conn):
+        for code, kind, data, at in records:
+            fast = AT_ONCE.get(kind)
+            if fast is None:
+                WRITERS[kind](conn, code, data, at)
+            else:
+                expected.append(fast(conn, code, data, at))
+    if any(cursor.rowcount != 1 for cursor in expected):
+        raise LookupError("a record names a row that is not in the database")
+
+
+def _one_by_one(conn: Connection, records: list[Written]) -> list[str]:
+    """Each record under its own savepoint: the ones that fail are skipped and named."""
+    errors: list[str] = []
+    for code, kind, data, at in records:
+        conn.execute("SAVEPOINT record")
+        try:
+            WRITERS[kind](conn, code, data, at)
+        except OperationalError:
+            raise
+        except RECORD_ERRORS as exc:
+            conn.execute("ROLLBACK TO record")
+            errors.append(f"{kind} for room {code}: {exc}")
+        conn.execute("RELEASE record")
+    return errors
 
 
 class Recorder:

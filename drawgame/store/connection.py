@@ -12,6 +12,7 @@ this module.
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, Protocol
@@ -73,6 +74,15 @@ def begin(conn: Connection) -> None:
     """Begin a write transaction: SQLite takes its write lock now (``IMMEDIATE``), so a
     transaction never fails halfway for want of it; PostgreSQL locks rows as it goes."""
     conn.execute("BEGIN IMMEDIATE" if dialect(conn) == SQLITE else "BEGIN")
+
+
+def pipelined(conn: Connection) -> contextlib.AbstractContextManager[Any]:
+    """A block whose statements PostgreSQL receives without a round trip each (psycopg's
+    pipeline mode: a statement waits only when its result is read); errors may then
+    surface at a later statement or at the block's end. Nothing changes on SQLite, which
+    has no round trips."""
+    pipeline = getattr(conn, "pipeline", None)
+    return pipeline() if pipeline is not None else contextlib.nullcontext()
 
 
 def table_exists(conn: Connection, name: str) -> bool:

@@ -14,7 +14,10 @@ handle (the recorder keeps its batch and writes it again).
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
+import socket
 import urllib.parse
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import lru_cache
@@ -123,6 +126,12 @@ def safe_url(url: str) -> str:
     return urllib.parse.urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
 
+def application_name(role: str) -> str:
+    """``drawgame <role> <host>:<pid>``: what ``pg_stat_activity`` shows of a connection, so
+    an operation can tell which servers (of any box) use the database."""
+    return f"drawgame {role} {socket.gethostname()[:30]}:{os.getpid()}"
+
+
 def conninfo(url: str, role: str, *, read_only: bool = False) -> str:
     """libpq connection settings for one of the store's connections.
 
@@ -137,7 +146,7 @@ def conninfo(url: str, role: str, *, read_only: bool = False) -> str:
         options = f"{options} {given['options']}"
     defaults: dict[str, Any] = {
         "connect_timeout": CONNECT_TIMEOUT_S,
-        "application_name": f"drawgame {role}",
+        "application_name": application_name(role),
         "keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10,
         "keepalives_count": 3,
     }
@@ -170,6 +179,10 @@ class PgConnection:
         cursor.executemany(to_pyformat(sql), parameters)  # type: ignore[arg-type]
         self.done += 1
         return cursor
+
+    def pipeline(self) -> contextlib.AbstractContextManager[Any]:
+        """psycopg's pipeline mode (see :func:`drawgame.store.connection.pipelined`)."""
+        return self._raw.pipeline()
 
     @property
     def in_transaction(self) -> bool:
