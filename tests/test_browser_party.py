@@ -42,11 +42,21 @@ PHONE = {"viewport": {"width": 375, "height": 740}, "device_scale_factor": 2,
 TV_CANVAS = "[data-testid=tv-canvas]"
 
 
+REVEAL_S = 4.0
+AFTER_REVEAL_MS = int(REVEAL_S * 1000) + WAIT_MS
+"""How long the results may take to show after the last guess: the reveal, then a wait."""
+
+
 @pytest.fixture(autouse=True)
 def phases(monkeypatch: pytest.MonkeyPatch) -> None:
     """Reveals long enough to be looked at on the TV; results that stay up."""
-    monkeypatch.setattr(rules, "REVEAL_S", 4.0)
+    monkeypatch.setattr(rules, "REVEAL_S", REVEAL_S)
     monkeypatch.setattr(rules, "RESULTS_S", 60.0)
+
+
+def after_reveal(player: Player) -> None:
+    """Wait through the reveal until the next turn's choosing has begun."""
+    expect(player.page.locator("body[data-phase=choosing]")).to_be_attached(timeout=AFTER_REVEAL_MS)
 
 
 def code_of(link: str) -> str:
@@ -121,12 +131,14 @@ def tv_game(browser: Browser) -> None:
     expect(tv.by("tv-feed-line")).to_contain_text("Bob" if guesser is bob else "Ada")
     expect(tv.by("tv-reveal-word")).to_have_text(word)
     found += tv_audit(tv, "reveal")
+    after_reveal(ada)
     drawer, (guesser,), word = next_turn([ada, bob], done)
     drawer.pick(BLUE, 24)
     drawer.stroke_with_mouse(STROKE)
     tv.wait_pixel(*STROKE[1], rgb(BLUE), target=TV_CANVAS)
     guess_right(guesser, word)
-    expect(tv.page.locator("[data-testid=tv-podium] .podium-step")).to_have_count(2)
+    expect(tv.page.locator("[data-testid=tv-podium] .podium-step")).to_have_count(
+        2, timeout=AFTER_REVEAL_MS)
     expect(tv.by("tv-album-item")).to_have_count(2)
     found += tv_audit(tv, "podium")
     assert not found, "axe-core found:\n" + "\n".join(found)
@@ -179,6 +191,7 @@ def controller_game(browser: Browser) -> None:
     guess_right(guesser, word)
     expect(tv.by("tv-reveal-word")).to_have_text(word)
     # The layout can be left, and the choice is remembered.
+    after_reveal(ada)
     drawer, (guesser,), word = next_turn([ada, bob], done)
     guesser.by("controller-toggle").tap()
     expect(guesser.by("canvas")).to_be_visible()
@@ -274,10 +287,11 @@ def streamer_game(browser: Browser) -> None:
     else:
         no_code(ada, code, "drawing (guesser)")
     guess_right(guesser, word)
+    after_reveal(ada)
     drawer, (guesser,), word = next_turn([ada, bob], done)
     no_code(ada, code, "drawing, second turn")
     guess_right(guesser, word)
-    expect(ada.by("album-item")).to_have_count(2)
+    expect(ada.by("album-item")).to_have_count(2, timeout=AFTER_REVEAL_MS)
     no_code(ada, code, "results")
     no_code(tv, code, "TV results")
     # The switch is remembered; turned off, the code shows again.
@@ -324,10 +338,11 @@ def relaxed_game(browser: Browser) -> None:
     for page in (ada, bob):
         shown = page.page.locator("[data-testid=player-list] :is(.pscore, .rank)")
         assert shown.count() == 0, f"{page}: scores or ranks in a relaxed room"
+    after_reveal(ada)
     _, (guesser,), word = next_turn([ada, bob], done)
     guess_right_relaxed(guesser, word)
     for page in (ada, bob):
-        expect(page.by("album-item")).to_have_count(2)
+        expect(page.by("album-item")).to_have_count(2, timeout=AFTER_REVEAL_MS)
         expect(page.page.locator("#podium")).to_be_hidden()
         expect(page.page.locator("#ranking")).to_be_hidden()
         expect(page.page.locator(".results-title")).to_have_text("Well played!")
