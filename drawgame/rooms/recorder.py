@@ -117,30 +117,22 @@ def _turn_started(conn: Connection, code: str, d: dict[str, Any], at: str) -> No
     )
 
 
-def _ops(conn: Connection, code: str, d: dict[str, Any], at: str) -> None:
-    # One statement finds the turn and appends its next batch: every busy room writes
-    # one of these with every flush.
-    added = conn.execute(
-        "INSERT INTO turn_ops (turn_id, seq, ops)"
-        " SELECT t.id, (SELECT coalesce(max(o.seq), 0) + 1 FROM turn_ops o"
-        " WHERE o.turn_id = t.id), ? FROM turns t JOIN games g ON g.id = t.game_id"
-        " WHERE g.public_id = ? AND t.number = ?",
-        (orjson.dumps(d["ops"]).decode(), d["game_id"], d["turn"]),
-    ).rowcount
-    if not added:
-        raise LookupError(f"turn {d['turn']} of game {d['game_id']} is not in the database")
-
-
 def _ops_at_once(conn: Connection, code: str, d: dict[str, Any], at: str) -> Cursor:
-    """``_ops`` in one statement that needs no answer before the next one: a turn that is
-    not there inserts no row (the batch is then written again record by record)."""
+    """One statement finds the turn and appends its next batch (every busy room writes one
+    with every flush), needing no answer before the next statement: a turn that is not
+    there inserts no row (the batch is then written again record by record)."""
     return conn.execute(
         "INSERT INTO turn_ops (turn_id, seq, ops)"
         " SELECT t.id, (SELECT coalesce(max(o.seq), 0) + 1 FROM turn_ops o"
         " WHERE o.turn_id = t.id), ? FROM turns t JOIN games g ON g.id = t.game_id"
         " WHERE g.public_id = ? AND t.number = ?",
-        (json.dumps(d["ops"], separators=(",", ":")), d["game_id"], d["turn"]),
+        (orjson.dumps(d["ops"]).decode(), d["game_id"], d["turn"]),
     )
+
+
+def _ops(conn: Connection, code: str, d: dict[str, Any], at: str) -> None:
+    if not _ops_at_once(conn, code, d, at).rowcount:
+        raise LookupError(f"turn {d['turn']} of game {d['game_id']} is not in the database")
 
 
 def _turn_ended(conn: Connection, code: str, d: dict[str, Any], at: str) -> None:
