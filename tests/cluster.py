@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import shutil
 import signal
 import socket
@@ -108,8 +109,10 @@ class Cluster:
 
 
 @asynccontextmanager
-async def running_cluster(tmp_path: Path, workers: int = 3, **env: str
-                          ) -> AsyncIterator[Cluster]:
+async def running_cluster(tmp_path: Path, workers: int = 3, nofile: int | None = None,
+                          **env: str) -> AsyncIterator[Cluster]:
+    """A cluster of ``workers`` behind HAProxy (``nofile``: a lower descriptor hard
+    limit for the whole cluster, the proxy included)."""
     require_haproxy()
     port = free_port()
     environ = {
@@ -128,7 +131,7 @@ async def running_cluster(tmp_path: Path, workers: int = 3, **env: str
         "PYTHONPATH": str(ROOT),
         **env,
     }
-    proc = spawn(tmp_path, environ)
+    proc = spawn(tmp_path, environ, nofile)
     cluster = Cluster(proc, f"http://127.0.0.1:{port}")
 
     def drain() -> None:
@@ -148,9 +151,15 @@ async def running_cluster(tmp_path: Path, workers: int = 3, **env: str
             await trio.to_thread.run_sync(stop, proc)
 
 
-def spawn(cwd: Path, env: dict[str, str]) -> subprocess.Popen[str]:
+def spawn(cwd: Path, env: dict[str, str], nofile: int | None = None) -> subprocess.Popen[str]:
+    def limit() -> None:
+        if nofile is not None:
+            soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+            resource.setrlimit(resource.RLIMIT_NOFILE, (min(soft, nofile), nofile))
+
     return subprocess.Popen([sys.executable, "-m", "drawgame", "serve"], cwd=cwd, env=env,
-                            stdin=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                            stdin=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=limit)
 
 
 def stop(proc: subprocess.Popen[str], within: float = 30.0) -> None:

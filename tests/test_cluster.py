@@ -18,6 +18,8 @@ import pytest
 import trio
 from playwright.sync_api import expect
 
+from drawgame.config import Config
+from drawgame.ops.proxy import PROXY_SPARE_DESCRIPTORS, Upstream, config_text, proxy_maxconn
 from tests.browser import Browser, in_browser
 from tests.cluster import Cluster, Seat, running_cluster
 
@@ -260,3 +262,22 @@ async def test_a_browser_follows_its_room_to_another_worker(tmp_path: Path) -> N
                          allow=[r"WebSocket connection to .* failed", r"status of 50\d"])
         assert seen["after"] == seen["before"]
         assert (await cluster.summary(code))["worker"] != first
+
+
+async def test_a_cluster_starts_under_a_low_descriptor_limit(tmp_path: Path) -> None:
+    # 5,000 WebSockets and 1,000 HTTP connections would need 12,000 descriptors in the
+    # proxy: under a hard limit of 4,096 it takes what fits instead of refusing to start.
+    async with running_cluster(tmp_path, workers=2, nofile=4096) as cluster:
+        room = await cluster.create_room(**GAME)
+        async with AsyncExitStack() as stack:
+            ada, bob = await seat_pair(cluster, stack, room["code"])
+            await ada.send({"type": "chat", "text": "hello"})
+            await bob.wait_for("chat", lambda m: m["text"] == "hello")
+
+
+def test_the_proxy_takes_every_connection_the_descriptors_allow() -> None:
+    config = Config(max_connections=5000, max_http_connections=1000)
+    assert proxy_maxconn(config, nofile=1_048_576) == 6000
+    assert proxy_maxconn(config, nofile=4096) == (4096 - PROXY_SPARE_DESCRIPTORS) // 2
+    assert f"maxconn {proxy_maxconn(config, 4096)}\n" in config_text(
+        config, [Upstream("w1", "127.0.0.1", 8001)], Path("/run/p.pid"), nofile=4096)

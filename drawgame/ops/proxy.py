@@ -14,6 +14,7 @@ lacks; the template is all drawgame needs of it.
 
 from __future__ import annotations
 
+import resource
 import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -54,8 +55,26 @@ def haproxy_binary() -> str:
     return found
 
 
-def config_text(config: Config, upstreams: Sequence[Upstream], pidfile: Path) -> str:
-    """The HAProxy configuration for the cluster on ``config.host:config.port``."""
+PROXY_SPARE_DESCRIPTORS = 64
+"""Descriptors HAProxy keeps for itself (listeners, checks, logs) beyond its connections."""
+
+
+def proxy_maxconn(config: Config, nofile: int | None = None) -> int:
+    """HAProxy's ``maxconn``: every WebSocket and HTTP connection the workers take, as far
+    as the descriptor limit allows (HAProxy needs two a connection, and refuses to start
+    when its ``maxconn`` would need more than the hard limit)."""
+    wanted = config.max_connections + config.max_http_connections
+    if nofile is None:
+        nofile = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    if nofile == resource.RLIM_INFINITY:
+        return wanted
+    return max(1, min(wanted, (nofile - PROXY_SPARE_DESCRIPTORS) // 2))
+
+
+def config_text(config: Config, upstreams: Sequence[Upstream], pidfile: Path,
+                nofile: int | None = None) -> str:
+    """The HAProxy configuration for the cluster on ``config.host:config.port``
+    (``nofile``: the descriptor hard limit, by default this process's)."""
     bind = f"[{config.host}]:{config.port}" if ":" in config.host else \
         f"{config.host}:{config.port}"
     check = f"check inter {HEALTH_INTERVAL_MS}ms fall 2 rise 1"
@@ -66,7 +85,7 @@ def config_text(config: Config, upstreams: Sequence[Upstream], pidfile: Path) ->
     lines = [
         "# Made by drawgame (drawgame/ops/proxy.py) at each start; edits are lost.",
         "global",
-        f"    maxconn {config.max_connections + config.max_http_connections}",
+        f"    maxconn {proxy_maxconn(config, nofile)}",
         f"    pidfile {pidfile}",
         "    log stderr format raw local0 warning",
         "",
