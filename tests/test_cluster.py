@@ -14,6 +14,7 @@ from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import trio
 from playwright.sync_api import expect
@@ -281,3 +282,17 @@ def test_the_proxy_takes_every_connection_the_descriptors_allow() -> None:
     assert proxy_maxconn(config, nofile=4096) == (4096 - PROXY_SPARE_DESCRIPTORS) // 2
     assert f"maxconn {proxy_maxconn(config, 4096)}\n" in config_text(
         config, [Upstream("w1", "127.0.0.1", 8001)], Path("/run/p.pid"), nofile=4096)
+
+
+async def test_every_worker_is_routed_once_the_cluster_says_it_is_ready(tmp_path: Path) -> None:
+    # Rooms are placed on any live worker at once: the proxy must already route to each
+    # (before, it answered 503 for up to a second, until its next health check).
+    async with running_cluster(tmp_path, workers=3) as cluster:
+        with trio.fail_after(30):
+            # The lines come from a thread reading the cluster's stderr: polled.
+            while not cluster.events("cluster_ready"):  # noqa: ASYNC110
+                await trio.sleep(0.01)
+        async with httpx.AsyncClient(base_url=cluster.url, timeout=5) as client:
+            answers = {w: (await client.get(f"/w/{w}/ws/")).status_code
+                       for w in ("w1", "w2", "w3")}
+        assert answers == {"w1": 426, "w2": 426, "w3": 426}

@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from drawgame.game.errors import InvalidSettings
 from drawgame.game.matching import normalize
+from drawgame.game.settings import clean_custom_words
 from drawgame.game.words import (
     DIFFICULTIES,
     FALLBACK_WORDS,
@@ -16,6 +18,7 @@ from drawgame.game.words import (
     MAX_REFUSED_REPORTED,
     WordBank,
     WordList,
+    clean_entry,
     make_word,
     parse_import,
     parse_word_file,
@@ -299,3 +302,12 @@ def test_choices_deterministic_with_seed() -> None:
     a = pick_choices(random.Random(9), BANK, custom_words=("x1", "x2"), n=3)
     b = pick_choices(random.Random(9), BANK, custom_words=("x1", "x2"), n=3)
     assert a == b
+
+
+@pytest.mark.parametrize("word", ["\u3164", "\u3164\u3164\u3164", "cat\u3164", "\u115fdog",
+                                  "ca\u034ft", "sun\ufe0f"])
+def test_words_with_characters_that_show_nothing_are_refused(word: str) -> None:
+    # A Hangul filler counts as a letter, yet a word of it cannot be drawn or read.
+    assert clean_entry(word)[1] == "bad_character"
+    with pytest.raises(InvalidSettings, match="invisible"):
+        clean_custom_words([word])

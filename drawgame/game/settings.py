@@ -229,7 +229,8 @@ def _clean_custom_word(raw: object) -> str:
         raise InvalidSettings("custom words may not hold U+FFFD (text that was not UTF-8)",
                               field="custom_words")
     if why == "bad_character":
-        raise InvalidSettings("custom words may not hold control characters", field="custom_words")
+        raise InvalidSettings("custom words may not hold control or invisible characters",
+                              field="custom_words")
     if why == "no_letter":
         raise InvalidSettings("each custom word needs a letter or digit", field="custom_words")
     return word

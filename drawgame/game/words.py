@@ -187,7 +187,9 @@ def clean_entry(raw: str) -> tuple[str, str | None]:
     return word, None
 
 
-_BAD_CHARACTER = regex.compile(r"[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Cn}]")
+_BAD_CHARACTER = regex.compile(r"[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Cn}\p{Default_Ignorable_Code_Point}]")
+"""Control, format, private and unassigned characters, and those that show nothing
+(fillers such as U+3164 count as letters, yet a word of them cannot be drawn or read)."""
 
 
 def parse_word_file(

@@ -41,6 +41,8 @@ log = get_logger("cluster")
 
 PROXY_READY_TIMEOUT_S = 10.0
 PROXY_RESTART_S = 1.0
+ROUTED_TIMEOUT_S = 10.0
+"""How long a started worker may take to be routed by the proxy before the next starts."""
 
 
 class ConsoleLog:
@@ -139,7 +141,30 @@ class Cluster:
                             ) -> None:
         worker = self._worker(up)
         await nursery.start(worker.run)
+        if self.config.proxy == "haproxy":
+            await self._until_routed(up)
         task_status.started()
+
+    async def _until_routed(self, up: Upstream) -> None:
+        """Wait until the proxy routes the worker's prefix to it (its health check has
+        passed): until then a room placed there would be answered 503 by the proxy."""
+        host = self._local_host()
+        probe = (f"GET /w/{up.id}/ws/ HTTP/1.1\r\nHost: {host}\r\n"
+                 "Connection: close\r\n\r\n").encode()
+        with trio.move_on_after(ROUTED_TIMEOUT_S):
+            while True:
+                status = b""
+                with contextlib.suppress(OSError, trio.BrokenResourceError):
+                    stream = await trio.open_tcp_stream(host, self.config.port)
+                    async with stream:
+                        await stream.send_all(probe)
+                        status = await stream.receive_some(64)
+                # The worker answers a plain request to a WebSocket path with 426.
+                if status.startswith(b"HTTP/1.1 426"):
+                    return
+                await trio.sleep(0.05)
+        self.log.event(logging.WARNING, "worker_not_routed", worker=up.id,
+                       waited_s=ROUTED_TIMEOUT_S)
 
     async def rolling_restart(self, nursery: trio.Nursery) -> None:
         """Restart the workers one at a time; each serves again before the next stops."""
@@ -204,9 +229,13 @@ class Cluster:
                            restart_in_s=PROXY_RESTART_S)
             await trio.sleep(PROXY_RESTART_S)
 
-    async def _until_listening(self, process: trio.Process) -> None:
+    def _local_host(self) -> str:
+        """Where this box reaches the public address."""
         host = "127.0.0.1" if self.config.host in ("0.0.0.0", "") else self.config.host
-        host = "::1" if host == "::" else host
+        return "::1" if host == "::" else host
+
+    async def _until_listening(self, process: trio.Process) -> None:
+        host = self._local_host()
         with trio.fail_after(PROXY_READY_TIMEOUT_S):
             while True:
                 if process.returncode is not None:

@@ -23,6 +23,7 @@ from pathlib import Path
 from drawgame.config import Config
 
 HEALTH_INTERVAL_MS = 1000
+DOWN_INTERVAL_MS = 100
 CHECK_HEADER = "X-Drawgame-Check"
 """Sent with the proxy's health checks: the server leaves them out of its request log."""
 TUNNEL_TIMEOUT = "1h"
@@ -77,7 +78,8 @@ def config_text(config: Config, upstreams: Sequence[Upstream], pidfile: Path,
     (``nofile``: the descriptor hard limit, by default this process's)."""
     bind = f"[{config.host}]:{config.port}" if ":" in config.host else \
         f"{config.host}:{config.port}"
-    check = f"check inter {HEALTH_INTERVAL_MS}ms fall 2 rise 1"
+    # A worker that is down is checked more often, so one that starts is routed at once.
+    check = f"check inter {HEALTH_INTERVAL_MS}ms downinter {DOWN_INTERVAL_MS}ms fall 2 rise 1"
     # A client address is believed from X-Forwarded-For only when the operator says a
     # proxy of theirs stands in front; otherwise the proxy writes the peer's own.
     forwarded = ("    option forwardfor\n" if config.trust_proxy_headers else
