@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from drawgame.store.connection import Connection, table_exists
+
 BACKUP_PREFIX = "drawgame-"
 BACKUP_SUFFIX = ".sqlite3"
 BACKUP_SUFFIXES = (BACKUP_SUFFIX, ".dump")
@@ -94,7 +96,7 @@ def check(path: Path) -> CheckReport:
                    failed=bool(orphans))
         report.add("journal", str(conn.execute("PRAGMA journal_mode").fetchone()[0]))
         report.add("schema", _schema_line(conn))
-        report.add("rows", _rows_line(conn))
+        report.add("rows", rows_line(conn))
     except sqlite3.Error as exc:
         report.add("error", str(exc), failed=True)
     finally:
@@ -114,13 +116,13 @@ def _schema_line(conn: sqlite3.Connection) -> str:
     return f"{len(rows)} migration(s) applied, last {rows[-1][1]}"
 
 
-def _rows_line(conn: sqlite3.Connection) -> str:
+def rows_line(conn: Connection) -> str:
+    """How many rows the main tables hold (those that exist), on either database."""
     parts = []
     for table in COUNTED_TABLES:
-        try:
-            count = conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-        except sqlite3.OperationalError:
+        if not table_exists(conn, table):
             continue
+        count = conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
         if table == "rooms":
             active = conn.execute("SELECT count(*) FROM rooms WHERE is_active = 1").fetchone()[0]
             parts.append(f"rooms {count} ({active} active)")

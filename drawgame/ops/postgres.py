@@ -25,12 +25,12 @@ from pathlib import Path
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from drawgame.ops.database import (
-    COUNTED_TABLES,
     CheckReport,
     DatabaseError,
     backup_kind,
     backup_name,
     prune,
+    rows_line,
 )
 from drawgame.store.connection import Connection, Error, table_exists, table_names
 from drawgame.store.postgresql import PgConnection, safe_url
@@ -122,20 +122,6 @@ def schema_line(conn: Connection) -> str:
     if not rows:
         return "no migrations applied"
     return f"{len(rows)} migration(s) applied, last {rows[-1][1]}"
-
-
-def rows_line(conn: Connection) -> str:
-    parts = []
-    for table in COUNTED_TABLES:
-        if not table_exists(conn, table):
-            continue
-        count = conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-        if table == "rooms":
-            active = conn.execute("SELECT count(*) FROM rooms WHERE is_active = 1").fetchone()[0]
-            parts.append(f"rooms {count} ({active} active)")
-        else:
-            parts.append(f"{table} {count}")
-    return ", ".join(parts) or "no tables"
 
 
 def servers(conn: Connection) -> list[str]:
