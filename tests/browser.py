@@ -13,7 +13,6 @@ from __future__ import annotations
 import functools
 import itertools
 import re
-import socket
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -100,13 +99,6 @@ def require_chromium() -> None:
     if not CHROMIUM.exists():
         pytest.fail(f"Chromium is missing at {CHROMIUM}: run `make browser` to install it "
                     "(`make test` does it by itself)", pytrace=False)
-
-
-def free_port() -> int:
-    """A TCP port free on 127.0.0.1 right now (for servers that must come back on it)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def rgb(hex_colour: str) -> tuple[int, int, int]:

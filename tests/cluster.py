@@ -15,7 +15,6 @@ import os
 import resource
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -30,6 +29,7 @@ import pytest
 import trio
 from trio_websocket import HandshakeError
 
+from tests.serverproc import free_port
 from tests.wsclient import Message, WsClient, connect
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,11 +49,6 @@ def require_haproxy() -> None:
     if done.returncode != 0:
         pytest.fail(f"HAProxy could not be installed: {done.stderr[-500:]}", pytrace=False)
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass

@@ -17,13 +17,14 @@ import os
 import pwd
 import secrets
 import shutil
-import socket
 import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import psycopg
+
+from tests.serverproc import free_port
 
 PACKAGE = "postgresql"
 ROLE = "drawgame"
@@ -70,11 +71,6 @@ def install() -> Path:
         raise Unavailable(f"apt-get installed {PACKAGE} but no initdb was found")
     return found
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass

@@ -37,6 +37,7 @@ import trustme
 from trio_websocket import ConnectionRejected, WebSocketConnection, wrap_client_stream
 
 from smoke.run import ROOM_SETTINGS, Player
+from tests.serverproc import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"
@@ -64,11 +65,6 @@ def ensure_package(binary: str, package: str) -> str:
     assert found, f"{package} was installed but {binary} is not on the PATH"
     return found
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def wait_listening(port: int, proc: subprocess.Popen[Any], log: Path) -> None:

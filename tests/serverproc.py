@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Any
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 right now (for servers that must come back on it)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def start(tmp_path: Path, **env: str) -> subprocess.Popen[str]:

@@ -15,7 +15,6 @@ from tests.browser import (
     WHITE,
     Browser,
     Player,
-    free_port,
     guess_right,
     in_browser,
     next_turn,
@@ -23,6 +22,7 @@ from tests.browser import (
     short_phases,  # noqa: F401 (a fixture)
 )
 from tests.conftest import RunningServer, start_server
+from tests.serverproc import free_port
 
 pytestmark = pytest.mark.usefixtures("short_phases")
 

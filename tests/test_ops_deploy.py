@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -30,6 +29,7 @@ from trio_websocket import open_websocket_url
 from drawgame.ops import releases
 from drawgame.ops.daemon import is_drawgame
 from smoke.run import Player
+from tests.serverproc import free_port
 
 REPO = Path(__file__).resolve().parent.parent
 IGNORE = shutil.ignore_patterns(".git", ".venv", "__pycache__", "*.pyc", ".*_cache", "data",
@@ -46,11 +46,6 @@ async def health_report(svc: Services) -> dict[str, Any]:  # this release never 
 
 CRASHES_AT_START = '\nraise RuntimeError("this release cannot start")\n'
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def make_tree(dest: Path, base: Path, files: dict[str, str] | None = None,

@@ -27,6 +27,7 @@ from drawgame.ops.daemon import is_drawgame, read_pid
 from drawgame.ops.instance import resolve
 from drawgame.ops.service import Supervisor, Systemd, for_instance, unit_text
 from drawgame.ops.supervise import error_line, read_state
+from tests.serverproc import free_port
 
 
 def daemon(tmp_path: Path, port: int, *extra: str) -> subprocess.CompletedProcess[str]:
@@ -39,11 +40,6 @@ def daemon(tmp_path: Path, port: int, *extra: str) -> subprocess.CompletedProces
         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60,
     )
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def test_daemon_serves_in_the_background_and_stops_gracefully(tmp_path: Path) -> None:
