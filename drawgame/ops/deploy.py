@@ -466,14 +466,20 @@ def restore(instance: Instance, service: Service | None, source: Path, steps: St
             if service is not None:  # leave the service as it was found
                 service.start()
             raise OperationFailed(f"{exc}: stop it first (nothing was changed)") from None
-        if service is None:
-            steps.say(f"restored {source} into {db}; start the server (make start)")
-            return
-        with steps.step(f"start {instance.service_name}"):
-            service.start()
-        with steps.step("wait for health"):
-            healthy = await_health(instance, service)
-        steps.say(f"restored {source} into {db}; {healthy}")
+        _serve_restored(instance, service, f"{source} into {db}", steps)
+
+
+def _serve_restored(instance: Instance, service: Service | None, what: str,
+                    steps: Steps) -> None:
+    """Start the service that was stopped for a restore again, and say how it went."""
+    if service is None:
+        steps.say(f"restored {what}; start the server (make start)")
+        return
+    with steps.step(f"start {instance.service_name}"):
+        service.start()
+    with steps.step("wait for health"):
+        healthy = await_health(instance, service)
+    steps.say(f"restored {what}; {healthy}")
 
 
 def _replace_database(db: Path, source: Path, steps: Steps) -> None:
@@ -526,14 +532,7 @@ def _restore_postgresql(instance: Instance, service: Service | None, source: Pat
             report = postgres.check(url)
             if not report.ok:
                 raise OperationFailed(f"the restored database is not sound:\n{report.render()}")
-        if service is None:
-            steps.say(f"restored {source} into {describe(url)}; start the server (make start)")
-            return
-        with steps.step(f"start {instance.service_name}"):
-            service.start()
-        with steps.step("wait for health"):
-            healthy = await_health(instance, service)
-        steps.say(f"restored {source} into {describe(url)}; {healthy}")
+        _serve_restored(instance, service, f"{source} into {describe(url)}", steps)
 
 
 @contextmanager
