@@ -61,6 +61,16 @@ async def start_turn(seats: tuple[Seat, Seat], stroke: int) -> tuple[Seat, Seat,
     return drawer, guesser, word
 
 
+async def finish_game(seats: tuple[Seat, Seat], guesser: Seat, word: str, stroke: int) -> None:
+    """The running turn guessed, then the other turn played: the game ends, both ranked."""
+    await guesser.send({"type": "chat", "text": word})
+    await seats[0].wait_for("turn_end")
+    _, second_guesser, second_word = await start_turn(seats, stroke)
+    await second_guesser.send({"type": "chat", "text": second_word})
+    over = await seats[0].wait_for("game_over", within=40)
+    assert len(over["ranking"]) == 2
+
+
 async def play_game(seats: tuple[Seat, Seat]) -> dict[str, Any]:
     """A whole two-turn game: each draws once, the other guesses; returns game_over."""
     await seats[0].send({"type": "start"})
@@ -143,12 +153,7 @@ async def test_a_killed_worker_s_rooms_come_back_on_another_and_games_finish(
             await drawer.send({"type": "draw", "ops": [line(3, 1, 1, 2, 2)]})
             await guesser.wait_for("draw", lambda m: m["ops"][0]["id"] == 3)
             drawer_word = drawer.welcomes[-1]["room"]["word"]
-            await guesser.send({"type": "chat", "text": drawer_word})
-            await seats[0].wait_for("turn_end")
-            _, second_guesser, second_word = await start_turn(seats, 4)
-            await second_guesser.send({"type": "chat", "text": second_word})
-            over = await seats[0].wait_for("game_over", within=40)
-            assert len(over["ranking"]) == 2
+            await finish_game(seats, guesser, drawer_word, 4)
         # The supervisor started the dead worker again: up, with a new process.
         restarted = await cluster.until_workers(
             lambda w: w[victim]["status"] == "up" and w[victim]["pid"] != pid, within=30)
@@ -231,12 +236,7 @@ async def test_a_rolling_restart_keeps_the_games_going(tmp_path: Path) -> None:
                 for seat in seats:
                     await seat.settle()
                     assert seat.welcomes[-1]["room"]["phase"] == "drawing"
-                await guesser.send({"type": "chat", "text": word})
-                await seats[0].wait_for("turn_end")
-                _, second_guesser, second_word = await start_turn(seats, 2)
-                await second_guesser.send({"type": "chat", "text": second_word})
-                over = await seats[0].wait_for("game_over", within=40)
-                assert len(over["ranking"]) == 2
+                await finish_game(seats, guesser, word, 2)
         assert cluster.events("rolling_restart_done")
 
 
