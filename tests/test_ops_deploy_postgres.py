@@ -119,10 +119,19 @@ def test_a_failed_deploy_on_postgresql_puts_the_pre_deploy_dump_back(
     assert welcome["room"]["name"] == "kept across deploys"
 
 
+@pytest.fixture
+def pg_deployed(pg_deployment: PgDeployment, pg_trees: dict[str, Path]) -> PgDeployment:
+    """The module's deployment with a release serving (deployed here when run alone)."""
+    if not (pg_deployment.root / "current").exists():
+        done = pg_deployment.deploy(pg_trees["first"], SKIP_TESTS="1")
+        assert done.returncode == 0, output(done)
+    return pg_deployment
+
+
 def test_backup_and_restore_of_a_deployed_instance_on_postgresql(
-    pg_deployment: PgDeployment,
+    pg_deployed: PgDeployment,
 ) -> None:
-    d = pg_deployment
+    d = pg_deployed
     done = d.run("backup", "--instance", "production")
     assert done.returncode == 0, output(done)
     backup = Path(done.stdout.split()[1])
