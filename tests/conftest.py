@@ -123,8 +123,8 @@ async def start_server(nursery: trio.Nursery, config: Config) -> RunningServer:
     return RunningServer(url=binds[0], stop=stop, done=done)
 
 
-@pytest.fixture
-async def server(nursery: trio.Nursery, config: Config) -> AsyncIterator[RunningServer]:
+async def serving(nursery: trio.Nursery, config: Config) -> AsyncIterator[RunningServer]:
+    """A server for one test, stopped gracefully after it."""
     running = await start_server(nursery, config)
     yield running
     running.stop.set()
@@ -133,13 +133,16 @@ async def server(nursery: trio.Nursery, config: Config) -> AsyncIterator[Running
 
 
 @pytest.fixture
+async def server(nursery: trio.Nursery, config: Config) -> AsyncIterator[RunningServer]:
+    async for running in serving(nursery, config):
+        yield running
+
+
+@pytest.fixture
 async def db_server(nursery: trio.Nursery, db_config: Config) -> AsyncIterator[RunningServer]:
     """``server`` on each database in turn."""
-    running = await start_server(nursery, db_config)
-    yield running
-    running.stop.set()
-    with trio.fail_after(db_config.shutdown_grace_s + 5):
-        await running.done.wait()
+    async for running in serving(nursery, db_config):
+        yield running
 
 
 Launch = Callable[..., Awaitable[RunningServer]]
