@@ -71,3 +71,34 @@ def touch_drawing(browser: Browser) -> None:
 
 async def test_a_phone_draws_by_touch_at_375_px(server: RunningServer) -> None:
     await in_browser(server.url, touch_drawing)
+
+
+LONG_WORDS = [
+    "photosynthesisphotosynthesis", "hippopotamushippopotamusrace",
+    "extraordinarilylongwordtodraw", "ultramicroscopicsilicovolcano",
+    "counterrevolutionaryengineers", "electroencephalographyroom",
+    "averylongwordtodrawonaphone", "internationalisationofwords",
+    "incomprehensibilitiesgalore", "thequickbrownfoxjumpstwice",
+]
+"""Custom words near the 32-character limit: the hint and the word must fit a phone."""
+
+
+def long_words(browser: Browser) -> None:
+    pip = browser.player("Pip", **PHONE)
+    dee = browser.player("Dee", **PHONE)
+    link = pip.create_room(custom_words=LONG_WORDS, custom_only=True)
+    pip.join(link, "Pip")
+    dee.join(link, "Dee")
+    pip.by("start-game").tap()
+    done: set[str] = set()
+    for _ in range(2):  # each phone draws once and guesses once
+        drawer, (guesser,), word = next_turn([pip, dee], done)
+        no_sideways_scroll(drawer, f"drawing {word!r}")
+        no_sideways_scroll(guesser, f"guessing {word!r}")
+        drawer.screenshot(f"phone-long-word-drawer-{drawer.label.lower()}")
+        guesser.screenshot(f"phone-long-word-guesser-{guesser.label.lower()}")
+        guess_right(guesser, word)
+
+
+async def test_the_longest_words_fit_a_phone(server: RunningServer) -> None:
+    await in_browser(server.url, long_words)
