@@ -444,11 +444,7 @@ def restore(instance: Instance, service: Service | None, source: Path, steps: St
         if not report.ok:
             raise OperationFailed(f"{source} is not a sound database:\n{report.render()}")
     db = instance.db_path
-    lock = deploy_lock(instance) if instance.root is not None else _no_lock()
-    with lock:
-        if service is not None:
-            with steps.step(f"stop {instance.service_name}"):
-                service.stop()
+    with _stopped_for_restore(instance, service, steps):
         try:
             with serverlock.exclusive(db):
                 if service is None:  # no server holds the database; none answers either?
@@ -507,11 +503,7 @@ def _restore_postgresql(instance: Instance, service: Service | None, source: Pat
                                   " the database is PostgreSQL (a SQLite backup cannot be "
                                   "restored into it)")
         postgres.verify(source)
-    lock = deploy_lock(instance) if instance.root is not None else _no_lock()
-    with lock:
-        if service is not None:
-            with steps.step(f"stop {instance.service_name}"):
-                service.stop()
+    with _stopped_for_restore(instance, service, steps):
         try:
             postgres.refuse_while_used(url)
             if service is None:
@@ -533,6 +525,18 @@ def _restore_postgresql(instance: Instance, service: Service | None, source: Pat
             if not report.ok:
                 raise OperationFailed(f"the restored database is not sound:\n{report.render()}")
         _serve_restored(instance, service, f"{source} into {describe(url)}", steps)
+
+
+@contextmanager
+def _stopped_for_restore(instance: Instance, service: Service | None,
+                         steps: Steps) -> Iterator[None]:
+    """Under the instance's deploy lock (when it has a root), with its service stopped."""
+    lock = deploy_lock(instance) if instance.root is not None else _no_lock()
+    with lock:
+        if service is not None:
+            with steps.step(f"stop {instance.service_name}"):
+                service.stop()
+        yield
 
 
 @contextmanager
