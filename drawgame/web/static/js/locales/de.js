@@ -417,4 +417,6 @@ export default {
   "filter.block": "Zeilen mit groben Wörtern sperren",
   "error.filtered": "Darin steht ein Wort, das der Chatfilter dieses Raums nicht erlaubt.",
   "name.filtered": "Dieser Name ist in diesem Raum nicht erlaubt. Wähle einen anderen.",
+  "offline.title": "Das Spiel ist nicht erreichbar",
+  "offline.text": "Prüfe deine Verbindung. Diese Seite öffnet das Spiel von selbst wieder, sobald der Server antwortet.",
 };

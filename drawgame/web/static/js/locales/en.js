@@ -432,4 +432,6 @@ export default {
   "filter.block": "Block lines with rude words",
   "error.filtered": "That has a word this room's chat filter does not allow.",
   "name.filtered": "That name is not allowed in this room. Pick another one.",
+  "offline.title": "Cannot reach the game",
+  "offline.text": "Check your connection. This page opens the game again by itself as soon as the server answers.",
 };

@@ -417,4 +417,6 @@ export default {
   "filter.block": "Bloquear mensajes con palabrotas",
   "error.filtered": "Contiene una palabra que el filtro de esta sala no permite.",
   "name.filtered": "Ese nombre no está permitido en esta sala. Elige otro.",
+  "offline.title": "No se puede acceder al juego",
+  "offline.text": "Comprueba tu conexión. Esta página vuelve a abrir el juego por sí sola en cuanto el servidor responda.",
 };

@@ -417,4 +417,6 @@ export default {
   "filter.block": "Bloquer les messages grossiers",
   "error.filtered": "Ce texte contient un mot que le filtre de ce salon n'autorise pas.",
   "name.filtered": "Ce nom n'est pas autorisé dans ce salon. Choisissez-en un autre.",
+  "offline.title": "Le jeu est injoignable",
+  "offline.text": "Vérifiez votre connexion. Cette page rouvre le jeu d'elle-même dès que le serveur répond.",
 };

@@ -417,4 +417,6 @@ export default {
   "filter.block": "Blocca i messaggi con parolacce",
   "error.filtered": "Contiene una parola che il filtro di questa stanza non permette.",
   "name.filtered": "Questo nome non è permesso in questa stanza. Scegline un altro.",
+  "offline.title": "Il gioco non è raggiungibile",
+  "offline.text": "Controlla la connessione. Questa pagina riapre il gioco da sola appena il server risponde.",
 };

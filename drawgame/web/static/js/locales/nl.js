@@ -417,4 +417,6 @@ export default {
   "filter.block": "Regels met grove woorden blokkeren",
   "error.filtered": "Daar staat een woord in dat het chatfilter van deze kamer niet toestaat.",
   "name.filtered": "Deze naam is niet toegestaan in deze kamer. Kies een andere.",
+  "offline.title": "Het spel is niet bereikbaar",
+  "offline.text": "Controleer je verbinding. Deze pagina opent het spel vanzelf weer zodra de server antwoordt.",
 };

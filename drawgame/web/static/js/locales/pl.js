@@ -437,4 +437,6 @@ export default {
   "filter.block": "Blokuj wiadomości z wulgaryzmami",
   "error.filtered": "Zawiera słowo, na które filtr czatu tego pokoju nie pozwala.",
   "name.filtered": "Ta nazwa jest niedozwolona w tym pokoju. Wybierz inną.",
+  "offline.title": "Nie można połączyć się z grą",
+  "offline.text": "Sprawdź połączenie. Ta strona sama otworzy grę ponownie, gdy tylko serwer odpowie.",
 };

@@ -417,4 +417,6 @@ export default {
   "filter.block": "Bloquear mensagens com palavrões",
   "error.filtered": "Contém uma palavra que o filtro desta sala não permite.",
   "name.filtered": "Esse nome não é permitido nesta sala. Escolha outro.",
+  "offline.title": "Não foi possível acessar o jogo",
+  "offline.text": "Verifique sua conexão. Esta página abre o jogo de novo sozinha assim que o servidor responder.",
 };

@@ -417,4 +417,6 @@ export default {
   "filter.block": "Stoppa rader med fula ord",
   "error.filtered": "Det innehåller ett ord som rummets chattfilter inte tillåter.",
   "name.filtered": "Det namnet är inte tillåtet i det här rummet. Välj ett annat.",
+  "offline.title": "Spelet går inte att nå",
+  "offline.text": "Kontrollera din anslutning. Sidan öppnar spelet igen av sig själv så snart servern svarar.",
 };

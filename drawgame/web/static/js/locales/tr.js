@@ -417,4 +417,6 @@ export default {
   "filter.block": "Kaba sözlü satırları engelle",
   "error.filtered": "Bu odanın sohbet filtresinin izin vermediği bir kelime var.",
   "name.filtered": "Bu ada bu odada izin verilmiyor. Başka bir ad seç.",
+  "offline.title": "Oyuna ulaşılamıyor",
+  "offline.text": "Bağlantını kontrol et. Sunucu yanıt verir vermez bu sayfa oyunu kendiliğinden yeniden açar.",
 };
