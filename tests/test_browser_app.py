@@ -52,7 +52,8 @@ def installed_app(browser: Browser, server: Callable[[str], None], profile: Path
     cdp = ada.context.new_cdp_session(page)
     assert cdp.send("Page.getInstallabilityErrors")["installabilityErrors"] == []
     manifest = cdp.send("Page.getAppManifest")
-    assert manifest["errors"] == [] and manifest["url"] == f"{browser.url}{ROOT}/manifest.webmanifest"
+    assert manifest["errors"] == []
+    assert manifest["url"] == f"{browser.url}{ROOT}/manifest.webmanifest"
     app = json.loads(manifest["data"])
     assert (app["display"], app["start_url"], app["scope"]) == ("standalone", f"{ROOT}/",
                                                                 f"{ROOT}/")

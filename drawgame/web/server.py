@@ -48,10 +48,9 @@ WS_REQUEST_LINE = rb"^GET (?:/w/[A-Za-z0-9-]{1,16})?/ws/"
 
 
 def ws_request_line(root_path: str) -> re.Pattern[bytes]:
-    """A request line for drawgame's WebSocket transport: ``/ws/...``, also under the root
-    path (``DRAWGAME_ROOT_PATH``); outside it the transport answers 404."""
-    root = re.escape(root_path.encode())
-    return re.compile(WS_REQUEST_LINE.replace(b"^GET ", b"^GET (?:" + root + b")?"))
+    """A request line for drawgame's WebSocket transport: ``/ws/...`` under the root path
+    (``DRAWGAME_ROOT_PATH``); outside it the app answers 404."""
+    return re.compile(WS_REQUEST_LINE.replace(b"^GET ", b"^GET " + re.escape(root_path.encode())))
 MAX_REQUEST_LINE = 8192
 HANDSHAKE_TIMEOUT_S = 10.0
 CLOSE_TIMEOUT_S = 3.0
