@@ -82,6 +82,7 @@ def installed_app(browser: Browser, server: Callable[[str], None], profile: Path
     expect(ada.by("offline-title")).to_have_text("Cannot reach the game")
     expect(ada.by("offline-retry")).to_be_visible()
     assert page.url == f"{browser.url}{link}"
+    assert ada.audit("offline") == []
     page.goto(f"{ROOT}/")
     expect(ada.by("offline-title")).to_be_visible()
     # nor an API answer from a cache
