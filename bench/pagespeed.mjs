@@ -14,10 +14,15 @@
 //   taskset -c 1 node pagespeed.mjs --checkout before=/tmp/before --checkout after=..
 //
 // Options: --runs N (default 5), --python PATH (default ../.venv/bin/python),
-// --json FILE (the figures as JSON). CHROME_PATH defaults to /usr/bin/chromium.
+// --json FILE (the figures as JSON), --via caddy (each server behind Debian's
+// Caddy with the checkout's deploy/Caddyfile, HTTPS from Caddy's own CA and
+// HTTP/2, as a deployment runs; Caddy also on core 0). CHROME_PATH defaults to
+// /usr/bin/chromium.
 
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { request as httpsRequest } from "node:https";
+import { X509Certificate, createHash } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { createServer } from "node:net";
@@ -35,12 +40,14 @@ const CHROME_FLAGS = [
 
 function options() {
   const args = process.argv.slice(2);
-  const opts = { runs: 5, python: resolve(HERE, "../.venv/bin/python"), checkouts: [], json: null };
+  const opts = { runs: 5, python: resolve(HERE, "../.venv/bin/python"), checkouts: [], json: null,
+    via: null };
   for (let i = 0; i < args.length; i++) {
     const [name, value] = [args[i], args[i + 1]];
     if (name === "--runs") opts.runs = Number(value);
     else if (name === "--python") opts.python = value;
     else if (name === "--json") opts.json = value;
+    else if (name === "--via") opts.via = value;
     else if (name === "--checkout") {
       const [label, dir] = value.split("=");
       opts.checkouts.push({ label, dir: resolve(dir) });
@@ -48,6 +55,7 @@ function options() {
     i++;
   }
   if (!opts.checkouts.length) opts.checkouts.push({ label: "this", dir: resolve(HERE, "..") });
+  if (opts.via && opts.via !== "caddy") throw new Error("--via takes caddy");
   return opts;
 }
 
@@ -75,7 +83,7 @@ async function startServer(checkout, python) {
   for (let i = 0; i < 200; i++) {
     try {
       const res = await fetch(`${base}/api/health`);
-      if (res.ok) return { ...checkout, base, proc, folder };
+      if (res.ok) return { ...checkout, base, direct: base, proc, folder };
     } catch { /* not yet */ }
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -83,8 +91,52 @@ async function startServer(checkout, python) {
   throw new Error(`the server of ${checkout.dir} did not start`);
 }
 
+/** GET over HTTPS trusting nothing (Caddy's local CA): the status, or 0. */
+function insecureStatus(url) {
+  return new Promise((done) => {
+    const req = httpsRequest(url, { rejectUnauthorized: false }, (res) => {
+      res.resume();
+      done(res.statusCode);
+    });
+    req.on("error", () => done(0));
+    req.end();
+  });
+}
+
+/** Debian's Caddy with the checkout's deploy/Caddyfile in front of `server` (core 0). */
+async function startCaddy(server) {
+  const [port, httpPort] = [await freePort(), await freePort()];
+  const folder = mkdtempSync(join(tmpdir(), "drawgame-pagespeed-caddy-"));
+  const text = readFileSync(join(server.dir, "deploy/Caddyfile"), "utf8").replace(
+    "\n{\n", `\n{\n\tadmin off\n\tskip_install_trust\n\thttp_port ${httpPort}\n\thttps_port ${port}\n`);
+  writeFileSync(join(folder, "Caddyfile"), text);
+  const env = {
+    ...process.env, HOME: folder, XDG_DATA_HOME: join(folder, "data"), XDG_CONFIG_HOME: join(folder, "config"),
+    DRAWGAME_SITE: `localhost:${port}`, DRAWGAME_UPSTREAM: server.base.replace("http://", ""),
+    DRAWGAME_TLS: "internal",
+  };
+  const proc = spawn("taskset", ["-c", "0", "caddy", "run", "--config", join(folder, "Caddyfile"),
+    "--adapter", "caddyfile"], { cwd: folder, env, stdio: "ignore" });
+  const base = `https://localhost:${port}`;
+  for (let i = 0; i < 300; i++) {
+    if (await insecureStatus(`${base}/api/health`) === 200) {
+      // Chromium trusts Caddy's local CA (so that it caches what it gets, as from any
+      // valid certificate) by the hash of the public key of the chain it presents.
+      const ca = join(folder, "data/caddy/pki/authorities/local/intermediate.crt");
+      const spki = new X509Certificate(readFileSync(ca)).publicKey
+        .export({ type: "spki", format: "der" });
+      const hash = createHash("sha256").update(spki).digest("base64");
+      CHROME_FLAGS.push(`--ignore-certificate-errors-spki-list=${hash}`);
+      return { proc, folder, base };
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  proc.kill();
+  throw new Error("Caddy did not start");
+}
+
 async function pagesOf(server) {
-  const res = await fetch(`${server.base}/api/rooms`, {
+  const res = await fetch(`${server.direct}/api/rooms`, {
     method: "POST", headers: { "Content-Type": "application/json" },
     body: JSON.stringify({ name: "pagespeed", private: true }),
   });
@@ -105,6 +157,9 @@ async function lighthouseRun(url) {
       lcp: audit("largest-contentful-paint"), fcp: audit("first-contentful-paint"),
       tbt: audit("total-blocking-time"), si: audit("speed-index"),
       bytes: audit("total-byte-weight"), requests: lhr.audits["network-requests"]?.details?.items?.length,
+      // Lighthouse's own measure of the machine's speed at that moment (about 1500 on
+      // this kind of machine when idle; a busy machine scores lower and pages slower).
+      machine: lhr.environment.benchmarkIndex,
     };
   } finally {
     await chrome.kill();
@@ -168,7 +223,14 @@ async function main() {
   const opts = options();
   const servers = [];
   try {
-    for (const checkout of opts.checkouts) servers.push(await startServer(checkout, opts.python));
+    for (const checkout of opts.checkouts) {
+      const server = await startServer(checkout, opts.python);
+      servers.push(server);
+      if (opts.via) {
+        server.proxy = await startCaddy(server);
+        server.base = server.proxy.base;
+      }
+    }
     const pages = await Promise.all(servers.map(pagesOf));
     const figures = {};
     for (const name of ["lobby", "room"]) {
@@ -182,21 +244,26 @@ async function main() {
         figures[`${server.label} ${name}`] = {
           score: pick("score"), scores: r.map((x) => x.score), lcp_ms: Math.round(pick("lcp")),
           fcp_ms: Math.round(pick("fcp")), tbt_ms: Math.round(pick("tbt")), si_ms: Math.round(pick("si")),
-          first_visit_bytes: pick("bytes"), requests: pick("requests"),
+          first_visit_bytes: pick("bytes"), requests: pick("requests"), machine: pick("machine"),
           repeat_visit: await repeatVisit(pages[j][name]),
         };
       }
     }
-    console.log(`Lighthouse mobile preset, median of ${opts.runs} runs each (server on core 0)`);
+    console.log(`Lighthouse mobile preset, median of ${opts.runs} runs each (server on core 0${
+      opts.via ? ", behind Caddy: HTTPS, HTTP/2" : ", direct: HTTP/1.1"})`);
     console.table(Object.fromEntries(Object.entries(figures).map(([k, v]) => [k, {
       score: v.score, "LCP ms": v.lcp_ms, "FCP ms": v.fcp_ms, "TBT ms": v.tbt_ms, "SI ms": v.si_ms,
       "1st visit B": v.first_visit_bytes, requests: v.requests,
       "repeat B": v.repeat_visit.bytes, "repeat net req": v.repeat_visit.fromNetwork,
-      "SW": v.repeat_visit.serviceWorker,
+      "SW": v.repeat_visit.serviceWorker, machine: Math.round(v.machine),
     }])));
     if (opts.json) writeFileSync(opts.json, JSON.stringify(figures, null, 2));
   } finally {
     for (const s of servers) {
+      if (s.proxy) {
+        s.proxy.proc.kill("SIGTERM");
+        rmSync(s.proxy.folder, { recursive: true, force: true });
+      }
       s.proc.kill("SIGTERM");
       rmSync(s.folder, { recursive: true, force: true });
     }
