@@ -75,6 +75,16 @@ def installed_app(browser: Browser, server: Callable[[str], None], profile: Path
         "link[rel=modulepreload]", "(links) => links.map((l) => new URL(l.href).pathname)"))
     assert room_modules <= kept_files(page)  # the worker kept every hashed file it passed
     assert all(from_worker for path, from_worker in files if "/static/" in path)
+    # the TV screen, its QR code and its short link are under the root path too
+    with ada.context.expect_page() as opened:
+        ada.by("tv-link").click()
+    tv = opened.value
+    expect(tv).to_have_url(f"{browser.url}{link}/tv")
+    expect(tv.get_by_test_id("tv-qr")).to_have_attribute("src", f"{link}/qr.svg")
+    host = browser.url.split("://", 1)[1]
+    expect(tv.get_by_test_id("tv-link")).to_have_text(f"{host}\u200b{link}")
+    tv.wait_for_function("document.getElementById('tv-qr').naturalWidth > 0")  # it loaded
+    tv.close()
 
     # the server stops: any page of the site shows the offline page, never a kept page
     server("stop")
