@@ -14,6 +14,7 @@ from conftest import RunningServer, serving
 from trio_websocket import ConnectionRejected
 
 from drawgame.config import Config, ConfigError, load_config
+from drawgame.ops.instance import resolve
 from drawgame.ops.proxy import Upstream, config_text
 from drawgame.web.server import ws_request_line
 from tests.wsclient import connect
@@ -130,3 +131,10 @@ def test_the_front_door_and_the_cluster_proxy_know_the_root_path(tmp_path: Path)
     text = config_text(config, [Upstream("w1", "127.0.0.1", 9001)], tmp_path / "pid", 4096)
     assert "use_backend worker_w1 if { path_beg /draw/w/w1/ }" in text
     assert "http-check send meth GET uri /draw/api/health hdr" in text
+
+
+def test_local_tools_ask_under_the_root_path(tmp_path: Path) -> None:
+    # make health, deploys' health waits and smoke tests use the instance's URL
+    config = Config(root_path=ROOT, port=8123, db_path=str(tmp_path / "db.sqlite3"))
+    assert resolve("local", config).url == "http://127.0.0.1:8123/draw"
+    assert resolve("local", config.replace(root_path="")).url == "http://127.0.0.1:8123"
