@@ -144,6 +144,16 @@ async function pagesOf(server) {
   return { lobby: `${server.base}/`, room: `${server.base}/r/${room.code}` };
 }
 
+/** Ask once for a page and every file it names, as a browser would (compressed): what a
+ * server makes on first demand (a compressed file) is then made, for every checkout. */
+async function warmUp(url) {
+  const headers = { "Accept-Encoding": "br, gzip" };
+  const page = await (await fetch(url, { headers })).text();
+  const origin = new URL(url).origin;
+  const files = [...page.matchAll(/(?:href|src)="(\/[^"]+)"/g)].map((m) => m[1]);
+  await Promise.all(files.map((path) => fetch(origin + path, { headers }).then((r) => r.arrayBuffer())));
+}
+
 async function lighthouseRun(url) {
   const chrome = await chromeLauncher.launch({ chromePath: CHROME, chromeFlags: CHROME_FLAGS });
   try {
@@ -232,6 +242,9 @@ async function main() {
       }
     }
     const pages = await Promise.all(servers.map(pagesOf));
+    for (const [j, server] of servers.entries()) {
+      for (const url of Object.values(pages[j])) await warmUp(url.replace(server.base, server.direct));
+    }
     const figures = {};
     for (const name of ["lobby", "room"]) {
       const runs = Object.fromEntries(servers.map((s) => [s.label, []]));
