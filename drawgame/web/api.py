@@ -15,8 +15,9 @@ from drawgame.game.protocol import has_forbidden_chars, has_visible_char
 from drawgame.game.settings import MAX_CUSTOM_WORDS, Settings
 from drawgame.game.words import MAX_IMPORT_BYTES, parse_import
 from drawgame.rooms.registry import MAX_ROOM_NAME, TooManyRooms
+from drawgame.store.albums import visible_album
 from drawgame.store.connection import Connection
-from drawgame.store.games import load_album
+from drawgame.web.albums import album_limit
 from drawgame.web.body import json_body
 from drawgame.web.context import services
 from drawgame.web.errors import error_response
@@ -52,7 +53,11 @@ async def get_room(code: str) -> Response:
 
 @blueprint.get("/api/games/<game_id>")
 async def get_game(game_id: str) -> Response:
-    """A finished game's album: ranking and every turn's drawer, word and ops."""
+    """A finished game's album: ranking and every turn's drawer, word and ops (blank where
+    the drawer hid their drawings); rate-limited per address like every album read."""
+    limited = album_limit()
+    if limited is not None:
+        return limited
     if len(game_id) > 64:
         return error_response(404, "game_not_found", "there is no finished game with this id")
     svc = services()
@@ -68,7 +73,7 @@ async def get_game(game_id: str) -> Response:
 def album_json(conn: Connection, game_id: str) -> bytes | None:
     """The album as JSON bytes, built in the reader's thread: a big album costs the
     event loop nothing."""
-    album = load_album(conn, game_id)
+    album = visible_album(conn, game_id)
     return None if album is None else json.dumps(album, separators=(",", ":")).encode()
 
 
