@@ -177,6 +177,8 @@ def _gallery_item(conn: Connection, game: Any) -> dict[str, Any]:
         "finished_at": game[2],
         "players": names,
         "drawings": len(turns),
+        "drawers": sorted({str(t[1]) for t in turns}),
+        "hidden": sorted(hidden),
         "cover": _cover(conn, [t[0] for t in turns if t[1] not in hidden]),
     }
 
