@@ -128,7 +128,7 @@ async def test_the_album_page_names_the_album_for_link_previews(server: RunningS
             text = page.text
             assert '<meta property="og:title" content="drawgame album: 2 drawings">' in text
             assert "Drawn by Ada and Bob on 20" in text or "Drawn by Bob and Ada on 20" in text
-            assert f'href="../api/games/{game}"' in text
+            assert f'href="../api/games/{game}?view=thumbs"' in text
             for secret in (code, seats["Ada"].token, seats["Bob"].token):
                 assert secret not in text
             missing = await http.get("/a/g_nothing")

@@ -32,6 +32,8 @@ GALLERY_SIZE = 24
 """Albums a room's gallery lists (the newest)."""
 COVER_POINTS = 3000
 """Points a gallery cover keeps at most: the drawing is thinned until it fits."""
+THUMB_POINTS = 600
+"""Points each drawing keeps at most in the album's thumbnail view (``?view=thumbs``)."""
 COVER_TOLERANCE = 6
 """Logical units between two points a cover keeps, to start with (a thumbnail is about
 a sixth of the canvas wide, so the points dropped do not show)."""
@@ -128,6 +130,35 @@ def visible_album(conn: Connection, public_id: str) -> dict[str, Any] | None:
         for page in book.get("pages", []):
             page["hidden"] = _blank_if(page, page.get("author"), hidden)
     return album
+
+
+def thumbnail_album(album: dict[str, Any]) -> dict[str, Any]:
+    """The album with each drawing thinned for thumbnails: the pieces of a stroke merged
+    into one op, then at most THUMB_POINTS points (what the album page shows first)."""
+    for turn in album.get("turns", []):
+        turn["ops"] = thin(merge_pieces(turn.get("ops", [])), THUMB_POINTS)
+    for book in album.get("books", []) or []:
+        for page in book.get("pages", []):
+            if "ops" in page:
+                page["ops"] = thin(merge_pieces(page["ops"]), THUMB_POINTS)
+    album["view"] = "thumbs"
+    return album
+
+
+def merge_pieces(ops: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Consecutive pieces of one stroke (same kind, id, colour and width) as one op: each
+    piece starts where the one before ended, so that point is kept once."""
+    out: list[dict[str, Any]] = []
+    for op in ops:
+        last = out[-1] if out else None
+        if (last is not None and op.get("op") in ("line", "erase")
+                and all(last.get(k) == op.get(k) for k in ("op", "id", "c", "w"))):
+            p = op.get("p", [])
+            joined = p[2:] if last["p"][-2:] == p[:2] else p
+            last["p"] = [*last["p"], *joined]
+        else:
+            out.append(dict(op))
+    return out
 
 
 def _blank_if(entry: dict[str, Any], who: Any, hidden: set[str]) -> bool:

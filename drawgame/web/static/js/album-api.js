@@ -19,8 +19,12 @@ async function call(url, init = {}) {
 /** GET a JSON answer (the album page's preloaded album uses the default cache mode). */
 export const fetchJson = (url) => call(url);
 
-/** A finished game's album, as the server lets everyone see it. */
-export const getAlbum = (gameId) => fetchJson(`../api/games/${encodeURIComponent(gameId)}`);
+/**
+ * A finished game's album, as the server lets everyone see it; with `thumbs`, its
+ * drawings thinned for thumbnails (what the album page shows first, and preloads).
+ */
+export const getAlbum = (gameId, { thumbs = false } = {}) =>
+  fetchJson(`../api/games/${encodeURIComponent(gameId)}${thumbs ? "?view=thumbs" : ""}`);
 
 const send = (method, url, body) => call(url, {
   method, headers: { "Content-Type": "application/json" }, body: JSON.stringify(body), cache: "no-store",

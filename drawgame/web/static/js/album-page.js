@@ -16,7 +16,13 @@ import { getAlbum, hideDrawings } from "./album-api.js";
 import { renderBooks } from "./books.js";
 import { contactSheet, saveBlob, fileWord } from "./export.js";
 
-const st = { gameId: "", game: null };
+const st = { gameId: "", game: null, full: null };
+
+/** The whole album (every point of every drawing), read once when first needed. */
+const fullAlbum = () => (st.full ??= getAlbum(st.gameId).catch((err) => {
+  st.full = null;
+  throw err;
+}));
 
 async function main() {
   await use(detect());
@@ -33,7 +39,7 @@ async function main() {
 
 async function load() {
   try {
-    st.game = await getAlbum(st.gameId);
+    st.game = await getAlbum(st.gameId, { thumbs: true });
   } catch (err) {
     st.game = null;
     const gone = err.status === 404;
@@ -77,12 +83,13 @@ function render() {
   if (ranking.length) renderRanking(ensurePodium(), $("#album-ranking"), ranking, null);
   show($("#album-drawings"), !isTelephone());
   show($("#album-books"), isTelephone());
-  if (isTelephone()) renderBooks($("#books"), game);
+  if (isTelephone()) renderBooks($("#books"), game, { full: fullAlbum });
   else {
-    renderAlbum($("#album"), game);
+    renderAlbum($("#album"), game, { full: fullAlbum });
     $("#album-status").textContent = (game.turns ?? []).length ? "" : t("album.empty");
   }
   renderHideMine();
+  if (!performance.getEntriesByName("album-shown").length) performance.mark("album-shown");
 }
 
 function ensurePodium() {
@@ -121,7 +128,7 @@ async function share() {
 // --- exports ----------------------------------------------------------------------------------
 
 async function saveSheet() {
-  const game = st.game;
+  const game = await fullAlbum();
   const date = formatDate(game.finished_at);
   const blob = await contactSheet(game.turns ?? [], {
     title: t("albumPage.sheetTitle", { date }),
@@ -165,7 +172,8 @@ async function toggleHidden() {
   const hidden = mineHidden(seats);
   await hideDrawings(st.gameId, seats, !hidden);
   toast(hidden ? t("album.shownAgain") : t("album.hiddenNow"));
-  st.game = await getAlbum(st.gameId);
+  st.full = null;
+  st.game = await getAlbum(st.gameId, { thumbs: true });
   render();
   $("#album-hide-mine").focus();
 }

@@ -5,7 +5,8 @@
 
 import { h, replaceChildren, toast } from "./dom.js";
 import { icon } from "./icons.js";
-import { Board, isBlank, renderOps } from "./canvas.js";
+import { Board, isBlank } from "./canvas.js";
+import { drawThumb } from "./thumbs.js";
 import { t } from "./i18n.js";
 import { gridKeys } from "./grid-keys.js";
 import { drawingPng, fileWord, replayLength, replaySteps, saveBlob, timelapseGif } from "./export.js";
@@ -21,12 +22,14 @@ export const albumHref = (gameId) => `../a/${encodeURIComponent(gameId)}`;
 
 /**
  * Fill `list` with one tile per turn of `game`. With `link`, a link to the album's own
- * page goes before the list (the results screen). Thumbnails are drawn a few at a
- * time after the tiles show, the visible ones first.
+ * page goes before the list (the results screen). Thumbnails are drawn one at a time
+ * after the tiles show, the visible ones first. When `game` holds thinned drawings
+ * (the album page's first read), `full()` gives the whole album, for replays and files.
  */
-export function renderAlbum(list, game, { link = false } = {}) {
+export function renderAlbum(list, game, { link = false, full = null } = {}) {
   const turns = game.turns ?? [];
-  replaceChildren(list, turns.map((turn, i) => albumItem(turn, i)));
+  const whole = async (i) => (full ? (await full()).turns[i] : turns[i]);
+  replaceChildren(list, turns.map((turn, i) => albumItem(turn, i, whole)));
   if (link) pageLink(list, game.game_id);
   if (!grids.has(list)) grids.set(list, gridKeys(list));
   grids.get(list).refresh();
@@ -46,7 +49,7 @@ function pageLink(list, gameId) {
 /** A turn's state: its drawing can be shown, nothing was drawn, or its drawer hid it. */
 export const turnState = (turn) => (turn.hidden ? "hidden" : isBlank(turn.ops ?? []) ? "blank" : "drawn");
 
-function albumItem(turn, index) {
+function albumItem(turn, index, whole) {
   const who = turn.drawer?.name ?? "?";
   const caption = h("div", { class: "album-caption" },
     h("strong", { class: "album-word", text: turn.word }),
@@ -60,15 +63,19 @@ function albumItem(turn, index) {
     "aria-label": t("album.drawingOf", { word: turn.word, name: who }) });
   const replay = h("button", { type: "button", class: "btn btn-secondary btn-sm", dataset: { testid: "album-replay" },
     "aria-label": t("album.replayOf", { word: turn.word }) }, icon("play", 16), t("album.replay"));
-  replay.addEventListener("click", () => openReplay(turn, replay));
-  thumb.addEventListener("click", () => openReplay(turn, replay));
+  const play = () => busy(replay, async () => openReplay(await whole(index), replay));
+  replay.addEventListener("click", play);
+  thumb.addEventListener("click", play);
   const png = h("button", { type: "button", class: "btn btn-ghost btn-sm", dataset: { testid: "album-download" },
     "aria-label": t("album.pngOf", { word: turn.word }) }, icon("download", 16), t("album.png"));
-  png.addEventListener("click", () => busy(png, async () => saveBlob(await drawingPng(turn.ops), `${fileName(turn, index)}.png`)));
+  png.addEventListener("click", () => busy(png, async () =>
+    saveBlob(await drawingPng((await whole(index)).ops), `${fileName(turn, index)}.png`)));
   const gif = h("button", { type: "button", class: "btn btn-ghost btn-sm", dataset: { testid: "album-gif" },
     "aria-label": t("album.gifOf", { word: turn.word }) }, icon("film", 16), t("album.gif"));
-  gif.addEventListener("click", () => busy(gif, async () =>
-    saveBlob(await timelapseGif(turn.ops, turn.duration_ms), `${fileName(turn, index)}.gif`)));
+  gif.addEventListener("click", () => busy(gif, async () => {
+    const drawn = await whole(index);
+    saveBlob(await timelapseGif(drawn.ops, drawn.duration_ms), `${fileName(turn, index)}.gif`);
+  }));
   return h("li", { class: "album-item", dataset: { testid: "album-item", turn: String(index) } },
     h("div", { class: "thumb-frame" }, thumb), caption, h("div", { class: "album-actions" }, replay, png, gif));
 }
@@ -108,13 +115,18 @@ function drawThumbs(list, turns) {
   const next = () => {
     if (list.__thumbs !== token) return watch?.disconnect();
     const first = [...pending.keys()].find((c) => visible.has(c)) ?? pending.keys().next().value;
-    if (!first) return watch?.disconnect();
-    const picture = renderOps(pending.get(first).ops ?? [], THUMB_W, THUMB_H);
-    first.getContext("2d").drawImage(picture, 0, 0);
-    first.dataset.drawn = "";
+    if (!first) {
+      list.dataset.thumbs = "drawn";
+      performance.mark("album-thumbs-drawn");
+      return watch?.disconnect();
+    }
+    const ops = pending.get(first).ops ?? [];
     pending.delete(first);
     watch?.unobserve(first);
-    setTimeout(next, 0);
+    drawThumb(first, ops).then(() => {
+      first.dataset.drawn = "";
+      next();
+    });
   };
   requestAnimationFrame(() => setTimeout(next, 0));
 }

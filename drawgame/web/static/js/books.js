@@ -32,24 +32,28 @@ export function bookLabels(book, index) {
   };
 }
 
-/** Fill `root` with one section per book of a telephone album. */
-export function renderBooks(root, game) {
+/**
+ * Fill `root` with one section per book of a telephone album. When `game` holds thinned
+ * drawings, `full()` gives the whole album for the files.
+ */
+export function renderBooks(root, game, { full = null } = {}) {
   const books = game.books ?? [];
-  const list = h("ul", { class: "books-list", "aria-describedby": "album-keys" }, books.map(bookItem));
+  const whole = async (i) => (full ? (await full()).books[i] : books[i]);
+  const list = h("ul", { class: "books-list", "aria-describedby": "album-keys" }, books.map((b, i) => bookItem(b, i, whole)));
   replaceChildren(root, list);
   grid = gridKeys(list);
   grid.refresh();
 }
 
-function bookItem(book, index) {
+function bookItem(book, index, whole) {
   const labels = bookLabels(book, index);
   const name = `drawgame-book-${index + 1}-${fileWord(book.owner?.name, "book")}`;
   const gif = h("button", { type: "button", class: "btn btn-secondary btn-sm", dataset: { testid: "album-book-gif" },
     "aria-label": t("books.gifOf", { title: labels.title }) }, icon("film", 16), t("album.gif"));
-  gif.addEventListener("click", () => busy(gif, async () => saveBlob(await bookGif(book, labels), `${name}.gif`)));
+  gif.addEventListener("click", () => busy(gif, async () => saveBlob(await bookGif(await whole(index), labels), `${name}.gif`)));
   const strip = h("button", { type: "button", class: "btn btn-ghost btn-sm", dataset: { testid: "album-strip" },
     "aria-label": t("books.stripOf", { title: labels.title }) }, icon("download", 16), t("books.strip"));
-  strip.addEventListener("click", () => busy(strip, async () => saveBlob(await bookStrip(book, labels), `${name}.png`)));
+  strip.addEventListener("click", () => busy(strip, async () => saveBlob(await bookStrip(await whole(index), labels), `${name}.png`)));
   return h("li", { class: "book", dataset: { testid: "album-book", book: String(index) } },
     h("div", { class: "book-head" },
       h("h3", { class: "book-title", text: labels.title }),

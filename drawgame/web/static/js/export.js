@@ -104,7 +104,7 @@ export function pixelsCanvas(px, width = W, height = H) {
 }
 
 export const canvasBlob = (canvas) => new Promise((resolve, reject) => {
-  canvas.toBlob((blob) => (blob ? resolve(blob) : reject(new Error("no image"))), "image/png");
+  canvas.toBlob((blob) => (blob ? resolve(blob) : reject(new Error("toBlob"))), "image/png");
 });
 
 /** A drawing's final picture as a PNG (1000 x 750). */
@@ -211,7 +211,8 @@ export async function timelapseGif(ops, durationMs) {
 
 // --- sheets, cards and strips ----------------------------------------------------------------
 
-const FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif";
+/** The page's own font stack (app.css --font), so exports read like the page. */
+const FONT = getComputedStyle(document.documentElement).getPropertyValue("--font").trim() || "sans-serif";
 const INK = "#1b1b1f";
 const MUTED = "#5f5f68";
 const PAPER = "#ffffff";

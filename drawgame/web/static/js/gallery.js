@@ -5,7 +5,8 @@
 
 import { h, replaceChildren, toast } from "./dom.js";
 import { icon } from "./icons.js";
-import { isBlank, renderOps } from "./canvas.js";
+import { isBlank } from "./canvas.js";
+import { drawThumb } from "./thumbs.js";
 import { t, language } from "./i18n.js";
 import * as store from "./store.js";
 import { gridKeys } from "./grid-keys.js";
@@ -72,7 +73,11 @@ function item(album) {
   const when = new Date(album.finished_at);
   const date = Number.isNaN(when.getTime()) ? album.finished_at
     : new Intl.DateTimeFormat(language(), { dateStyle: "medium", timeStyle: "short" }).format(when);
-  const cover = album.cover?.ops && !isBlank(album.cover.ops) ? renderOps(album.cover.ops, THUMB_W * 2, THUMB_H * 2) : null;
+  let cover = null;
+  if (album.cover?.ops && !isBlank(album.cover.ops)) {
+    cover = h("canvas", { width: THUMB_W * 2, height: THUMB_H * 2 });
+    drawThumb(cover, album.cover.ops);
+  }
   const picture = cover ?? h("div", { class: "album-blank", text: t("album.nothing") });
   picture.classList.add("gallery-thumb");
   if (cover) cover.setAttribute("aria-hidden", "true");

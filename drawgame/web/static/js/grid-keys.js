@@ -5,13 +5,13 @@
 // first and last control. Controls are the grid's buttons and links; the grid may be
 // re-rendered at any time (call refresh()).
 
-const CONTROLS = "button:not([disabled]), a[href]";
+const CONTROLS = "button, a[href]";
 
 /** Make `root` (a list of tiles) one Tab stop moved through by arrows; returns {refresh}. */
 export function gridKeys(root, tileSelector = ":scope > li") {
   let current = null;
   const tiles = () => [...root.querySelectorAll(tileSelector)];
-  const controls = () => [...root.querySelectorAll(CONTROLS)].filter((el) => !el.closest("[hidden]"));
+  const controls = () => [...root.querySelectorAll(CONTROLS)].filter((el) => !el.disabled && !el.closest("[hidden]"));
 
   function refresh() {
     const all = controls();
