@@ -70,9 +70,19 @@ async def test_hiding_and_deleting_are_enforced_by_the_server(
             bobs = next(i for i, t in enumerate(album["turns"]) if t["drawer"]["id"] == bob.id)
             assert album["turns"][bobs]["ops"]
 
+            answer = await http.get(f"/api/games/{game}", headers={"Accept-Encoding": "gzip"})
+            assert answer.headers["content-encoding"] == "gzip" and answer.json() == album
+            thumbs = (await http.get(f"/api/games/{game}?view=thumbs")).json()
+            assert thumbs["view"] == "thumbs"
+            for small, whole in zip(thumbs["turns"], album["turns"], strict=True):
+                assert small["word"] == whole["word"] and len(small["ops"]) == 1
+                assert small["ops"][0]["p"][:2] == whole["ops"][0]["p"][:2]
+
             gallery = (await http.get(f"/api/rooms/{code}/albums")).json()["albums"]
             assert [a["game_id"] for a in gallery] == [game]
             assert sorted(gallery[0]["players"]) == ["Ada", "Bob"]
+            assert gallery[0]["drawers"] == sorted([ada.id, bob.id])
+            assert gallery[0]["hidden"] == []
             assert gallery[0]["drawings"] == 2
             assert gallery[0]["cover"]["ops"] == album["turns"][0]["ops"]
             assert "token" not in str(gallery) and "token" not in str(album)
@@ -95,6 +105,9 @@ async def test_hiding_and_deleting_are_enforced_by_the_server(
             assert other["hidden"] is False and other["ops"]
             gallery = (await http.get(f"/api/rooms/{code}/albums")).json()["albums"]
             assert gallery[0]["cover"]["ops"] == other["ops"]
+            assert gallery[0]["hidden"] == [bob.id]
+            thumbs = (await http.get(f"/api/games/{game}?view=thumbs")).json()
+            assert thumbs["turns"][bobs]["ops"] == [] and thumbs["turns"][bobs]["hidden"]
 
             shown = await http.post(f"/api/games/{game}/hide",
                                     json={"token": bob.token, "hidden": False})
@@ -148,6 +161,16 @@ async def test_album_reads_are_rate_limited_per_address(launch: Launch) -> None:
         assert limited.json()["error"]["code"] == "rate_limited"
         assert (await http.get("/api/rooms/X/albums")).status_code == 429
         assert (await http.get("/api/rooms")).status_code == 200
+
+
+def test_pieces_of_a_stroke_merge_into_one_op() -> None:
+    pieces = [{"op": "line", "id": 3, "c": "#000000", "w": 4, "p": [0, 0, 10, 10]},
+              {"op": "line", "id": 3, "c": "#000000", "w": 4, "p": [10, 10, 20, 20]},
+              {"op": "line", "id": 3, "c": "#ff0000", "w": 4, "p": [20, 20, 30, 30]},
+              {"op": "fill", "x": 1, "y": 1, "c": "#00ff00"}]
+    merged = albums.merge_pieces(pieces)
+    assert [op["p"] for op in merged[:2]] == [[0, 0, 10, 10, 20, 20], [20, 20, 30, 30]]
+    assert merged[2] == pieces[3] and pieces[0]["p"] == [0, 0, 10, 10]
 
 
 def test_a_cover_is_thinned_to_its_bound_and_keeps_its_ends() -> None:
