@@ -15,7 +15,7 @@ import pytest
 from PIL import Image, ImageChops
 from playwright.sync_api import Download, Page, expect
 
-from drawgame.game import rules
+from drawgame.game.modes import classic
 from tests.browser import (
     BLUE,
     NARROW,
@@ -36,8 +36,8 @@ from tests.conftest import RunningServer
 def quick_results(monkeypatch: pytest.MonkeyPatch) -> None:
     """Reveals pass quickly, and so do the results: the room is back in its lobby (where
     the gallery is) soon after the game; the results screen stays up there."""
-    monkeypatch.setattr(rules, "REVEAL_S", 0.3)
-    monkeypatch.setattr(rules, "RESULTS_S", 2.0)
+    monkeypatch.setattr(classic, "REVEAL_S", 0.3)
+    monkeypatch.setattr(classic, "RESULTS_S", 2.0)
 
 GIF_FRAMES = 40
 """drawgame/web/static/js/export.js GIF_FRAMES: frames of a time-lapse at most."""

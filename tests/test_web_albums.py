@@ -11,7 +11,7 @@ import httpx
 import pytest
 import trio
 
-from drawgame.game import rules
+from drawgame.game.modes import classic
 from drawgame.store import albums
 from tests.conftest import Launch, RunningServer
 from tests.wsclient import WsClient, connect
@@ -19,8 +19,8 @@ from tests.wsclient import WsClient, connect
 
 @pytest.fixture(autouse=True)
 def short_pauses(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(rules, "REVEAL_S", 0.2)
-    monkeypatch.setattr(rules, "RESULTS_S", 60.0)
+    monkeypatch.setattr(classic, "REVEAL_S", 0.2)
+    monkeypatch.setattr(classic, "RESULTS_S", 60.0)
 
 
 def line(stroke: int, *points: int) -> dict[str, Any]:
