@@ -116,13 +116,15 @@ class EncodedCache:
             return done
 
 
-def compress(body: bytes) -> dict[str, bytes]:
-    """``body`` in each coding that makes it smaller (brotli quality 11, gzip level 9)."""
+def compress(body: bytes, *, fast: bool = False) -> dict[str, bytes]:
+    """``body`` in each coding that makes it smaller (brotli quality 11, gzip level 9;
+    ``fast``: 5 and 6, for a body made for one request)."""
     out: dict[str, bytes] = {}
     if len(body) < MIN_COMPRESS_BYTES:
         return out
-    for coding, packed in (("br", brotli.compress(body, quality=11)),
-                           ("gzip", gzip.compress(body, compresslevel=9, mtime=0))):
+    br, gz = (5, 6) if fast else (11, 9)
+    for coding, packed in (("br", brotli.compress(body, quality=br)),
+                           ("gzip", gzip.compress(body, compresslevel=gz, mtime=0))):
         if len(packed) < len(body):
             out[coding] = packed
     return out
@@ -134,11 +136,13 @@ ENCODED = EncodedCache()
 
 @dataclass(eq=False)
 class Blob:
-    """A body the server sends: a file or a page made from one."""
+    """A body the server sends: a file or a page made from one (``shared``: sent again and
+    again, so compressed once and kept; else made for one request and compressed fast)."""
 
     body: bytes
     content_type: str
     sha256: str = ""
+    shared: bool = True
 
     def __post_init__(self) -> None:
         if not self.sha256:
@@ -157,11 +161,18 @@ class Blob:
 
     def encoded(self) -> dict[str, bytes] | None:
         """The compressed bodies when they are ready (None: :meth:`encode` first)."""
-        return ENCODED.get(self.sha256) if self.compressible else {}
+        if not self.compressible:
+            return {}
+        if not self.shared:  # a few KB at low levels: cheaper than a thread hop
+            return compress(self.body, fast=True)
+        return ENCODED.get(self.sha256)
 
     def encode(self) -> dict[str, bytes]:
         """Compress now (blocking) unless already done."""
-        return ENCODED.encode(self.sha256, self.body) if self.compressible else {}
+        if not self.compressible:
+            return {}
+        return ENCODED.encode(self.sha256, self.body) if self.shared else compress(
+            self.body, fast=True)
 
 
 @dataclass(eq=False)

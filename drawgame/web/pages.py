@@ -2,7 +2,7 @@
 (with the room's join QR code at /r/<code>/qr.svg), the offline page at /offline, the
 web app's manifest and service worker, and the files under /static/.
 
-A page is an HTML file of ``static/`` served through :func:`_page`, which
+A page is an HTML file of ``static/`` served through :func:`page`, which
 makes it ready for the browser once per version of the files (drawgame/web/
 assets.py): every ``/static/...`` URL in it becomes the file's hashed URL,
 every other absolute path gets the root path (``DRAWGAME_ROOT_PATH``) in
@@ -23,7 +23,7 @@ import io
 import json
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
@@ -141,10 +141,10 @@ def install(app: object, config: Config) -> None:
     app.extensions[SITE_KEY] = Site(config)  # type: ignore[attr-defined]
 
 
-async def send(blob: Blob, cache_control: str, headers: dict[str, str] | None = None
-               ) -> Response:
+async def send(blob: Blob, cache_control: str, headers: dict[str, str] | None = None,
+               status: int = 200) -> Response:
     """``blob`` compressed as the client accepts (br, else gzip), with an ETag: a client
-    holding this very body gets 304."""
+    holding this very body gets 304 (for a 200)."""
     coding = None
     body = blob.body
     if blob.compressible:
@@ -157,32 +157,42 @@ async def send(blob: Blob, cache_control: str, headers: dict[str, str] | None = 
                 encoded = await trio.to_thread.run_sync(blob.encode)
             body = encoded.get(coding, body)
             coding = coding if coding in encoded else None
-    response = Response(body, status=200, content_type=blob.content_type,
+    response = Response(body, status=status, content_type=blob.content_type,
                         headers=headers or {})
     response.headers["Cache-Control"] = cache_control
     if blob.compressible:
         response.headers["Vary"] = "Accept-Encoding"
     if coding is not None:
         response.headers["Content-Encoding"] = coding
+    if status != 200:
+        return response
     response.set_etag(f"{blob.digest}-{coding or 'identity'}")
     conditional: Response = await response.make_conditional(request)
     return conditional
 
 
-async def _page(name: str, fetches: tuple[str, ...] = ()) -> Response:
+async def page(name: str, fetches: tuple[str, ...] = (), *,
+               values: Mapping[str, str] | None = None, status: int = 200) -> Response:
     """The page ``static/<name>``, made ready (hashed files, root path, preloads).
 
     ``fetches``: API paths the page's script asks for as it starts, named in a
     ``Link`` header so the browser fetches them while the modules load (the
-    script's own request then takes the answer).
+    script's own request then takes the answer). ``values``: text for the
+    page's ``{{name}}`` placeholders, already escaped, for this request only.
     """
     current = site()
     made = current.page(name)
+    blob = made.blob
+    if values:
+        text = blob.body.decode()
+        for key, value in values.items():
+            text = text.replace("{{" + key + "}}", value)
+        blob = Blob(text.encode(), blob.content_type, shared=False)
     headers = {"Content-Security-Policy": made.policy}
     if fetches:
         headers["Link"] = ", ".join(f"<{current.root}{path}>; rel=preload; as=fetch; "
                                     "crossorigin=anonymous" for path in fetches)
-    return await send(made.blob, REVALIDATE, headers)
+    return await send(blob, REVALIDATE, headers, status)
 
 
 def _api_room(code: str) -> str:
@@ -192,23 +202,23 @@ def _api_room(code: str) -> str:
 
 @blueprint.get("/")
 async def lobby() -> Response:
-    return await _page("index.html")
+    return await page("index.html")
 
 
 @blueprint.get("/r/<code>")
 async def room_page(code: str) -> Response:
-    return await _page("room.html", (_api_room(code),))
+    return await page("room.html", (_api_room(code),))
 
 
 @blueprint.get("/r/<code>/tv")
 async def tv_page(code: str) -> Response:
-    return await _page("tv.html", (_api_room(code),))
+    return await page("tv.html", (_api_room(code),))
 
 
 @blueprint.get("/offline")
 async def offline_page() -> Response:
     """What the service worker shows when the server cannot be reached."""
-    return await _page("offline.html")
+    return await page("offline.html")
 
 
 @blueprint.get("/manifest.webmanifest")
