@@ -88,18 +88,26 @@ async def test_a_game_resumes_after_compose_restart_and_survives_a_recreate(
         assert events.count("serving") == 2 and "shutdown_complete" in events
         assert not containers.json_events(err), err[-2000:]  # the log is standard output
 
-        # A backup goes into the volume; an upgrade (down, then up: a new container)
-        # keeps the database, so the finished game's album is still there.
+        # A backup goes into the volume. A room made after it is gone once the backup is
+        # restored (with the server stopped, from a one-off container on the volume);
+        # the finished game, before it, is still there after the recreate (an upgrade:
+        # down, then up, a new container on the same volume).
         project.compose("exec", "-T", "drawgame", "drawgame", "backup")
+        later = await gameplay.create_room(project.url)
+        async with httpx.AsyncClient(base_url=project.url, timeout=10) as http:
+            assert (await http.get(f"/api/rooms/{later}")).status_code == 200
         project.compose("down")
-        backups = podman.run("run", "--rm", "-v", f"{project.volume}:/data", image,
-                             "ls", "/data/backups").stdout.split()
+        on_volume = ["run", "--rm", "-v", f"{project.volume}:/data", image]
+        backups = podman.run(*on_volume, "ls", "/data/backups").stdout.split()
         assert len(backups) == 1 and backups[0].endswith(".sqlite3")
+        podman.run(*on_volume, "drawgame", "restore", f"/data/backups/{backups[0]}")
         project.compose("up", "-d")
         await gameplay.wait_healthy(project.url)
         async with httpx.AsyncClient(base_url=project.url, timeout=10) as http:
             album = await http.get(f"/api/games/{over['game_id']}")
+            gone = await http.get(f"/api/rooms/{later}")
         assert album.status_code == 200 and album.json()["ranking"] == over["ranking"]
+        assert gone.status_code == 404
 
 
 def test_compose_caddy_file_puts_caddy_in_front(podman: containers.Podman) -> None:
