@@ -1,8 +1,9 @@
 """The container image and compose.yaml, for real: the Containerfile built with podman,
 brought up with podman-compose, a game played through the published port from outside,
-the container restarted in the middle of a turn and the game resumed, then recreated
-on the same volume (an upgrade) with nothing lost. tests/containers.py says how the
-image is built here with no registry."""
+the container restarted in the middle of a turn and the game resumed; a backup taken
+inside, restored from a one-off container on the volume, and the container recreated
+on that volume (an upgrade) with the game still there. tests/containers.py says how the
+image is built here with no registry, and what it keeps between runs."""
 
 from __future__ import annotations
 
@@ -30,7 +31,8 @@ def podman(tmp_path_factory: pytest.TempPathFactory) -> containers.Podman:
 
 @pytest.fixture(scope="module")
 def image(podman: containers.Podman, wheelhouse: Path) -> Iterator[str]:
-    """The image built from this checkout under a name of this run's; removed after."""
+    """The image built from this checkout under a name of this run's (untagged after;
+    the test cache keeps its layers for the next run)."""
     tag = f"localhost/drawgame:{containers.unique_name('test-')}"
     started = time.monotonic()
     base = podman.ensure_base_image()
