@@ -59,7 +59,7 @@ def test_the_image_runs_the_server_unprivileged_with_its_data_in_a_volume(
     assert list(config["ExposedPorts"]) == ["8080/tcp"]
     assert config["Cmd"] == ["drawgame", "serve"]
     assert config["StopSignal"] in ("SIGTERM", "15")
-    assert found["Healthcheck"]["Test"] == ["CMD", "drawgame", "health"]
+    assert found["Healthcheck"]["Test"] == ["CMD", "python3", "-m", "drawgame.healthcheck"]
     env = dict(item.split("=", 1) for item in config["Env"])
     assert env["DRAWGAME_DB_PATH"].startswith("/data/")
     assert env["DRAWGAME_BACKUP_DIR"].startswith("/data/")
