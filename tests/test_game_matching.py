@@ -255,3 +255,10 @@ def test_the_drawer_cannot_give_away_a_right_to_left_word() -> None:
     assert contains_word("זה כלב!", "כלב")
     assert contains_word("זה עפרונ", "עפרון")
     assert not contains_word("قطار سريع", "قطة")
+
+
+def test_a_short_word_with_an_apostrophe_is_one_token() -> None:
+    assert contains_word("це м'яч!", "м'яч")  # Ukrainian: three letters and an apostrophe
+    assert contains_word("це мʼяч", "м'яч")
+    assert contains_word("c'est l'eau", "eau")  # French elision still splits
+    assert not contains_word("це м'ятий", "м'яч")

@@ -69,7 +69,15 @@ _DIACRITIC_RANGES = (
 # the modifier-letter apostrophe (Ukrainian "мʼяч"): nothing a reader sees as a letter.
 _DROPPED = regex.compile(r"[\p{Z}\s\p{P}\p{Cf}\u0640\u02BC]+")
 _TOKEN_SPLIT = regex.compile(r"[^\w\p{M}]+|_")
+# Tokens again with apostrophes kept inside: Ukrainian "м'яч" is one word, French
+# "l'eau" two, and a short word counts as either.
+_WORD_SPLIT = regex.compile(r"[^\w\p{M}'’ʼ]+|_")
 _ARTICLE = regex.compile(r"(?<![\w\p{M}])ال(?=\p{Arabic}{2})")
+
+JOINER_IN_WORD = regex.compile(r"(?<=\p{L}\p{M}*)\u200c(?=\p{L})")
+"""A zero-width non-joiner between two letters: part of Persian spelling ("می‌خورم",
+"لاک‌پشت" keep their letters apart without a space), so words, names and chat keep
+it there while every other invisible character is refused or dropped."""
 _SPELLED = regex.compile(r"(?<![\w\p{M}])(?:\w\p{M}*[\s\-]+)+\w\p{M}*(?![\w\p{M}])")
 
 
@@ -166,7 +174,9 @@ def contains_word(text: str, word: str) -> bool:
     For words of 4+ normalized characters the folded word anywhere inside
     the folded text counts, which also catches "c a-t"-style spacing. Short
     words only count as whole tokens (or the whole text run together), so that
-    a word like "ox" does not ban every sentence containing "box".
+    a word like "ox" does not ban every sentence containing "box"; a token is
+    cut at apostrophes and also taken whole, so both "l'eau" (French "eau")
+    and "м'яч" (Ukrainian, one word) count.
     """
     if not normalize(word):
         return False
@@ -177,7 +187,8 @@ def contains_word(text: str, word: str) -> bool:
     if targets & texts:
         return True
     nfc = unicodedata.normalize("NFC", text)
-    tokens = {form for token in _TOKEN_SPLIT.split(nfc) if token for form in guess_forms(token)}
+    pieces = {*_TOKEN_SPLIT.split(nfc), *_WORD_SPLIT.split(nfc)}
+    tokens = {form for token in pieces if token for form in guess_forms(token)}
     return bool(targets & tokens) or _spelled_out(nfc, targets)
 
 
