@@ -1,7 +1,8 @@
 // The interface's language: every text the client shows comes from a table in
 // locales/<code>.js, looked up with t("key", {params}). The language is the one
 // picked before (localStorage `drawgame.lang`), else the browser's first that
-// we have, else English; English fills any key a table lacks.
+// we have, else English; English fills any key a table lacks. Arabic, Hebrew
+// and Persian are written right to left: <html dir="rtl"> mirrors the layout.
 
 import en from "./locales/en.js";
 
@@ -9,8 +10,15 @@ import en from "./locales/en.js";
 export const LANGUAGES = Object.freeze([
   ["en", "English"], ["de", "Deutsch"], ["fr", "Français"], ["es", "Español"], ["it", "Italiano"],
   ["pt", "Português"], ["nl", "Nederlands"], ["pl", "Polski"], ["sv", "Svenska"], ["tr", "Türkçe"],
-  ["ru", "Русский"], ["el", "Ελληνικά"],
+  ["ru", "Русский"], ["uk", "Українська"], ["el", "Ελληνικά"], ["ar", "العربية"], ["he", "עברית"],
+  ["fa", "فارسی"],
 ]);
+
+/** Languages written right to left (interface and word lists alike). */
+const RTL = new Set(["ar", "he", "fa"]);
+
+/** "rtl" or "ltr": the direction a language is written in (its code or a BCP 47 tag). */
+export const direction = (lang) => (RTL.has(String(lang ?? "").toLowerCase().split("-")[0]) ? "rtl" : "ltr");
 
 const KEY = "drawgame.lang";
 let code = "en";
@@ -43,6 +51,7 @@ export async function use(lang) {
   table = code === "en" ? en : (await import(`./locales/${code}.js`)).default;
   plurals = new Intl.PluralRules(code);
   document.documentElement.lang = code;
+  document.documentElement.dir = direction(code);
 }
 
 /** Pick a language for good: remembered in this browser. */
@@ -96,6 +105,7 @@ export function languagePicker(select) {
     option.value = value;
     option.textContent = name;
     option.lang = value;
+    option.dir = direction(value);
     return option;
   }));
   select.value = code;
