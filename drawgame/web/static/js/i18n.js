@@ -20,6 +20,25 @@ const RTL = new Set(["ar", "he", "fa"]);
 /** "rtl" or "ltr": the direction a language is written in (its code or a BCP 47 tag). */
 export const direction = (lang) => (RTL.has(String(lang ?? "").toLowerCase().split("-")[0]) ? "rtl" : "ltr");
 
+const STRONG = /[\p{Script=Arabic}\p{Script=Hebrew}\p{Script=Syriac}\p{Script=Thaana}\p{Script=Nko}]|(\p{L})/u;
+
+/**
+ * The direction of a word or hint: that of its first letter, else (a hint of blanks
+ * only) that of `lang`, the room's word language. A hint's blanks must run the way
+ * its word is written, which they cannot tell by themselves.
+ */
+export function textDirection(text, lang) {
+  const first = STRONG.exec(String(text ?? ""));
+  if (!first) return direction(lang);
+  return first[1] === undefined ? "rtl" : "ltr";
+}
+
+// First strong isolate ... pop directional isolate: a name or word put into a sentence
+// of a right-to-left page keeps its own direction ("Bob 2", "!!Ada") and moves nothing
+// around it.
+const FSI = "\u2068";
+const PDI = "\u2069";
+
 const KEY = "drawgame.lang";
 let code = "en";
 let table = en;
@@ -68,7 +87,9 @@ export const language = () => code;
 /**
  * The text of `key` with {name} placeholders filled from `params`. With a
  * numeric `count`, the key's plural form is used (`key.one`, `key.few`, ...,
- * `key.other`, as Intl.PluralRules names them for the language).
+ * `key.other`, as Intl.PluralRules names them for the language). On a
+ * right-to-left page each text param is a bidi isolate (names, words and room
+ * codes in any script stay whole); numbers are left as they are.
  */
 export function t(key, params = {}) {
   let text;
@@ -81,7 +102,12 @@ export function t(key, params = {}) {
     console.warn("no text for", key);
     return key;
   }
-  return text.replace(/\{(\w+)\}/g, (all, name) => (name in params ? String(params[name]) : all));
+  const isolate = direction(code) === "rtl";
+  return text.replace(/\{(\w+)\}/g, (all, name) => {
+    if (!(name in params)) return all;
+    const value = String(params[name]);
+    return isolate && typeof params[name] === "string" ? FSI + value + PDI : value;
+  });
 }
 
 /**

@@ -30,6 +30,9 @@ const PATHS = {
   send: ["M22 2L11 13", "M22 2l-7 20-4-9-9-4 20-7z"],
 };
 
+/** Icons that point along the line: mirrored on right-to-left pages (`.icon-mirror`). */
+const MIRRORED = new Set(["send", "leave", "undo"]);
+
 /** An <svg> icon; decorative (aria-hidden) since its button carries the label. */
 export function icon(name, size = 20) {
   const svg = document.createElementNS(NS, "svg");
@@ -44,6 +47,7 @@ export function icon(name, size = 20) {
   svg.setAttribute("aria-hidden", "true");
   svg.setAttribute("focusable", "false");
   svg.classList.add("icon");
+  if (MIRRORED.has(name)) svg.classList.add("icon-mirror");
   for (const d of PATHS[name] ?? []) {
     const path = document.createElementNS(NS, "path");
     path.setAttribute("d", d);

@@ -90,7 +90,8 @@ function rovingGroup(name, label, items, { columns = 0, before = null } = {}) {
   el.addEventListener("keydown", (e) => {
     const i = items.indexOf(e.target);
     if (i < 0) return;
-    const step = { ArrowRight: 1, ArrowLeft: -1, ArrowDown: columns || 1, ArrowUp: -(columns || 1) }[e.key];
+    const ahead = getComputedStyle(el).direction === "rtl" ? -1 : 1; // the row runs right to left
+    const step = { ArrowRight: ahead, ArrowLeft: -ahead, ArrowDown: columns || 1, ArrowUp: -(columns || 1) }[e.key];
     let next = null;
     if (step) next = items[Math.min(items.length - 1, Math.max(0, i + step))];
     else if (e.key === "Home") next = items[0];

@@ -446,7 +446,7 @@ export default {
   "tv.reactions": "التفاعلات",
   "tv.scan": "امسح للانضمام",
   "tv.qrAlt": "رمز QR لرابط الغرفة",
-  "tv.guessed": "{name} عرفها! +{points}",
+  "tv.guessed": "{name} عرفها! \u2066+{points}\u2069",
   "tv.guessedRelaxed": "{name} عرفها!",
   "tv.waiting.zero": "{count} لاعب هنا. يبدأ المضيف اللعبة.",
   "tv.waiting.one": "لاعب واحد هنا. يبدأ المضيف اللعبة.",

@@ -406,7 +406,7 @@ export default {
   "tv.reactions": "واکنش‌ها",
   "tv.scan": "برای پیوستن اسکن کنید",
   "tv.qrAlt": "کد QR پیوند اتاق",
-  "tv.guessed": "{name} درست گفت! +{points}",
+  "tv.guessed": "{name} درست گفت! \u2066+{points}\u2069",
   "tv.guessedRelaxed": "{name} درست گفت!",
   "tv.waiting.one": "{count} بازیکن اینجاست. میزبان بازی را شروع می‌کند.",
   "tv.waiting.other": "{count} بازیکن اینجا هستند. میزبان بازی را شروع می‌کند.",

@@ -416,7 +416,7 @@ export default {
   "tv.reactions": "תגובות",
   "tv.scan": "סריקה להצטרפות",
   "tv.qrAlt": "קוד QR של קישור החדר",
-  "tv.guessed": "{name} ניחש/ה! +{points}",
+  "tv.guessed": "{name} ניחש/ה! \u2066+{points}\u2069",
   "tv.guessedRelaxed": "{name} ניחש/ה!",
   "tv.waiting.one": "שחקן אחד כבר כאן. המארח מתחיל את המשחק.",
   "tv.waiting.two": "שני שחקנים כבר כאן. המארח מתחיל את המשחק.",
