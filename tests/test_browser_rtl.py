@@ -4,7 +4,8 @@ axe-core at 1280 and 375 px and photographed, the layout mirrored and the drawin
 Three pages in Arabic (a host and two guests) play with Arabic words. On the way,
 the page is `<html lang="ar" dir="rtl">`, the players' column sits right of the
 stage and the chat left of it, the toolbar's first tool is at its right end and
-its arrow keys follow the row as drawn, a hint's blanks run right to left, and a
+its arrow keys follow the row as drawn, its shortcuts work from an Arabic
+keyboard, a Latin name keeps its order, a hint's blanks run right to left, and a
 stroke drawn with the mouse shows where it was drawn on another player's screen
 (the canvas is never mirrored). No English text is left on any screen.
 Screenshots land in test-artifacts/screenshots/ar-<screen>-<width>.png.
@@ -112,6 +113,19 @@ def toolbar_mirrored(drawer: Player) -> None:
     drawer.page.keyboard.press("ArrowRight")
     after = drawer.page.evaluate("() => document.activeElement.getBoundingClientRect().x")
     assert before and after > before["x"], "ArrowRight does not move right in a mirrored row"
+
+
+# A key pressed on an Arabic keyboard: the letter it types and the key it sits on.
+ARABIC_KEY = """([key, code]) => document.dispatchEvent(
+  new KeyboardEvent("keydown", { key, code, bubbles: true }))"""
+
+
+def shortcuts_on_an_arabic_keyboard(drawer: Player) -> None:
+    """E (ث on an Arabic keyboard) takes the eraser, B (لا) the pen back."""
+    drawer.page.evaluate(ARABIC_KEY, ["ث", "KeyE"])
+    expect(drawer.by("tool-eraser")).to_have_attribute("aria-pressed", "true")
+    drawer.page.evaluate(ARABIC_KEY, ["لا", "KeyB"])
+    expect(drawer.by("tool-pen")).to_have_attribute("aria-pressed", "true")
 
 
 def canvas_not_mirrored(page: Player) -> None:
@@ -227,6 +241,7 @@ def turn(players: list[Player], tv: Player) -> tuple[list[str], str]:
     expect(hint).to_have_attribute("dir", "rtl")
     expect(hint).to_have_attribute("lang", "ar")
     mirrored(drawer)
+    shortcuts_on_an_arabic_keyboard(drawer)
     drawer.pick(RED, 24)
     toolbar_mirrored(drawer)
     drawer.stroke_with_mouse(STROKE)
