@@ -14,6 +14,7 @@ Screenshots land in test-artifacts/screenshots/ar-<screen>-<width>.png.
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from PIL import Image
@@ -196,6 +197,7 @@ def arabic_game(browser: Browser) -> None:
     expect(ada.by("replay-canvas")).to_be_visible()
     found += audit(ada, "replay")
     ada.by("replay-close").click()
+    found += album_page(ada)
     ada.page.goto("/r/NOSUCHROOM")
     expect(ada.by("error-title")).to_be_visible()
     found += audit(ada, "not-found")
@@ -218,6 +220,27 @@ def menu_and_toast(host: Player, other_id: str) -> list[str]:
         host.screenshot(f"ar-toast-{viewport['width']}")
         found += [f"toast at {viewport['width']} px: {v}" for v in host.axe()]
     host.page.set_viewport_size(WIDE)
+    return found
+
+
+def album_page(page: Player) -> list[str]:
+    """The game's album page, mirrored too; Left moves on through a tile's buttons."""
+    page.by("album-open").click()
+    expect(page.page).to_have_url(re.compile(r"/a/g_[0-9a-f]+$"))
+    expect(page.by("album-item")).to_have_count(3)
+    expect(page.page.locator("html")).to_have_attribute("dir", "rtl")
+    expect(page.page.locator(".podium-step.place-3")).to_have_css("opacity", "1")
+    expect(page.page.locator("#album-meta")).to_contain_text("، و")  # the Arabic list of players
+    first = page.page.locator("[data-testid=album-item][data-turn='0']")
+    first.get_by_test_id("album-replay").focus()
+    page.page.keyboard.press("ArrowLeft")
+    focused = page.page.evaluate("() => document.activeElement?.dataset?.testid")
+    assert focused == "album-download", f"ArrowLeft went to {focused}"
+    found = audit(page, "album-page")
+    for viewport in (WIDE, {"width": 375, "height": 740}):
+        page.page.set_viewport_size(viewport)
+        assert page.horizontal_overflow() == 0, f"the album page scrolls sideways at {viewport}"
+    page.page.set_viewport_size(WIDE)
     return found
 
 

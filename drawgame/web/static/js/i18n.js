@@ -141,5 +141,8 @@ export function languagePicker(select) {
   });
 }
 
+/** A list of names the language's way: "Ada, Bob, Cy", "آدا، وBob، وCy", "Ada, Bob und Cy". */
+export const listOf = (items) => new Intl.ListFormat(code, { type: "unit", style: "short" }).format(items);
+
 /** Format a number the language's way. */
 export const num = (n) => new Intl.NumberFormat(code).format(n);
