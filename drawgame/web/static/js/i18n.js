@@ -34,7 +34,7 @@ export function textDirection(text, lang) {
 }
 
 // First strong isolate ... pop directional isolate: a name or word put into a sentence
-// of a right-to-left page keeps its own direction ("Bob 2", "!!Ada") and moves nothing
+// of a right-to-left page keeps its own order ("Bob!" stays "Bob!") and moves nothing
 // around it.
 const FSI = "\u2068";
 const PDI = "\u2069";
