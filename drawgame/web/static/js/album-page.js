@@ -7,7 +7,7 @@
 
 import { h, $, show, toast, copyText } from "./dom.js";
 import { icon } from "./icons.js";
-import { t, use, detect, translatePage, languagePicker, language } from "./i18n.js";
+import { t, use, detect, translatePage, languagePicker, language, listOf } from "./i18n.js";
 import * as streamer from "./streamer.js";
 import * as store from "./store.js";
 import { renderRanking } from "./panels.js";
@@ -72,7 +72,7 @@ function render() {
   const game = st.game;
   const date = formatDate(game.finished_at);
   document.title = `${t("albumPage.docTitle", { date })} · drawgame`;
-  $("#album-meta").textContent = `${date} · ${t("gallery.players", { names: names(game).join(", ") })}`;
+  $("#album-meta").textContent = `${date} · ${t("gallery.players", { names: listOf(names(game)) })}`;
   $("#album-status").textContent = "";
   show($("#album-tools"), true);
   $("#album-share").replaceChildren(icon("share", 18), h("span", { text: t("albumPage.share") }));
@@ -132,7 +132,7 @@ async function saveSheet() {
   const date = formatDate(game.finished_at);
   const blob = await contactSheet(game.turns ?? [], {
     title: t("albumPage.sheetTitle", { date }),
-    subtitle: names(game).join(", "),
+    subtitle: listOf(names(game)),
     by: (name) => t("album.by", { name }),
     blank: (turn) => ({ hidden: t("album.hidden"), blank: t("album.nothing") })[turnState(turn)] ?? "",
   });

@@ -7,7 +7,7 @@ import { h, replaceChildren, toast } from "./dom.js";
 import { icon } from "./icons.js";
 import { isBlank } from "./canvas.js";
 import { drawThumb } from "./thumbs.js";
-import { t, language } from "./i18n.js";
+import { t, language, listOf } from "./i18n.js";
 import * as store from "./store.js";
 import { gridKeys } from "./grid-keys.js";
 import { albumHref, busy } from "./album.js";
@@ -111,7 +111,7 @@ function item(album) {
     picture,
     h("div", { class: "gallery-text" },
       h("a", { class: "gallery-link", href: albumHref(album.game_id), text: date }),
-      h("span", { class: "muted small", text: t("gallery.players", { names: album.players.join(", ") }) }),
+      h("span", { class: "muted small", text: t("gallery.players", { names: listOf(album.players) }) }),
       h("span", { class: "muted small", text: t("gallery.drawings", { count: album.drawings }) })),
     actions.length ? h("div", { class: "album-actions" }, actions) : null);
 }
