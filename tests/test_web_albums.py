@@ -15,6 +15,7 @@ from drawgame.config import Config
 from drawgame.game.modes import classic
 from drawgame.store import albums
 from drawgame.store.db import connect_to
+from drawgame.web import albums as web_albums
 from tests import telephone
 from tests.conftest import Launch, RunningServer
 from tests.telephone import play_telephone
@@ -319,3 +320,11 @@ def telephone_rows(where: str, game: str) -> dict[str, int]:
         return {k: int(v) for k, v in counts.items()}
     finally:
         conn.close()
+
+
+def test_a_quoted_sentence_is_cut_between_characters_people_see() -> None:
+    family = "👩\u200d👩\u200d👧"  # one emoji of five code points
+    long = "é" * 58 + family * 3
+    cut = web_albums._cut(long, web_albums.OG_SENTENCE_CHARS)
+    assert cut == "é" * 58 + family + "…"
+    assert web_albums._cut("short", 60) == "short"
