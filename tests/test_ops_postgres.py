@@ -13,6 +13,7 @@ from drawgame.game.settings import Settings
 from drawgame.services import open_services
 from drawgame.store import Store
 from drawgame.store.db import connect_to
+from drawgame.store.migrate import default_dir, load_migrations
 from tests.pgserver import PgServer
 
 
@@ -58,7 +59,8 @@ async def test_db_check_reads_the_server_and_names_the_servers_connected(
     code, out = await cli(env, "db-check")
     assert code == 0, out
     assert out.rstrip().endswith("database OK")
-    assert "migration(s) applied, last 0002_directory" in out
+    last = load_migrations(default_dir("postgresql"))[-1].name
+    assert f"migration(s) applied, last {last}" in out
     assert "rooms 1 (1 active)" in out and "no drawgame server connected" in out
     assert password_of(pg_url) not in out and "drawgame:***@" in out
     store = await Store.open(pg_url)
