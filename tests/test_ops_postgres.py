@@ -13,8 +13,9 @@ from drawgame.game.settings import Settings
 from drawgame.services import open_services
 from drawgame.store import Store
 from drawgame.store.db import connect_to
-from drawgame.store.migrate import default_dir, load_migrations
 from tests.pgserver import PgServer
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def cli_env(url: str, tmp_path: Path, **extra: str) -> dict[str, str]:
@@ -59,7 +60,7 @@ async def test_db_check_reads_the_server_and_names_the_servers_connected(
     code, out = await cli(env, "db-check")
     assert code == 0, out
     assert out.rstrip().endswith("database OK")
-    last = load_migrations(default_dir("postgresql"))[-1].name
+    last = sorted((ROOT / "migrations" / "postgresql").glob("*.sql"))[-1].stem
     assert f"migration(s) applied, last {last}" in out
     assert "rooms 1 (1 active)" in out and "no drawgame server connected" in out
     assert password_of(pg_url) not in out and "drawgame:***@" in out
