@@ -83,8 +83,10 @@ function render() {
   if (ranking.length) renderRanking(ensurePodium(), $("#album-ranking"), ranking, null);
   show($("#album-drawings"), !isTelephone());
   show($("#album-books"), isTelephone());
-  if (isTelephone()) renderBooks($("#books"), game, { full: fullAlbum });
-  else {
+  if (isTelephone()) {
+    renderBooks($("#books"), game, { full: fullAlbum });
+    $("#album-status").textContent = (game.books ?? []).length ? "" : t("album.empty");
+  } else {
     renderAlbum($("#album"), game, { full: fullAlbum });
     $("#album-status").textContent = (game.turns ?? []).length ? "" : t("album.empty");
   }
@@ -141,19 +143,22 @@ async function saveSheet() {
 
 // --- hiding one's own drawings ----------------------------------------------------------------
 
-/** The seats this browser held in the game's room that drew (or wrote) in this album. */
+/** Every drawing of the album as [author id, hidden]: turns, and telephone drawing pages
+ * (a player hides their drawings; their sentences stay, see docs/DURABILITY.md). */
+const drawings = (game) => [...(game.turns ?? []).map((tu) => [tu.drawer?.id, tu.hidden]),
+  ...(game.books ?? []).flatMap((b) => (b.pages ?? []).filter((p) => p.kind === "drawing")
+    .map((p) => [p.author?.id, p.hidden]))];
+
+/** The seats this browser held in the game's room that drew in this album. The album's
+ * room code is used only to find them in this browser's storage, never shown. */
 function mySeats() {
-  const game = st.game;
-  const authors = new Set([...(game.turns ?? []).map((tu) => tu.drawer?.id),
-    ...(game.books ?? []).flatMap((b) => (b.pages ?? []).map((p) => p.author?.id))]);
-  return store.getSeats(game.room_code).filter((s) => authors.has(s.id));
+  const authors = new Set(drawings(st.game).map(([id]) => id));
+  return store.getSeats(st.game.room_code).filter((s) => authors.has(s.id));
 }
 
 function mineHidden(seats) {
   const ids = new Set(seats.map((s) => s.id));
-  const entries = [...(st.game.turns ?? []).map((tu) => [tu.drawer?.id, tu.hidden]),
-    ...(st.game.books ?? []).flatMap((b) => (b.pages ?? []).map((p) => [p.author?.id, p.hidden]))];
-  const mine = entries.filter(([id]) => ids.has(id));
+  const mine = drawings(st.game).filter(([id]) => ids.has(id));
   return mine.length > 0 && mine.every(([, hidden]) => hidden);
 }
 

@@ -1,7 +1,8 @@
-// A room's gallery, in the room's lobby: the albums of its past games, newest first,
-// each with its date, players and a thumbnail, a link to its page, "Hide my drawings"
-// for a player who drew in it (proven by a seat token this browser holds for the room)
-// and "Delete" for the host. The server enforces both; the buttons only ask.
+// A room's gallery, in the room's lobby: the albums of its past games (classic and
+// telephone), newest first, each with its date, players and a thumbnail, a link to its
+// page, "Hide my drawings" for a player who drew in it (proven by a seat token this
+// browser holds for the room) and "Delete" for the host. The server enforces both; the
+// buttons only ask.
 
 import { h, replaceChildren, toast } from "./dom.js";
 import { icon } from "./icons.js";
@@ -112,6 +113,8 @@ function item(album) {
     h("div", { class: "gallery-text" },
       h("a", { class: "gallery-link", href: albumHref(album.game_id), text: date }),
       h("span", { class: "muted small", text: t("gallery.players", { names: listOf(album.players) }) }),
-      h("span", { class: "muted small", text: t("gallery.drawings", { count: album.drawings }) })),
+      h("span", { class: "muted small", text: album.mode === "telephone"
+        ? `${t("gallery.books", { count: album.books })} · ${t("gallery.drawings", { count: album.drawings })}`
+        : t("gallery.drawings", { count: album.drawings }) })),
     actions.length ? h("div", { class: "album-actions" }, actions) : null);
 }

@@ -471,4 +471,12 @@ export default {
   "books.strip": "نوار",
   "books.stripOf": "دریافت {title} به صورت نوار، یک تصویر بلند",
   "books.drawingBy": "نقاشی {name}",
+  "books.nothingWritten": "چیزی نوشته نشد",
+  "books.pageBy": "صفحهٔ {page}، از {name}",
+  "books.pageOf": "{title}، صفحهٔ {page}",
+  "books.replayOf": "پخش دوبارهٔ صفحهٔ {page} از {title}",
+  "books.pngOf": "دریافت صفحهٔ {page} از {title} به صورت PNG",
+  "books.timelapseOf": "دریافت نمایش تندشدهٔ صفحهٔ {page} از {title} به صورت GIF متحرک",
+  "gallery.books.one": "{count} کتاب",
+  "gallery.books.other": "{count} کتاب",
 };

@@ -483,4 +483,13 @@ export default {
   "books.strip": "רצועה",
   "books.stripOf": "הורדת {title} כרצועה, תמונה אחת ארוכה",
   "books.drawingBy": "ציור של {name}",
+  "books.nothingWritten": "לא נכתב דבר",
+  "books.pageBy": "עמוד {page}, מאת {name}",
+  "books.pageOf": "{title}, עמוד {page}",
+  "books.replayOf": "הצגה חוזרת של עמוד {page} מתוך {title}",
+  "books.pngOf": "הורדת עמוד {page} מתוך {title} כ־PNG",
+  "books.timelapseOf": "הורדת ההילוך המהיר של עמוד {page} מתוך {title} כ־GIF מונפש",
+  "gallery.books.one": "ספר אחד",
+  "gallery.books.two": "שני ספרים",
+  "gallery.books.other": "{count} ספרים",
 };
