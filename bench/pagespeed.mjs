@@ -126,7 +126,10 @@ async function startCaddy(server) {
       const spki = new X509Certificate(readFileSync(ca)).publicKey
         .export({ type: "spki", format: "der" });
       const hash = createHash("sha256").update(spki).digest("base64");
-      CHROME_FLAGS.push(`--ignore-certificate-errors-spki-list=${hash}`);
+      // (One flag for every server's CA: Chromium reads the last flag only.)
+      const flag = CHROME_FLAGS.findIndex((f) => f.startsWith("--ignore-certificate-errors-spki-list="));
+      if (flag < 0) CHROME_FLAGS.push(`--ignore-certificate-errors-spki-list=${hash}`);
+      else CHROME_FLAGS[flag] += `,${hash}`;
       return { proc, folder, base };
     }
     await new Promise((r) => setTimeout(r, 100));
