@@ -71,6 +71,9 @@ export const PHASE = Object.freeze({
   DRAWING: "drawing",
   REVEAL: "reveal",
   RESULTS: "results",
+  WRITING: "writing",
+  DESCRIBING: "describing",
+  ALBUM: "album",
 });
 
 export const CHANNEL = Object.freeze({ ALL: "all", GUESSED: "guessed", SYSTEM: "system" });
