@@ -217,7 +217,8 @@ def test_every_client_message_type_is_in_the_protocol() -> None:
 
 def server_message_types() -> set[str]:
     found: set[str] = set()
-    for path in source_files("drawgame/game/*.py", "drawgame/rooms/*.py", "drawgame/web/*.py"):
+    for path in source_files("drawgame/game/*.py", "drawgame/game/modes/*.py",
+                             "drawgame/rooms/*.py", "drawgame/web/*.py"):
         found |= set(re.findall(r'"type":\s*"([a-z_]+)"', path.read_text(encoding="utf-8")))
     return found
 
@@ -286,7 +287,8 @@ def close_codes_in_code() -> set[int]:
     found: set[int] = set()
     constant = re.compile(r"^[A-Z_]*CLOSE[A-Z_]*\s*=\s*\(?(\d{4})\b", re.MULTILINE)
     call = re.compile(r"close(?:_now|_everyone)?\((\d{4})\b")
-    for path in source_files("drawgame/game/rules.py", "drawgame/rooms/*.py", "drawgame/web/*.py",
+    for path in source_files("drawgame/game/rules.py", "drawgame/game/modes/*.py",
+                             "drawgame/rooms/*.py", "drawgame/web/*.py",
                              "drawgame/transport/*.py"):
         text = path.read_text(encoding="utf-8")
         found |= {int(code) for code in constant.findall(text) + call.findall(text)}

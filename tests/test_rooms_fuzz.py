@@ -26,6 +26,8 @@ from hypothesis import strategies as st
 
 from drawgame.config import Config
 from drawgame.game import rules
+from drawgame.game.modes import classic
+from drawgame.game.modes.classic import ClassicGame
 from drawgame.game.protocol import CLIENT_TYPES
 from drawgame.game.state import RoomState
 from tests.players import FakePlayer, join_all, running_room, stroke
@@ -280,13 +282,14 @@ scenarios = st.booleans().flatmap(
 
 def fingerprint(state: RoomState) -> Any:
     """Everything a refused frame must leave as it was."""
+    g = state.game if isinstance(state.game, ClassicGame) else ClassicGame()
     return copy.deepcopy((
-        state.phase, state.host_id, state.settings, state.round, state.turn, state.position,
-        state.drawer_id, state.word, list(state.choices), state.deadline, list(state.order),
+        state.phase, state.host_id, state.settings, g.round, g.turn, g.position,
+        g.drawer_id, g.word, list(g.choices), state.deadline, list(g.order),
         [rules.player_view(state, p) for p in state.players.values()],
-        list(state.oplog.ops), dict(state.guess_points), dict(state.reactions),
+        list(g.oplog.ops), dict(g.guess_points), dict(g.reactions),
         {k: sorted(v) for k, v in state.kick_votes.items()}, sorted(state.banned),
-        len(state.chat), sorted(state.used_words),
+        len(state.chat), sorted(g.used_words),
     ))
 
 
@@ -306,7 +309,7 @@ async def finish_game(players: list[FakePlayer]) -> list[str]:
             if guesser is not drawer:
                 await guesser.send({"type": "chat", "text": word})
         assert players[0].last("turn_end")["reason"] == "all_guessed"
-        await trio.sleep(rules.REVEAL_S + 0.1)
+        await trio.sleep(classic.REVEAL_S + 0.1)
     return drawers
 
 

@@ -308,12 +308,11 @@ class Room:
     def write_snapshot(self, *, clean: bool) -> None:
         """Hand the room's runtime state to the recorder (``clean``: a graceful stop).
 
-        The canvas is left out: its ops are persisted in batches as they are
+        Drawings are left out: their ops are persisted in batches as they are
         drawn, and recovery replays them.
         """
         now = trio.current_time()
-        data = dump_state(self.state, now)
-        data["ops"] = []
+        data = dump_state(self.state, now, drawings=False)
         self.hooks.record(self.code, Record("snapshot", {"state": data, "clean": clean}))
         self._snapshot_due = False
         self._snapshot_at = now
@@ -517,10 +516,14 @@ IN_SNAPSHOT = frozenset({"players", "chat"})
 NO_SNAPSHOT_SENDS = frozenset({"draw", "chat", "close", "pong", "error", "notice"})
 """Messages that change nothing a snapshot holds (ops are persisted on their own)."""
 
+NO_SNAPSHOT_RECORDS = frozenset({"ops", "page_ops", "page_text", "snapshot"})
+"""Records of what a snapshot leaves out (drawings, a page's text in progress): recovery
+reads them back from the store, so they need no new snapshot."""
+
 
 def _changes_state(effect: Effect) -> bool:
     if isinstance(effect, Send):
         return effect.msg.get("type") not in NO_SNAPSHOT_SENDS
     if isinstance(effect, Record):
-        return effect.kind not in ("ops", "snapshot")
+        return effect.kind not in NO_SNAPSHOT_RECORDS
     return True

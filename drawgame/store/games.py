@@ -1,10 +1,11 @@
-"""Reading back what the recorder wrote: room snapshots, turn ops and the album."""
+"""Reading back what the recorder wrote: room snapshots, turn ops, pages and the album."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
+from drawgame.game.modes.base import Content, ContentQuery, StoredPage
 from drawgame.game.ops import OpLog
 from drawgame.store.connection import Connection, Row
 
@@ -41,6 +42,13 @@ def turn_op_batches(conn: Connection, game: str, turn: int) -> list[list[dict[st
         (game, turn),
     )
     return [json.loads(row[0]) for row in rows]
+
+
+def read_content(conn: Connection, query: ContentQuery) -> Content:
+    """What a recovered game asked for (ModeRules.content_query): turn op batches, pages."""
+    turns = {turn: turn_op_batches(conn, query.game_id, turn) for turn in query.turns}
+    pages = game_pages(conn, query.game_id) if query.pages else ()
+    return Content(turns=turns, pages=pages)
 
 
 def replay(batches: list[list[dict[str, Any]]]) -> OpLog:
@@ -82,3 +90,21 @@ def _album_turn(conn: Connection, turn: Row) -> dict[str, Any]:
         "ops": list(replay(batches).ops),
         "duration_ms": turn[5],
     }
+
+
+def game_pages(conn: Connection, game: str) -> tuple[StoredPage, ...]:
+    """Every telephone page of a game, with its latest text and op batches."""
+    rows = conn.execute(
+        "SELECT p.id, p.book, p.page, p.text FROM pages p JOIN games g ON g.id = p.game_id"
+        " WHERE g.public_id = ? ORDER BY p.book, p.page", (game,)
+    ).fetchall()
+    return tuple(
+        StoredPage(book=int(r[1]), page=int(r[2]), text=str(r[3] or ""),
+                   batches=tuple(_page_batches(conn, int(r[0]))))
+        for r in rows
+    )
+
+
+def _page_batches(conn: Connection, page_id: int) -> list[list[dict[str, Any]]]:
+    rows = conn.execute("SELECT ops FROM page_ops WHERE page_id = ? ORDER BY seq", (page_id,))
+    return [json.loads(row[0]) for row in rows]
