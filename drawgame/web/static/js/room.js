@@ -189,7 +189,7 @@ function setupRoomUi() {
   api.getLanguages().then((langs) => settingsForm.setLanguages(langs, st.room.settings.language));
   modes = createModes({
     st, send, me, isHost, playerName, board, input, toolbar, hud, chat, flagTitle, renderStage, renderHud,
-    renderPlayers, resizeCanvas, el: { stage: $(".stage"), top: $("#mode-top"), bottom: $("#mode-bottom") },
+    renderPlayers, renderLayout, resizeCanvas, el: { stage: $(".stage"), top: $("#mode-top"), bottom: $("#mode-bottom") },
   });
   setupControls();
   new ResizeObserver(resizeCanvas).observe($("#canvas-wrap"));
@@ -252,7 +252,7 @@ function renderLayout() {
   const body = document.body;
   const variant = on ? mode().layout() : null;
   body.classList.toggle("controller", on);
-  for (const name of ["drawer", "guesser"]) body.classList.toggle(`controller-${name}`, variant === name);
+  for (const name of ["drawer", "guesser", "writer", "remote"]) body.classList.toggle(`controller-${name}`, variant === name);
   body.classList.toggle("relaxed", relaxed());
   body.classList.toggle("has-tv", st.tvs > 0);
   resizeCanvas();

@@ -224,7 +224,7 @@ export function createClassic(shell) {
   // --- rendering -------------------------------------------------------------------------
 
   function renderHud() {
-    hud.setRound(st.room.round, roundsTotal(), phase());
+    hud.setRound(st.room.round, roundsTotal(), phase(), t("hud.round"));
     hud.setWord({ phase: phase(), hint: st.room.hint, word: st.room.word, isDrawer: isDrawer() });
   }
 

@@ -20,18 +20,22 @@
 //   onError(msg)        an error answered to this page; true when the mode said it all
 //   chatHint()          {text, guessed} for the chat box, or null for the shell's own
 //   drawing()           whether this player draws on the shared canvas right now
-//   layout()            the controller layout's variant on a phone: "drawer" or "guesser"
+//   layout()            the controller layout's variant on a phone: "drawer", "guesser",
+//                       "writer" (a sentence page) or "remote" (the album's buttons)
 //   ranked()            whether the player list shows ranks and scores
 //   summary(s, lang)    the one-line description of the settings shown to guests
+//   players()           (optional) the player list changed
 //
 // The factory gets the shell: {st (room, players, meId, votes), send(msg), me(),
 // isHost(), playerName(id), board, input, toolbar, hud, chat, flagTitle(note),
-// renderStage(), renderHud(), renderPlayers(), resizeCanvas(), el: {stage, top, bottom}}.
+// renderStage(), renderHud(), renderPlayers(), renderLayout(), resizeCanvas(),
+// el: {stage, top, bottom}}.
 // To add a mode: write modes/<id>.js exporting its factory and list it here.
 
 import { createClassic } from "./classic.js";
+import { createTelephone } from "./telephone.js";
 
-const FACTORIES = [["classic", createClassic]];
+const FACTORIES = [["classic", createClassic], ["telephone", createTelephone]];
 
 /** Every mode, built once on the shell: {modes: Map(id -> mode), of(room) -> mode}. */
 export function createModes(shell) {
