@@ -47,6 +47,7 @@ DOC_NAMES = ("PROTOCOL.md", "ARCHITECTURE.md", "DURABILITY.md", "LIMITS.md")
 
 LIMIT_SETTINGS = frozenset({
     "max_connections", "max_connections_per_ip", "max_rooms", "rooms_per_minute_per_ip",
+    "album_reads_per_minute_per_ip",
     "shutdown_grace_s", "seat_grace_s", "room_idle_close_s", "retention_days",
     "cleanup_interval_s", "hello_timeout_s", "max_frame_bytes", "outbox_bytes",
     "slow_consumer_s", "max_http_connections", "http_keep_alive_s", "inbox_size",

@@ -59,7 +59,7 @@ def replay(batches: list[list[dict[str, Any]]]) -> OpLog:
 def load_album(conn: Connection, game: str) -> dict[str, Any] | None:
     """The finished game's album (PROTOCOL.md's GET /api/games/<id>), or None."""
     row = conn.execute(
-        "SELECT g.id, g.public_id, g.finished_at, g.ranking, r.code FROM games g"
+        "SELECT g.id, g.public_id, g.finished_at, g.ranking, r.code, g.mode FROM games g"
         " JOIN rooms r ON r.id = g.room_id WHERE g.public_id = ? AND g.finished_at IS NOT NULL",
         (game,),
     ).fetchone()
@@ -74,8 +74,10 @@ def load_album(conn: Connection, game: str) -> dict[str, Any] | None:
         "game_id": row[1],
         "room_code": row[4],
         "finished_at": row[2],
+        "mode": row[5],
         "ranking": json.loads(row[3] or "[]"),
         "turns": [_album_turn(conn, t) for t in turns],
+        "books": _album_books(conn, int(row[0])),
     }
 
 
@@ -90,6 +92,26 @@ def _album_turn(conn: Connection, turn: Row) -> dict[str, Any]:
         "ops": list(replay(batches).ops),
         "duration_ms": turn[5],
     }
+
+
+def _album_books(conn: Connection, game_id: int) -> list[dict[str, Any]]:
+    """A telephone game's books, each page as the album shows it (empty for a classic game)."""
+    rows = conn.execute(
+        "SELECT id, book, owner_public_id, owner_name, author_public_id, author_name, kind,"
+        " text, duration_ms, likes, dislikes FROM pages"
+        " WHERE game_id = ? AND ended_at IS NOT NULL ORDER BY book, page", (game_id,)
+    ).fetchall()
+    books: dict[int, dict[str, Any]] = {}
+    for r in rows:
+        book = books.setdefault(int(r[1]), {"owner": {"id": r[2], "name": r[3]}, "pages": []})
+        page: dict[str, Any] = {"author": {"id": r[4], "name": r[5]}, "kind": r[6]}
+        if r[6] == "text":
+            page["text"] = r[7]
+        else:
+            page["ops"] = list(replay(_page_batches(conn, int(r[0]))).ops)
+        page.update(duration_ms=r[8], likes=int(r[9]), dislikes=int(r[10]))
+        book["pages"].append(page)
+    return [books[j] for j in sorted(books)]
 
 
 def game_pages(conn: Connection, game: str) -> tuple[StoredPage, ...]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from drawgame.game.modes.base import ModeRules
 from drawgame.game.modes.classic import MODE as CLASSIC
+from drawgame.game.modes.telephone import MODE as TELEPHONE
 
-MODES: dict[str, ModeRules] = {mode.name: mode for mode in (CLASSIC,)}
+MODES: dict[str, ModeRules] = {mode.name: mode for mode in (CLASSIC, TELEPHONE)}
 """Every mode by its `mode` setting's value."""

@@ -19,6 +19,7 @@ import { ChatLog } from "./chat.js";
 import { Hud } from "./hud.js";
 import { buildSettingsFields } from "./settings-form.js";
 import { createModes } from "./modes/index.js";
+import { renderGallery } from "./gallery.js";
 import { showScreen, showRoomView, nameScreen, fatalScreen, waitingScreen } from "./screens.js";
 import { renderConnection, renderVeil } from "./status.js";
 import { t, use, detect, translatePage, languagePicker } from "./i18n.js";
@@ -42,6 +43,7 @@ const st = {
   votes: new Map(),
   muted: new Set(),
   tvs: 0,
+  gameId: null, // the last game's id (the gallery reads the room's albums again when it changes)
 };
 
 const me = () => st.players.find((p) => p.id === st.meId) ?? null;
@@ -319,6 +321,7 @@ const HANDLERS = {
 
 function dispatch(msg) {
   if (!st.joined && msg.type !== S.WELCOME && msg.type !== S.ERROR) return;
+  if (msg.type === S.GAME_OVER && msg.game_id) st.gameId = msg.game_id;
   const handler = (st.joined ? mode().handlers[msg.type] : null) ?? HANDLERS[msg.type];
   if (!handler) return;
   try {
@@ -355,6 +358,7 @@ function applySnapshot(room) {
   });
   st.players = room.players ?? [];
   st.tvs = room.tvs ?? 0;
+  st.gameId = room.game_id ?? st.gameId;
   st.muted = new Set(room.muted ?? []);
   hud.setCountdown(room.ends_in_ms);
   settingsForm.write(st.room.settings, { keepFocused: false });
@@ -539,6 +543,7 @@ function renderLobbyPanel() {
   if (host && ready >= needed) hint = t("panel.ready", { count: ready });
   else if (host) hint = needed > 2 ? t("panel.needPlayers", { count: needed }) : t("panel.needMore");
   $("#lobby-hint").textContent = hint;
+  renderGallery($("#lobby-panel"), { code: st.code, host, key: st.gameId ?? "" });
 }
 
 /** One line saying what the settings are; on phones guests see only it at first. */

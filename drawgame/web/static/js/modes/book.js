@@ -1,11 +1,14 @@
 // A telephone book's pages on screen and on file: a page's tile for the strips, a
-// drawing replayed stroke by stroke on a Board, and the whole book as one PNG.
+// drawing replayed stroke by stroke on a Board, and the whole book as one PNG (drawn by
+// the album page's export.js).
 
 import { h } from "../dom.js";
 import { icon } from "../icons.js";
 import { isBlank, renderOps } from "../canvas.js";
 import { replaySteps } from "../album.js";
-import { CANVAS_W, CANVAS_H, PAGE } from "../protocol.js";
+import { bookLabels } from "../books.js";
+import { bookStrip, fileWord, saveBlob } from "../export.js";
+import { PAGE } from "../protocol.js";
 import { t } from "../i18n.js";
 
 const TILE_W = 160;
@@ -70,82 +73,10 @@ export function replay(board, ops, ms = 4000, done = null) {
   return () => cancelAnimationFrame(frame);
 }
 
-const PNG_PAD = 40;
-const PNG_FONT = 36;
-const PNG_LINE = 48;
-const FAMILY = "system-ui, sans-serif";
-const font = (weight, size) => `${weight} ${size}px ${FAMILY}`;
-
-/** Lines of `text` that fit `width` pixels in the context's font. */
-function wrap(ctx, text, width) {
-  const lines = [];
-  let current = "";
-  for (const word of String(text).split(/\s+/).filter(Boolean)) {
-    const next = current ? `${current} ${word}` : word;
-    if (ctx.measureText(next).width <= width || !current) current = next;
-    else {
-      lines.push(current);
-      current = word;
-    }
-  }
-  if (current) lines.push(current);
-  return lines.length ? lines : [""];
-}
-
-/** A whole book as one tall canvas: each page under its author's name, drawings at full size. */
-export function bookCanvas(book, index) {
-  const measure = document.createElement("canvas").getContext("2d");
-  measure.font = font(600, PNG_FONT);
-  const inner = CANVAS_W - 2 * PNG_PAD;
-  const pages = (book.pages ?? []).map((entry) => {
-    const lines = entry.kind === PAGE.TEXT ? wrap(measure, isEmptyPage(entry) ? t("tel.noSentence") : `“${entry.text}”`, inner) : null;
-    const body = lines ? lines.length * PNG_LINE + PNG_PAD : CANVAS_H;
-    return { entry, lines, height: PNG_LINE + body + PNG_PAD / 2 };
-  });
-  const title = t("tel.bookOf", { name: book.owner?.name ?? "", number: index + 1 });
-  const height = PNG_PAD + PNG_LINE + pages.reduce((sum, p) => sum + p.height, 0) + PNG_PAD;
-  const canvas = document.createElement("canvas");
-  canvas.width = CANVAS_W;
-  canvas.height = height;
-  const ctx = canvas.getContext("2d");
-  ctx.fillStyle = "#f4f2fc";
-  ctx.fillRect(0, 0, canvas.width, canvas.height);
-  ctx.fillStyle = "#1e1b2e";
-  ctx.font = font(800, PNG_FONT + 6);
-  ctx.textBaseline = "top";
-  ctx.fillText(title, PNG_PAD, PNG_PAD, inner);
-  let y = PNG_PAD + PNG_LINE + PNG_PAD / 2;
-  for (const { entry, lines, height: h0 } of pages) {
-    ctx.fillStyle = "#5d5872";
-    ctx.font = font(600, PNG_FONT - 8);
-    ctx.fillText(pageCaption(entry), PNG_PAD, y, inner);
-    const top = y + PNG_LINE;
-    if (lines) {
-      ctx.fillStyle = "#ffffff";
-      ctx.fillRect(0, top, CANVAS_W, lines.length * PNG_LINE + PNG_PAD);
-      ctx.fillStyle = "#1e1b2e";
-      ctx.font = font(600, PNG_FONT);
-      lines.forEach((line, i) => ctx.fillText(line, PNG_PAD, top + PNG_PAD / 2 + i * PNG_LINE, inner));
-    } else {
-      ctx.drawImage(renderOps(entry.ops ?? [], CANVAS_W, CANVAS_H), 0, top);
-    }
-    y += h0;
-  }
-  return canvas;
-}
-
-/** Save a whole book as a PNG file. */
-export function downloadBook(book, index) {
-  bookCanvas(book, index).toBlob((blob) => {
-    if (!blob) return;
-    const url = URL.createObjectURL(blob);
-    const owner = String(book.owner?.name ?? "book").replace(/[^\p{L}\p{N}]+/gu, "-").slice(0, 40) || "book";
-    const a = h("a", { href: url, download: `drawgame-book-${index + 1}-${owner}.png` });
-    document.body.append(a);
-    a.click();
-    a.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 10000);
-  }, "image/png");
+/** Save a whole book as one tall PNG (the album page's export: each page under its author). */
+export async function downloadBook(book, index) {
+  const blob = await bookStrip(book, bookLabels(book, index));
+  saveBlob(blob, `drawgame-book-${index + 1}-${fileWord(book.owner?.name, "book")}.png`);
 }
 
 /** "Ada", "Ada and Bob", "Ada, Bob and Cy": a list of names in the page's language. */

@@ -347,7 +347,7 @@ export function createClassic(shell) {
     }[status];
     $("#album-status").textContent = text;
     if (status === "ready" && $("#album").dataset.gameId !== String(game.game_id)) {
-      renderAlbum($("#album"), game);
+      renderAlbum($("#album"), game, { link: true });
       $("#album").dataset.gameId = String(game.game_id);
     } else if (status !== "ready") {
       $("#album").replaceChildren();

@@ -13,6 +13,7 @@ import { announce } from "../announce.js";
 import { C, S, PHASE, PAGE } from "../protocol.js";
 import { Board } from "../canvas.js";
 import { t } from "../i18n.js";
+import { albumHref } from "../album.js";
 import { downloadBook, isEmptyPage, pageCaption, pageTile, replay } from "./book.js";
 
 const REPLAY_MS = 4000;
@@ -75,12 +76,14 @@ export function createAlbum(shell) {
   const booksStatus = h("p", { class: "muted small", role: "status" });
   const books = h("ol", { class: "tel-books" });
   const back = h("button", { type: "button", class: "btn btn-secondary", dataset: { testid: "books-close" } });
+  // The results link to the album's own page (the books with their GIFs, kept after the room).
+  const open = h("a", { class: "btn btn-secondary", dataset: { testid: "books-open" } });
   back.addEventListener("click", () => { as.results = false; shell.renderStage(); });
   const resultsPanel = h("section", { class: "panel tel-results", dataset: { testid: "tel-results" },
     "aria-labelledby": "tel-results-title", hidden: true },
   h("div", { class: "tel-results-head" },
     h("h2", { class: "panel-title", id: "tel-results-title" }),
-    h("div", { class: "results-actions" }, back)),
+    h("div", { class: "results-actions" }, open, back)),
   booksStatus, books);
   $("#results-panel").after(panel, resultsPanel);
 
@@ -243,7 +246,7 @@ export function createAlbum(shell) {
       where.textContent = t("album.loading");
       return;
     }
-    where.textContent = `${t("tel.bookOf", { name: page.owner?.name ?? "", number: page.book + 1 })} · ${t("tel.pageOfBook", {
+    where.textContent = `${t("books.bookOf", { name: page.owner?.name ?? "", number: page.book + 1 })} · ${t("tel.pageOfBook", {
       page: page.page + 1, pages: page.pages })}`;
     renderPage(page);
     renderReactions();
@@ -301,6 +304,8 @@ export function createAlbum(shell) {
   function renderBooks() {
     $("#tel-results-title").textContent = t("tel.booksTitle");
     back.textContent = t("results.back");
+    open.replaceChildren(icon("book", 16), h("span", { text: t("album.openPage") }));
+    open.href = albumHref(as.gameId);
     const { status, data } = as.game;
     booksStatus.textContent = { idle: "", loading: t("album.loading"), error: t("album.error"), ready: "" }[status];
     const key = status === "ready" ? String(data.game_id ?? as.gameId) : "";
@@ -310,7 +315,7 @@ export function createAlbum(shell) {
   }
 
   function bookItem(book, index) {
-    const title = t("tel.bookOf", { name: book.owner?.name ?? "", number: index + 1 });
+    const title = t("books.bookOf", { name: book.owner?.name ?? "", number: index + 1 });
     const save = h("button", { type: "button", class: "btn btn-ghost btn-sm", dataset: { testid: "book-png" },
       on: { click: () => downloadBook(book, index) } },
     icon("download", 16), t("tel.bookPng"), h("span", { class: "sr-only", text: `: ${title}` }));

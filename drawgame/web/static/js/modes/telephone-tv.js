@@ -101,7 +101,7 @@ export function createTelephoneTv({ st, stage, nameOf }) {
       where.textContent = t("album.loading");
       return;
     }
-    where.textContent = `${t("tel.bookOf", { name: current.owner?.name ?? "", number: current.book + 1 })} · ${t("tel.pageOfBook", {
+    where.textContent = `${t("books.bookOf", { name: current.owner?.name ?? "", number: current.book + 1 })} · ${t("tel.pageOfBook", {
       page: current.page + 1, pages: current.pages })}`;
     const entry = current.entry ?? {};
     caption.textContent = pageCaption(entry);
