@@ -40,7 +40,7 @@ export function createAlbum(shell) {
   const where = h("p", { class: "tel-album-where", role: "status" });
   const body = h("div", { class: "tel-page-body" });
   const caption = h("figcaption", { class: "tel-page-caption" });
-  const figure = h("figure", { class: "tel-page", dataset: { testid: "tel-page" } }, body, caption);
+  const figure = h("figure", { class: "tel-page", dataset: { testid: "album-page" } }, body, caption);
   const canvas = h("canvas", { class: "tel-page-canvas", role: "img" });
   const frame = h("div", { class: "tel-page-drawing" }, canvas);
   const board = new Board(canvas, { checkpoints: false });

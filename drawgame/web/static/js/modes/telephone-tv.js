@@ -3,7 +3,7 @@
 // show: each page as large as the screen allows, sentences in big type and drawings
 // replayed stroke by stroke, with the book, the page and who made it.
 
-import { h, $, show, replaceChildren } from "../dom.js";
+import { h, $, show, replaceChildren, prefersReducedMotion } from "../dom.js";
 import { icon } from "../icons.js";
 import { PHASE, PAGE } from "../protocol.js";
 import { Board } from "../canvas.js";
@@ -121,8 +121,9 @@ export function createTelephoneTv({ st, stage, nameOf }) {
     canvas.setAttribute("aria-label", pageCaption(entry));
     requestAnimationFrame(() => {
       size();
-      // The show: each drawing appears stroke by stroke, as it was made.
-      tv.stop = replay(board, entry.ops ?? [], SHOW_REPLAY_MS, () => { tv.stop = null; });
+      // The show: each drawing appears stroke by stroke, as it was made (at once for reduced motion).
+      if (prefersReducedMotion()) board.load(entry.ops ?? []);
+      else tv.stop = replay(board, entry.ops ?? [], SHOW_REPLAY_MS, () => { tv.stop = null; });
     });
   }
 

@@ -46,14 +46,13 @@ export function createTelephone(shell) {
 
   // --- the task's parts: built once, updated in place (typing is never interrupted) ----
 
-  const kicker = h("p", { class: "task-kicker" });
   const title = h("h2", { class: "task-title", id: "task-title" });
   const prompt = h("div", { class: "task-prompt", dataset: { testid: "task-prompt" } });
   const promptCanvas = h("canvas", { class: "task-drawing-canvas", role: "img" });
   const promptFrame = h("div", { class: "task-drawing" }, promptCanvas);
   const promptBoard = new Board(promptCanvas, { checkpoints: false });
   new ResizeObserver(() => sizeBoard(promptBoard, promptFrame)).observe(promptFrame);
-  const head = h("div", { class: "task-head" }, kicker, title, prompt);
+  const head = h("div", { class: "task-head" }, title, prompt);
 
   const text = h("input", { id: "task-text", class: "task-text", maxlength: MAX_PAGE_TEXT, autocomplete: "off",
     spellcheck: "true", enterkeyhint: "done", dataset: { testid: "task-text" }, "aria-describedby": "task-count task-error" });
@@ -157,6 +156,7 @@ export function createTelephone(shell) {
     // A task resent for the page on screen (a resume) keeps what this page holds: the
     // welcome loaded the drawing, and strokes made offline were put on top of it.
     if (fresh) startTask(m.draft_text, m.draft_ops);
+    shell.renderHud();
     shell.renderStage();
     shell.renderLayout();
   }
@@ -268,7 +268,7 @@ export function createTelephone(shell) {
   function hide() {
     const area = $("#play-area");
     delete area.dataset.testid;
-    area.classList.remove("is-telephone");
+    area.classList.remove("is-telephone", "is-drawing");
     shell.el.top.replaceChildren();
     shell.el.bottom.replaceChildren();
     show(shell.el.top, false);
@@ -298,10 +298,10 @@ export function createTelephone(shell) {
     if (!inStep()) return;
     const current = task();
     const kind = current?.kind ?? null;
-    kicker.textContent = t("tel.pageOf", { step: st.room.step ?? 1, steps: st.room.steps ?? "?" });
     title.textContent = current ? taskTitle(current) : watchTitle();
     renderPrompt(current);
     const draws = kind === TASK.DRAW;
+    $("#play-area").classList.toggle("is-drawing", draws);
     show($("#canvas-wrap"), draws);
     show($("#toolbar"), drawing());
     const canvas = $("#canvas");
@@ -374,7 +374,7 @@ export function createTelephone(shell) {
     const waiting = prog.waiting.map(shell.playerName);
     const heading = h("h3", { id: "progress-title", class: "progress-title",
       text: ids.length ? t("tel.doneCount", { done: prog.done.length, count: ids.length }) : t("tel.starting") });
-    const note = h("p", { class: "progress-waiting",
+    const note = h("span", { class: "progress-waiting",
       text: !ids.length ? "" : (waiting.length ? t("tel.waitingFor", { names: listNames(waiting) }) : t("tel.allDone")) });
     const items = ids.map((id) => h("li", {
       class: `progress-player${done.has(id) ? " is-done" : ""}${id === st.meId ? " is-me" : ""}`,
@@ -383,7 +383,7 @@ export function createTelephone(shell) {
     h("span", { class: "progress-mark", "aria-hidden": "true" }, done.has(id) ? icon("check", 14) : icon("pen", 14)),
     h("span", { class: "progress-name", text: shell.playerName(id) }),
     h("span", { class: "sr-only", text: `: ${done.has(id) ? t("tel.isDone") : t("tel.isWorking")}` })));
-    progress.replaceChildren(heading, h("ul", { class: "progress-list" }, items), note);
+    progress.replaceChildren(h("div", { class: "progress-head" }, heading, note), h("ul", { class: "progress-list" }, items));
   }
 
   function statusLine(current) {
