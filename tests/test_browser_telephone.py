@@ -241,6 +241,18 @@ def step_three(players: list[Player]) -> list[str]:
         bob.wait_pixel(x, y, rgb(RED), target=PROMPT_CANVAS)
     found = bob.audit("telephone-describing")
     no_sideways_scroll(cy, "describing")
+    # A sentence page on a phone on its side: the drawing whole on screen, the box under it.
+    cy.page.set_viewport_size(LANDSCAPE)
+    no_sideways_scroll(cy, "describing on its side")
+    drawing = cy.page.locator(PROMPT_CANVAS)
+    drawing.scroll_into_view_if_needed()
+    box = drawing.bounding_box()
+    assert box and box["y"] >= 0 and box["y"] + box["height"] <= LANDSCAPE["height"] + 1, box
+    cy.by("task-text").scroll_into_view_if_needed()
+    expect(cy.by("task-text")).to_be_in_viewport()
+    cy.screenshot("telephone-phone-describing-landscape")
+    found += [f"phone writer on its side: {v}" for v in cy.axe()]
+    cy.page.set_viewport_size(PHONE["viewport"])
     for player in players[:-1]:
         write(player, DESCRIPTIONS[player.label])
     cy.by("task-text").fill(DESCRIPTIONS["Cy"])
@@ -274,6 +286,7 @@ def album(players: list[Player], sam: Player, tv: Player) -> list[str]:
     ada.wait_pixel(*ON_STROKE[1], rgb(BLUE), target=ALBUM_CANVAS, timeout=WAIT_MS * 2)
     expect(cy.page.locator("body.controller-remote")).to_have_count(1)
     expect(cy.by("album-page")).to_be_hidden()  # the TV shows the page; the phone is the remote
+    found += [f"phone remote: {v}" for v in cy.axe()]
     expect(bob.by("album-like")).to_be_disabled()  # his own page
     cy.by("album-like").tap()
     expect(ada.by("album-like")).to_contain_text("1")
@@ -336,6 +349,7 @@ def whole_game(browser: Browser) -> None:
         expect(player.by("tel-book")).to_have_count(3)
     expect(cy.by("tel-book").first.locator("li")).to_have_count(3)
     expect(sam.by("tel-book")).to_have_count(3)
+    expect(ada.by("books-open")).to_have_attribute("href", re.compile(r"/a/[^/]+$"))
     found += english_left(sam, "books (German)", SHOWN_BY_PLAYERS)
     found += ada.audit("telephone-books")
     ada.by("books-close").click()
@@ -423,6 +437,8 @@ def survives(server: Server, browser: Browser) -> None:
     expect(ada.by("start-game")).to_be_enabled()
     ada.by("start-game").click()
     # Page 1 is a word picked from the room's words; a graceful restart keeps the picks.
+    expect(ada.by("task-choice")).to_have_count(3)
+    found = ada.audit("telephone-word-choices")
     picks = {}
     for player in (ada, bob):
         choice = player.by("task-choice").first
@@ -484,6 +500,7 @@ def survives(server: Server, browser: Browser) -> None:
         expect(player.by("album-page")).to_have_attribute("data-page", "2")
     ada.by("album-next").click()
     expect(cy.by("album-page")).to_have_attribute("data-book", "1")
+    assert not found, "axe-core found:\n" + "\n".join(found)
 
 
 async def test_pages_and_the_album_survive_a_restart_and_a_kill(tmp_path: Path) -> None:
