@@ -2,7 +2,8 @@
 // It joins as a TV watcher (no seat, no name, no keyboard), shows the canvas as large as
 // the screen allows, the round, the timer, the hint, the scores, who guessed, the
 // reactions, the reveal and the podium (the album in relaxed rooms), and a QR code with
-// the short link for phones to join.
+// the short link for phones to join. A telephone game's screens (who is done, then the
+// album as the show) are in modes/telephone-tv.js.
 
 import { h, $, show, replaceChildren, secondsLeft } from "./dom.js";
 import { icon } from "./icons.js";
