@@ -12,6 +12,7 @@ import { C, S, PHASE } from "../protocol.js";
 import { choosingOverlay, revealOverlay, renderRanking, rankingFromPlayers } from "../panels.js";
 import { renderAlbum, closeReplay } from "../album.js";
 import { t } from "../i18n.js";
+import { graphemes } from "../hud.js";
 
 /** Build the classic mode on the room shell `shell` (see modes/index.js). */
 export function createClassic(shell) {
@@ -225,7 +226,7 @@ export function createClassic(shell) {
 
   function renderHud() {
     hud.setRound(st.room.round, roundsTotal(), phase(), t("hud.round"));
-    hud.setWord({ phase: phase(), hint: st.room.hint, word: st.room.word, isDrawer: isDrawer() });
+    hud.setWord({ phase: phase(), hint: st.room.hint, word: st.room.word, isDrawer: isDrawer(), lang: st.room.settings.language });
   }
 
   /** The stage for the current phase; true when the results cover the lobby panel. */
@@ -405,7 +406,7 @@ function reactionButton(button, kind, count, mine, open) {
 /** "_ _ _" in words: "3 letters", or "2 words: 3, 4 letters". */
 function describeHint(hint) {
   const words = String(hint ?? "").split(" ").filter(Boolean);
-  const letters = words.map((w) => w.replace(/-/g, "").length);
+  const letters = words.map((w) => graphemes(w.replace(/-/g, "")).length);
   return words.length > 1
     ? t("say.wordsOf", { words: words.length, letters: letters.join(", ") })
     : t("say.letters", { count: letters[0] ?? 0 });
@@ -413,13 +414,13 @@ function describeHint(hint) {
 
 /** Letters shown in `after` that were blanks in `before`. */
 function revealedLetters(before, after) {
-  const old = [...String(before ?? "")];
-  return [...String(after ?? "")].filter((ch, i) => ch !== "_" && ch !== " " && old[i] === "_");
+  const old = graphemes(before);
+  return graphemes(after).filter((ch, i) => ch !== "_" && ch !== " " && old[i] === "_");
 }
 
 /** The hint as it would be spelled out: "_ a _ _" reads as "blank, a, blank, blank". */
 function spellHint(hint) {
   const words = String(hint ?? "").split(" ").filter(Boolean);
   const blank = t("say.blank");
-  return words.map((w) => [...w].map((ch) => (ch === "_" ? blank : ch)).join(", ")).join(`; ${t("say.nextWord")} `) + ".";
+  return words.map((w) => graphemes(w).map((ch) => (ch === "_" ? blank : ch)).join(", ")).join(`; ${t("say.nextWord")} `) + ".";
 }
