@@ -9,6 +9,7 @@ import base64
 import gzip
 import hashlib
 import json
+import posixpath
 import re
 import shutil
 from collections.abc import AsyncIterator
@@ -91,7 +92,7 @@ async def test_a_page_names_hashed_files_and_preloads_every_module_it_needs(
             needed.add(plain)
             source = (STATIC / plain.removeprefix("/static/")).read_text()
             base = plain.rsplit("/", 1)[0]
-            todo += [str(Path(base, spec)).replace("/./", "/") for spec in static_imports(source)]
+            todo += [posixpath.normpath(f"{base}/{spec}") for spec in static_imports(source)]
         assert preloads == {mapping[p] for p in needed}, path
         assert mapping["/static/js/locales/de.js"] not in preloads  # loaded when picked
         # stylesheet, icons and images by their hashed names; no plain /static/ URL left
