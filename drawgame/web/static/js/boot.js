@@ -22,7 +22,8 @@
 //   which needs none of it): they load and run when the player first touches the page
 //   (a key, a tap, a click), while a name is typed; a form sent before they run is
 //   sent again by them (`data-pending` on the form). They load at once on a page that
-//   has nothing to ask.
+//   has nothing to ask. A `<link rel="preload" data-href data-later>` (the data the
+//   page's script reads first) is fetched as they start loading.
 (function () {
   var root = document.documentElement;
   var LINKS_A_TASK = 4;
@@ -87,6 +88,10 @@
     event.target.setAttribute("data-pending", "");
   }, true);
   function afterPaint() {
+    // Data the page's script will ask for: `<link data-href data-later>`, fetched now.
+    Array.prototype.forEach.call(document.querySelectorAll("link[data-later][data-href]"), function (link) {
+      link.href = link.getAttribute("data-href");
+    });
     var metas = document.querySelectorAll('meta[name="drawgame-later"]');
     Array.prototype.forEach.call(metas, function (meta) {
       if (meta.getAttribute("data-when") !== "interaction" || !asking) return run(meta);
