@@ -78,6 +78,13 @@ class LiveFigures:
                         "counts).", "type", stats.frames_out)
         yield _by_label("drawgame_errors", "Client messages refused, by error code.", "code",
                         stats.errors)
+        yield _gauge("drawgame_http_connections",
+                     "Open HTTP connections (WebSockets not past their handshake included).",
+                     stats.http_connections)
+        yield _by_label("drawgame_http_connections_refused",
+                        "Connections answered at once and closed: busy (the HTTP budget is "
+                        "taken) or per_address (their address holds its share).", "reason",
+                        stats.http_refused)
         calls = SummaryMetricFamily("drawgame_db_call_seconds",
                                     "Database work through the store thread: calls and time.",
                                     count_value=store.hops, sum_value=store.busy_s)
