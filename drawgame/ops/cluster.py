@@ -122,6 +122,9 @@ class Cluster:
         env = {
             **os.environ,
             "DRAWGAME_WORKER_ID": up.id,
+            # Each worker's health lists those of this box that do not serve yet.
+            "DRAWGAME_WORKERS": str(self.config.workers),
+            "DRAWGAME_WORKER_FIRST": str(self.config.worker_first),
             "DRAWGAME_HOST": up.host,
             "DRAWGAME_PORT": str(up.port),
             # The proxy writes X-Forwarded-For (drawgame/ops/proxy.py): the workers read it.
