@@ -24,7 +24,7 @@ from drawgame.config import Config
 from drawgame.logs import event, get_logger
 from drawgame.services import Services, open_services
 from drawgame.store.db import describe, location
-from drawgame.web import admin, api, health, metrics, pages, ws
+from drawgame.web import admin, albums, api, health, metrics, pages, ws
 from drawgame.web.context import EXTENSION_KEY
 from drawgame.web.errors import error_response
 from drawgame.web.middleware import Middleware
@@ -49,7 +49,7 @@ def create_app(services: Services) -> QuartTrio:
     app.extensions[EXTENSION_KEY] = services
     app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024
     blueprints = (health.blueprint, api.blueprint, admin.blueprint, metrics.blueprint,
-                  ws.blueprint, pages.blueprint)
+                  ws.blueprint, pages.blueprint, albums.blueprint)
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
     app.register_error_handler(HTTPException, _http_error)

@@ -298,6 +298,13 @@ FIELDS: tuple[Field, ...] = (
         "Rooms one client address may create per minute.",
     ),
     Field(
+        "album_reads_per_minute_per_ip",
+        _int_in(1, 100_000),
+        "an integer 1..100000",
+        "Album pages, album and gallery reads, hides and deletions one client address"
+        " may make per minute.",
+    ),
+    Field(
         "shutdown_grace_s",
         _float_in(0.5, 300),
         "a number of seconds 0.5..300",
@@ -587,6 +594,7 @@ class Config:
     max_connections_per_ip: int = 20
     max_rooms: int = 1000
     rooms_per_minute_per_ip: int = 10
+    album_reads_per_minute_per_ip: int = 120
     shutdown_grace_s: float = 10.0
     reconnect_in_ms: int = 2000
     seat_grace_s: float = 120.0

@@ -22,7 +22,7 @@ import trio
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import BrowserContext, Locator, Page, expect, sync_playwright
 
-from drawgame.game import rules
+from drawgame.game.modes import classic
 
 ROOT = Path(__file__).resolve().parent.parent
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
@@ -90,8 +90,8 @@ PIXEL_IS = f"""([target, x, y, rgb, tolerance]) => {{
 @pytest.fixture
 def short_phases(monkeypatch: pytest.MonkeyPatch) -> None:
     """Reveals pass quickly; the results stay up for longer than any test looks at them."""
-    monkeypatch.setattr(rules, "REVEAL_S", 0.3)
-    monkeypatch.setattr(rules, "RESULTS_S", 60.0)
+    monkeypatch.setattr(classic, "REVEAL_S", 0.3)
+    monkeypatch.setattr(classic, "RESULTS_S", 60.0)
 
 
 def require_chromium() -> None:

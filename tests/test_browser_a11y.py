@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from drawgame.game import rules
+from drawgame.game.modes import classic
 from tests.browser import (
     RED,
     STROKE,
@@ -52,7 +52,7 @@ def whole_game_audited(browser: Browser) -> None:
     found += choosing(ada, bob, cy)
     seen, first_drawer = turn(ada, bob, cy)
     found += seen
-    rules.REVEAL_S = 0.3  # the other turns' reveals need no looking at
+    classic.REVEAL_S = 0.3  # the other turns' reveals need no looking at
     expect(ada.page.locator("body[data-phase=choosing]")).to_be_attached(timeout=REVEAL_MS + 5000)
     done = {first_drawer}
     for _ in range(2):
@@ -100,6 +100,6 @@ def turn(*players: Player) -> tuple[list[str], str]:
 async def test_every_screen_passes_axe_core(
     server: RunningServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(rules, "REVEAL_S", REVEAL_MS / 1000)
-    monkeypatch.setattr(rules, "RESULTS_S", 120.0)
+    monkeypatch.setattr(classic, "REVEAL_S", REVEAL_MS / 1000)
+    monkeypatch.setattr(classic, "RESULTS_S", 120.0)
     await in_browser(server.url, whole_game_audited, allow=[r"status of 404 .*/api/rooms/NOSUCH"])

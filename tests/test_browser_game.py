@@ -169,8 +169,8 @@ def album(page: Player) -> None:
     """The first turn's thumbnail shows the stroke; its replay draws it bit by bit."""
     first = page.page.locator("[data-testid=album-item][data-turn='0']")
     thumb = first.locator("canvas.album-thumb").element_handle()
-    for x, y in ON_STROKE:
-        page.assert_pixel(x, y, rgb(RED), target=thumb)
+    for x, y in ON_STROKE:  # thumbnails are drawn one by one after the tiles show
+        page.wait_pixel(x, y, rgb(RED), target=thumb)
     page.assert_pixel(*FAR, WHITE, target=thumb)
     first.get_by_test_id("album-replay").click()
     replay = "[data-testid=replay-canvas]"

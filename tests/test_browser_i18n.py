@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from drawgame.game import rules
+from drawgame.game.modes import classic
 from tests.browser import Browser, Player, guess_right, in_browser, next_turn
 from tests.conftest import RunningServer
 
@@ -90,7 +90,7 @@ class _Text:
 
 
 def test_the_pages_hold_no_text_of_their_own() -> None:
-    for page in ("index.html", "room.html", "tv.html"):
+    for page in ("index.html", "room.html", "tv.html", "album.html"):
         loose = [t for t in _Text((STATIC / page).read_text(encoding="utf-8")).loose
                  if t not in ("·", "–")]
         assert not loose, f"{page} has text outside the tables: {loose}"
@@ -208,8 +208,8 @@ def german_game(browser: Browser) -> None:
 async def test_every_screen_in_german_has_no_english_left(
     server: RunningServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(rules, "REVEAL_S", 0.3)
-    monkeypatch.setattr(rules, "RESULTS_S", 60.0)
+    monkeypatch.setattr(classic, "REVEAL_S", 0.3)
+    monkeypatch.setattr(classic, "RESULTS_S", 60.0)
     await in_browser(server.url, german_game)
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from drawgame.game import rules
+from drawgame.game.modes import classic
 from tests.browser import (
     NARROW,
     WIDE,
@@ -161,7 +161,7 @@ FOCUS_CONTRAST = """() => {
 async def test_names_players_and_fields_are_readable(
     server: RunningServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(rules, "REVEAL_S", 0.3)
+    monkeypatch.setattr(classic, "REVEAL_S", 0.3)
     await in_browser(server.url, names_and_strip)
 
 
@@ -192,8 +192,8 @@ def results_then_lobby(browser: Browser) -> None:
 async def test_results_show_the_album_and_the_countdown_goes(
     server: RunningServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(rules, "REVEAL_S", 0.3)
-    monkeypatch.setattr(rules, "RESULTS_S", 4.0)
+    monkeypatch.setattr(classic, "REVEAL_S", 0.3)
+    monkeypatch.setattr(classic, "RESULTS_S", 4.0)
     await in_browser(server.url, results_then_lobby)
 
 

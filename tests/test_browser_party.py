@@ -20,7 +20,7 @@ import zxingcpp
 from PIL import Image
 from playwright.sync_api import expect
 
-from drawgame.game import rules
+from drawgame.game.modes import classic
 from tests.browser import (
     BLUE,
     RED,
@@ -50,8 +50,8 @@ AFTER_REVEAL_MS = int(REVEAL_S * 1000) + WAIT_MS
 @pytest.fixture(autouse=True)
 def phases(monkeypatch: pytest.MonkeyPatch) -> None:
     """Reveals long enough to be looked at on the TV; results that stay up."""
-    monkeypatch.setattr(rules, "REVEAL_S", REVEAL_S)
-    monkeypatch.setattr(rules, "RESULTS_S", 60.0)
+    monkeypatch.setattr(classic, "REVEAL_S", REVEAL_S)
+    monkeypatch.setattr(classic, "RESULTS_S", 60.0)
 
 
 def after_reveal(player: Player) -> None:

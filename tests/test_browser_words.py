@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from drawgame.game import rules
+from drawgame.game.modes import classic
 from tests.browser import Browser, in_browser
 from tests.conftest import RunningServer
 
@@ -104,5 +104,5 @@ def labelled_choices(browser: Browser) -> None:
 async def test_the_drawer_sees_how_hard_each_word_is(
     server: RunningServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(rules, "REVEAL_S", 0.3)
+    monkeypatch.setattr(classic, "REVEAL_S", 0.3)
     await in_browser(server.url, labelled_choices)

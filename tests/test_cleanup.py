@@ -61,6 +61,14 @@ def add_game(
             conn.execute(
                 "INSERT INTO turn_ops (turn_id, seq, ops) VALUES (?, ?, '[]')", (turn, seq)
             )
+    for book in (0, 1, 2):  # and a telephone game's pages, so both kinds are covered
+        page = conn.execute(
+            "INSERT INTO pages (game_id, book, page, owner_public_id, owner_name,"
+            " author_public_id, author_name, kind, started_at)"
+            " VALUES (?, ?, 1, 'p', 'n', 'p', 'n', 'drawing', ?) RETURNING id",
+            (game, book, at(100)),
+        ).fetchone()[0]
+        conn.execute("INSERT INTO page_ops (page_id, seq, ops) VALUES (?, 1, '[]')", (page,))
 
 
 def remaining(conn: Connection, table: str, column: str) -> set[str]:
@@ -78,19 +86,22 @@ def test_removes_exactly_what_is_past_retention(conn: Connection) -> None:
 
     counts = in_transaction(conn, lambda c: cleanup(c, 30, NOW))
 
-    assert counts == {"rooms": 1, "players": 2, "games": 2, "turns": 4, "turn_ops": 12}
+    assert counts == {"rooms": 1, "players": 2, "games": 2, "turns": 4, "turn_ops": 12,
+                      "pages": 6, "page_ops": 6}
     assert remaining(conn, "rooms", "code") == {"NEWCLOSE", "ACTIVE"}
     assert remaining(conn, "games", "public_id") == {"g_recent", "g_unfinished"}
     assert conn.execute("SELECT count(*) FROM players").fetchone()[0] == 4
     assert conn.execute("SELECT count(*) FROM turns").fetchone()[0] == 4
     assert conn.execute("SELECT count(*) FROM turn_ops").fetchone()[0] == 12
+    assert conn.execute("SELECT count(*) FROM pages").fetchone()[0] == 6
+    assert conn.execute("SELECT count(*) FROM page_ops").fetchone()[0] == 6
 
 
 def test_a_second_run_finds_nothing(conn: Connection) -> None:
     add_room(conn, "OLDCLOSE", active=False, closed_days=90)
     in_transaction(conn, lambda c: cleanup(c, 30, NOW))
     assert in_transaction(conn, lambda c: cleanup(c, 30, NOW)) == dict.fromkeys(
-        ("rooms", "players", "games", "turns", "turn_ops"), 0
+        ("rooms", "players", "games", "turns", "turn_ops", "pages", "page_ops"), 0
     )
 
 

@@ -47,6 +47,7 @@ DOC_NAMES = ("PROTOCOL.md", "ARCHITECTURE.md", "DURABILITY.md", "LIMITS.md")
 
 LIMIT_SETTINGS = frozenset({
     "max_connections", "max_connections_per_ip", "max_rooms", "rooms_per_minute_per_ip",
+    "album_reads_per_minute_per_ip",
     "shutdown_grace_s", "seat_grace_s", "room_idle_close_s", "retention_days",
     "cleanup_interval_s", "hello_timeout_s", "max_frame_bytes", "outbox_bytes",
     "slow_consumer_s", "max_http_connections", "max_http_connections_per_ip",
@@ -218,7 +219,8 @@ def test_every_client_message_type_is_in_the_protocol() -> None:
 
 def server_message_types() -> set[str]:
     found: set[str] = set()
-    for path in source_files("drawgame/game/*.py", "drawgame/rooms/*.py", "drawgame/web/*.py"):
+    for path in source_files("drawgame/game/*.py", "drawgame/game/modes/*.py",
+                             "drawgame/rooms/*.py", "drawgame/web/*.py"):
         found |= set(re.findall(r'"type":\s*"([a-z_]+)"', path.read_text(encoding="utf-8")))
     return found
 
@@ -287,7 +289,8 @@ def close_codes_in_code() -> set[int]:
     found: set[int] = set()
     constant = re.compile(r"^[A-Z_]*CLOSE[A-Z_]*\s*=\s*\(?(\d{4})\b", re.MULTILINE)
     call = re.compile(r"close(?:_now|_everyone)?\((\d{4})\b")
-    for path in source_files("drawgame/game/rules.py", "drawgame/rooms/*.py", "drawgame/web/*.py",
+    for path in source_files("drawgame/game/rules.py", "drawgame/game/modes/*.py",
+                             "drawgame/rooms/*.py", "drawgame/web/*.py",
                              "drawgame/transport/*.py"):
         text = path.read_text(encoding="utf-8")
         found |= {int(code) for code in constant.findall(text) + call.findall(text)}

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 import pytest
-from test_game_rules import Game, msgs
+from test_game_rules import Game, cg, msgs
 
 from drawgame.game.persist import dump_state, load_state
 from drawgame.game.words import WordBank, WordList, make_word
@@ -126,7 +126,7 @@ def test_the_drawer_resuming_while_choosing_gets_the_same_labelled_choices() -> 
     g = game(language="fr")
     g.start()
     offered = offers(g)[-1]
-    drawer = g.room.drawer_id
+    drawer = cg(g.room).drawer_id
     assert drawer is not None
     data = json.loads(json.dumps(dump_state(g.room, g.now)))
     g.room = load_state(data, 50.0, words_for=BANK.words, new_id=lambda: "g2",
@@ -141,9 +141,10 @@ def test_an_older_snapshot_without_difficulties_looks_them_up() -> None:
     g.start()
     offered = offers(g)[-1]
     data = json.loads(json.dumps(dump_state(g.room, g.now)))
-    for key in ("choice_difficulties", "offered_words", "recent_words"):
-        del data[key]
+    for key in ("choice_difficulties", "offered_words"):
+        del data["game"][key]
+    del data["recent_words"]
     room = load_state(data, 0.0, words_for=BANK.words, new_id=lambda: "g2",
                       languages=BANK.codes())
-    assert room.choice_difficulties == offered["difficulties"]
-    assert room.recent_words == {} and room.offered_words == set()
+    assert cg(room).choice_difficulties == offered["difficulties"]
+    assert room.recent_words == {} and cg(room).offered_words == set()

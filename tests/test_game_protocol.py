@@ -12,8 +12,11 @@ from hypothesis import strategies as st
 from drawgame.game.errors import GameError
 from drawgame.game.protocol import (
     CLIENT_TYPES,
+    AlbumNext,
+    AlbumPrev,
     Chat,
     Choose,
+    Draft,
     Draw,
     Hello,
     Kick,
@@ -23,7 +26,9 @@ from drawgame.game.protocol import (
     React,
     SettingsCmd,
     Start,
+    Submit,
     TransferHost,
+    Unsubmit,
     VoteKick,
     parse_client_frame,
 )
@@ -62,9 +67,16 @@ def test_every_type_parses() -> None:
     assert parse({"type": "hello", "tv": True}) == Hello("TV", None, True, tv=True)
     marker = "m" * 20
     assert parse({"type": "hello", "name": "Ada", "marker": marker}).marker == marker
+    assert parse({"type": "submit", "text": " a cat\non a mat "}) == Submit("a cat on a mat")
+    assert parse({"type": "submit"}) == Submit(None)
+    assert parse({"type": "draft", "text": ""}) == Draft("")
+    assert parse({"type": "unsubmit"}) == Unsubmit()
+    assert parse({"type": "album_next"}) == AlbumNext()
+    assert parse({"type": "album_prev"}) == AlbumPrev()
     assert set(CLIENT_TYPES) == {
         "hello", "settings", "start", "choose", "draw", "chat", "react", "kick",
         "vote_kick", "transfer_host", "mute", "ping", "leave",
+        "submit", "unsubmit", "draft", "album_next", "album_prev",
     }
 
 

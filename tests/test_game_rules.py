@@ -14,6 +14,7 @@ from drawgame.game import rules
 from drawgame.game.effects import Close, Effect, Record, Send
 from drawgame.game.errors import GameError
 from drawgame.game.filter import FilterBank
+from drawgame.game.modes.classic import ClassicGame
 from drawgame.game.persist import dump_state, load_state
 from drawgame.game.protocol import parse_client_frame
 from drawgame.game.rules import (
@@ -28,6 +29,12 @@ from drawgame.game.rules import (
 )
 from drawgame.game.settings import Settings
 from drawgame.game.words import WordList
+
+
+def cg(room: Any) -> ClassicGame:
+    """The room's classic game (an empty one outside a game)."""
+    return room.game if isinstance(room.game, ClassicGame) else ClassicGame()
+
 
 WORDS = ("elephant", "giraffe", "umbrella", "pineapple", "volcano", "lighthouse",
          "snowman", "rainbow", "butterfly", "dinosaur", "telescope", "sandcastle")
@@ -95,14 +102,14 @@ class Game:
         return self.cmd(host, type="start")
 
     def choose(self, index: int = 0) -> str:
-        drawer = self.room.drawer_id
+        drawer = cg(self.room).drawer_id
         assert drawer is not None
         self.cmd(drawer, type="choose", index=index)
-        assert self.room.word is not None
-        return self.room.word
+        assert cg(self.room).word is not None
+        return cg(self.room).word
 
     def guess(self, pid: str, text: str | None = None) -> list[Effect]:
-        return self.cmd(pid, type="chat", text=text if text is not None else self.room.word)
+        return self.cmd(pid, type="chat", text=text if text is not None else cg(self.room).word)
 
     def disconnect(self, pid: str) -> list[Effect]:
         effects = rules.disconnect(self.room, self.now, pid)
@@ -147,8 +154,8 @@ def drawers_in_order(g: Game, turns: int) -> list[str]:
     seen: list[str] = []
     for _ in range(turns):
         g.run_until_phase("choosing")
-        assert g.room.drawer_id is not None
-        seen.append(g.room.drawer_id)
+        assert cg(g.room).drawer_id is not None
+        seen.append(cg(g.room).drawer_id)
         g.run_until_phase("reveal")
     return seen
 
@@ -259,7 +266,8 @@ def test_choosing_messages() -> None:
     effects = g.start()
     phase = msgs(effects, "phase")[0]
     assert phase == {"type": "phase", "phase": "choosing", "round": 1, "rounds": 3,
-                     "drawer_id": "p_ada", "ends_in_ms": 15000, "hint": None}
+                     "drawer_id": "p_ada", "ends_in_ms": 15000, "hint": None,
+                     "mode": "classic", "step": None, "steps": None}
     (choices,) = sends(effects, "choices")
     assert choices.to == ("p_ada",)
     assert len(choices.msg["words"]) == 3 and choices.msg["ends_in_ms"] == 15000
@@ -271,11 +279,11 @@ def test_choose_rules_and_timeout_takes_first_word() -> None:
     g.refused("p_bob", "not_your_turn", type="choose", index=0)
     g.refused("p_ada", "bad_message", type="choose", index=3)
     g.refused("p_ada", "wrong_phase", type="draw", ops=[{"op": "clear"}])
-    first = g.room.choices[0]
+    first = cg(g.room).choices[0]
     g.at(14.9)
     assert g.phase == "choosing"
     effects = g.at(15.0)
-    assert g.phase == "drawing" and g.room.word == first
+    assert g.phase == "drawing" and cg(g.room).word == first
     word_sends = sends(effects, "word")
     assert [(s.to, s.msg["word"]) for s in word_sends] == [(("p_ada",), first)]
     assert records(effects, "turn_started")[0]["word"] == first
@@ -296,7 +304,7 @@ def test_mid_game_joiner_drawn_at_end_of_order() -> None:
     g = Game(rounds=2)
     g.start()
     g.join("Dee")
-    assert g.room.order == ["p_ada", "p_bob", "p_cy", "p_dee"]
+    assert cg(g.room).order == ["p_ada", "p_bob", "p_cy", "p_dee"]
     assert drawers_in_order(g, 8) == ["p_ada", "p_bob", "p_cy", "p_dee"] * 2
 
 
@@ -317,7 +325,7 @@ def test_current_drawer_leaving_passes_to_the_next() -> None:
     assert isinstance(effects[0], Close) and effects[0].code == 1000
     assert msgs(effects, "turn_end")[0]["reason"] == "drawer_left"
     g.run_until_phase("choosing")
-    assert g.room.drawer_id == "p_bob"
+    assert cg(g.room).drawer_id == "p_bob"
 
 
 def test_disconnected_player_skipped_then_keeps_slot_after_resume() -> None:
@@ -326,7 +334,7 @@ def test_disconnected_player_skipped_then_keeps_slot_after_resume() -> None:
     g.disconnect("p_bob")
     assert drawers_in_order(g, 1) == ["p_ada"]
     g.run_until_phase("choosing")
-    assert g.room.drawer_id == "p_cy"  # Bob's slot this round is skipped
+    assert cg(g.room).drawer_id == "p_cy"  # Bob's slot this round is skipped
     g.resume("p_bob")  # within the seat grace
     assert drawers_in_order(g, 4) == ["p_cy", "p_ada", "p_bob", "p_cy"]
 
@@ -344,7 +352,7 @@ def test_resumed_player_keeps_score_and_seat() -> None:
     effects = g.resume("p_bob")
     assert g.score("p_bob") == score and g.room.players["p_bob"].connected
     assert msgs(effects, "players")[0]["players"][1]["connected"] is True
-    assert snapshot(g.room, g.now, "p_bob")["word"] == g.room.word  # still guessed
+    assert snapshot(g.room, g.now, "p_bob")["word"] == cg(g.room).word  # still guessed
 
 
 def test_resuming_drawer_gets_choices_again() -> None:
@@ -429,7 +437,7 @@ def test_drawer_back_within_ten_seconds_keeps_turn() -> None:
     g.at(9)
     g.resume("p_ada")
     g.at(30)
-    assert g.phase == "drawing" and g.room.drawer_id == "p_ada"
+    assert g.phase == "drawing" and cg(g.room).drawer_id == "p_ada"
 
 
 def test_drawer_gone_while_choosing_skips_to_next_turn() -> None:
@@ -437,7 +445,7 @@ def test_drawer_gone_while_choosing_skips_to_next_turn() -> None:
     g.start()
     effects = g.leave("p_ada")
     assert not msgs(effects, "turn_end")
-    assert g.phase == "choosing" and g.room.drawer_id == "p_bob"
+    assert g.phase == "choosing" and cg(g.room).drawer_id == "p_bob"
 
 
 def test_drawer_kicked_ends_turn() -> None:
@@ -486,7 +494,7 @@ def test_close_guess_only_to_sender() -> None:
     g = Game()
     g.start()
     g.choose()
-    word = g.room.word
+    word = cg(g.room).word
     assert word is not None
     close_text = word[:-1]
     effects = g.guess("p_bob", close_text)
@@ -504,7 +512,7 @@ def test_correct_guess_never_shown_as_text() -> None:
     assert not msgs(effects, "chat")
     (w,) = sends(effects, "word")
     assert w.to == ("p_bob",) and w.msg["word"] == word
-    assert g.room.players["p_bob"].guessed
+    assert "p_bob" in cg(g.room).guessed
 
 
 def test_wrong_guess_is_chat_for_all() -> None:
@@ -538,7 +546,7 @@ def test_guessed_channel_recipients() -> None:
 def test_drawer_cannot_send_the_word() -> None:
     g = Game()
     g.start()
-    choices = list(g.room.choices)
+    choices = list(cg(g.room).choices)
     g.refused("p_ada", "word_in_chat", type="chat", text=f"pick {choices[1]}?")
     word = g.choose()
     g.refused("p_ada", "word_in_chat", type="chat", text=f"it is a {word.upper()}!")
@@ -557,7 +565,7 @@ def test_spectators_cannot_guess_and_are_never_refused_for_the_word() -> None:
     assert [(s.to, s.msg["type"]) for s in effects if isinstance(s, Send)] == [
         (("p_watcher",), "chat")
     ]
-    assert not msgs(effects, "correct") and not g.room.players["p_watcher"].guessed
+    assert not msgs(effects, "correct") and "p_watcher" not in cg(g.room).guessed
     effects = g.cmd("p_watcher", type="chat", text="go go go")
     assert sends(effects, "chat")[0].to is None
     g.refused("p_watcher", "forbidden", type="react", value="like")
@@ -639,7 +647,7 @@ def test_hints_sent_on_schedule_to_those_who_have_not_guessed() -> None:
     g.join("Watcher", spectate=True)
     g.start()
     g.cmd("p_ada", type="choose", index=0)
-    word = g.room.word
+    word = cg(g.room).word
     assert word is not None and len(word) >= 4
     g.at(10)
     g.guess("p_bob")
@@ -665,7 +673,7 @@ def test_reactions_once_per_turn_not_drawer() -> None:
     g.refused("p_bob", "already_reacted", type="react", value="dislike")
     assert msgs(g.cmd("p_cy", type="react", value="dislike"), "reaction")[0]["dislikes"] == 1
     g.run_until_phase("choosing")
-    assert g.cmd("p_cy", type="chat", text="x") and g.room.reactions == {}
+    assert g.cmd("p_cy", type="chat", text="x") and cg(g.room).reactions == {}
 
 
 # ---------------------------------------------------------------- drawing
@@ -715,9 +723,10 @@ def test_snapshot_shape_and_word_visibility() -> None:
     snap = snapshot(g.room, g.now, "p_cy")
     assert set(snap) == {"code", "name", "game_id", "settings", "phase", "round", "rounds",
                          "host_id", "drawer_id", "ends_in_ms", "hint", "word", "players", "ops",
-                         "chat", "tvs", "muted"}
+                         "chat", "tvs", "muted", "mode", "step", "steps", "task", "progress",
+                         "album_page"}
     assert set(snap["players"][0]) == {"id", "name", "score", "connected", "host", "drawer",
-                                       "guessed", "spectator"}
+                                       "guessed", "done", "spectator"}
     assert snap["word"] is None and snap["hint"] == "_" * len(word)
     assert snapshot(g.room, g.now, "p_ada")["word"] == word
     assert snapshot(g.room, g.now, "p_bob")["word"] == word
@@ -852,7 +861,7 @@ def test_whole_game_by_handle_and_tick_ranks_players() -> None:
     expected = {"p_ada": 0, "p_bob": 0, "p_cy": 0}
     for _turn in range(6):
         g.run_until_phase("choosing")
-        drawer = g.room.drawer_id
+        drawer = cg(g.room).drawer_id
         assert drawer is not None
         g.wait(2)
         g.choose(1)
@@ -884,7 +893,7 @@ def test_whole_game_by_handle_and_tick_ranks_players() -> None:
     assert len(ended) == 6 and {r["round"] for r in ended} == {1, 2}
     assert len(records(g.log, "game_over")) == 1
     g.at(g.now + RESULTS_S)
-    assert g.phase == "lobby" and g.room.drawer_id is None
+    assert g.phase == "lobby" and cg(g.room).drawer_id is None
     assert g.score("p_ada") == expected["p_ada"]  # scores stay until the next start
     g.start()
     assert g.score("p_ada") == 0 and g.room.game_id == "game2"
@@ -908,7 +917,7 @@ def test_reveal_lasts_reveal_s() -> None:
     g.guess("p_cy")
     assert g.phase == "reveal" and next_deadline(g.room) == 10 + REVEAL_S
     g.at(10 + REVEAL_S)
-    assert g.phase == "choosing" and g.room.drawer_id == "p_bob"
+    assert g.phase == "choosing" and cg(g.room).drawer_id == "p_bob"
 
 
 def test_a_line_holding_the_word_is_not_a_guess_and_is_not_hidden() -> None:
@@ -917,7 +926,7 @@ def test_a_line_holding_the_word_is_not_a_guess_and_is_not_hidden() -> None:
     word = g.choose()
     (line,) = sends(g.guess("p_bob", f"maybe {word} or a dog"), "chat")
     assert line.to is None  # hiding it would tell every other seat the word was in it
-    assert not g.room.players["p_bob"].guessed
+    assert "p_bob" not in cg(g.room).guessed
     assert msgs(g.guess("p_cy", f"{word}!"), "correct")  # punctuation around is fine
 
 
@@ -926,7 +935,7 @@ def test_a_line_holding_the_word_is_not_a_guess_and_is_not_hidden() -> None:
 
 def _frames(g: Game) -> list[dict[str, Any]]:
     ids = [*g.room.players, "p_ghost"]
-    word = g.room.word or "elephant"
+    word = cg(g.room).word or "elephant"
     line = {"op": "line", "id": 1, "c": "#000000", "w": 3, "p": [1, 2, 3, 4]}
     frames: list[dict[str, Any]] = [
         {"type": "start"}, {"type": "choose", "index": 0}, {"type": "choose", "index": 4},
@@ -949,11 +958,11 @@ def _check_invariants(g: Game, effects: list[Effect]) -> None:
         if isinstance(e, Send):
             json.dumps(e.msg, allow_nan=False).encode("utf-8")
     assert room.host_id is None or not room.players[room.host_id].spectator
-    assert all(pid in room.players and not room.players[pid].spectator for pid in room.order)
+    assert all(pid in room.players and not room.players[pid].spectator for pid in cg(room).order)
     if room.phase in ("choosing", "drawing"):
-        assert room.drawer_id in room.players
+        assert cg(room).drawer_id in room.players
     assert (room.deadline is None) == (room.phase == "lobby")
-    assert (room.word is not None) == (room.phase in ("drawing", "reveal"))
+    assert (cg(room).word is not None) == (room.phase in ("drawing", "reveal"))
     for viewer in (None, *room.players):
         json.dumps(snapshot(room, g.now, viewer), allow_nan=False)
 
@@ -990,7 +999,7 @@ def _step(g: Game, data: Any, names: list[str]) -> list[Effect]:
 def _play(g: Game, data: Any) -> list[Effect]:
     """A move that moves the game on: start, choose, draw or guess right."""
     room = g.room
-    actor = room.drawer_id if room.phase != "lobby" else room.host_id
+    actor = cg(room).drawer_id if room.phase != "lobby" else room.host_id
     frame: dict[str, Any] = {"type": "start"}
     if room.phase == "choosing":
         frame = {"type": "choose", "index": 1}
@@ -998,7 +1007,7 @@ def _play(g: Game, data: Any) -> list[Effect]:
         guessers = [p for p in room.players if p != actor]
         if guessers and data.draw(st.booleans()):
             actor = data.draw(st.sampled_from(guessers))
-            frame = {"type": "chat", "text": room.word}
+            frame = {"type": "chat", "text": cg(room).word}
         else:
             frame = {"type": "draw", "ops": [{"op": "clear"}]}
     if actor is None:
@@ -1106,10 +1115,10 @@ def test_a_tv_sees_the_game_but_cannot_play() -> None:
     g = Game()
     join_tv(g)
     g.start()
-    assert "p_screen" not in g.room.order
+    assert "p_screen" not in cg(g.room).order
     word = g.choose()
     line = {"op": "line", "id": 1, "c": "#000000", "w": 3, "p": [1, 2, 3, 4]}
-    drawn = g.cmd(g.room.drawer_id or "", type="draw", ops=[line])
+    drawn = g.cmd(cg(g.room).drawer_id or "", type="draw", ops=[line])
     assert "p_screen" in sends(drawn, "draw")[0].to
     for frame in ({"type": "chat", "text": word}, {"type": "react", "value": "like"},
                   {"type": "vote_kick", "player_id": "p_ada"}, {"type": "start"}):
@@ -1133,7 +1142,7 @@ def test_mute_keeps_a_players_chat_to_themselves_until_the_game_ends() -> None:
     assert [s.to for s in line] == [("p_cy",)]
     g.start()
     word = g.choose()
-    if g.room.drawer_id != "p_cy":
+    if cg(g.room).drawer_id != "p_cy":
         assert [s.to for s in sends(g.guess("p_cy", "nope nope"), "chat")] == [("p_cy",)]
         assert msgs(g.guess("p_cy"), "correct")  # a muted player's guess still counts
     assert word
@@ -1190,7 +1199,7 @@ def test_relaxed_rooms_take_long_draw_times_and_give_hints_sooner() -> None:
         g = Game(relaxed=mode, hints=2, draw_time_s=120)
         g.start()
         g.choose()
-        times[mode] = [t - g.room.phase_started for t in g.room.hint_times]
+        times[mode] = [t - g.room.phase_started for t in cg(g.room).hint_times]
     assert times[False] == [40.0, 80.0] and times[True] == [20.0, 40.0]
 
 

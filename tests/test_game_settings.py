@@ -18,7 +18,8 @@ def test_defaults_match_protocol() -> None:
         "max_players": 8, "rounds": 3, "draw_time_s": 80, "choose_time_s": 15,
         "word_choices": 3, "hints": 2, "language": "en", "custom_words": [],
         "custom_only": False, "difficulty": "mixed", "packs": [], "relaxed": False,
-        "chat_filter": "mask",
+        "chat_filter": "mask", "mode": "classic", "write_time_s": 40, "steps": None,
+        "first_page": "write",
     }
 
 

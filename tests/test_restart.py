@@ -13,7 +13,7 @@ import pytest
 import trio
 
 from drawgame.config import Config
-from drawgame.game import rules
+from drawgame.game.modes import classic
 from drawgame.game.ops import OpLog
 from drawgame.rooms.room import SNAPSHOT_HEARTBEAT_S
 from drawgame.services import open_services
@@ -32,8 +32,8 @@ def line(stroke: int, *points: int) -> dict[str, Any]:
 
 @pytest.fixture(autouse=True)
 def short_pauses(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(rules, "REVEAL_S", 0.2)
-    monkeypatch.setattr(rules, "RESULTS_S", 0.5)
+    monkeypatch.setattr(classic, "REVEAL_S", 0.2)
+    monkeypatch.setattr(classic, "RESULTS_S", 0.5)
 
 
 async def create_room(url: str, **settings: Any) -> str:

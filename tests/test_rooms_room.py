@@ -10,6 +10,7 @@ from trio.testing import MockClock
 
 from drawgame.config import Config
 from drawgame.game import rules
+from drawgame.game.modes import classic
 from drawgame.game.protocol import Command, Start
 from drawgame.game.state import RoomState
 from drawgame.rooms.room import NoticeEvent, StopEvent
@@ -49,7 +50,7 @@ async def test_whole_two_round_game_with_three_players(autojump_clock: MockClock
             assert turn_end["reason"] == "all_guessed"
             for pid, points in turn_end["points"].items():
                 totals[pid] += points
-            await trio.sleep(rules.REVEAL_S + 0.1)
+            await trio.sleep(classic.REVEAL_S + 0.1)
         assert drawers == ["Ada", "Bob", "Cy", "Ada", "Bob", "Cy"]
         over = ada.last("game_over")
         assert over["game_id"].startswith("g")
@@ -57,7 +58,7 @@ async def test_whole_two_round_game_with_three_players(autojump_clock: MockClock
         assert {r["id"]: r["score"] for r in over["ranking"]} == totals
         assert all(p.last("game_over") == over for p in (bob, cy))
         assert ada.last("phase")["phase"] == "results"
-        await trio.sleep(rules.RESULTS_S + 0.1)
+        await trio.sleep(classic.RESULTS_S + 0.1)
         assert ada.last("phase")["phase"] == "lobby"
         assert h.kinds().count("turn_ended") == 6 and "game_over" in h.kinds()
 
@@ -156,7 +157,7 @@ async def test_resumed_player_keeps_score_and_drawing_slot(autojump_clock: MockC
         assert me["score"] == bob_score and me["connected"] and me["guessed"]
         assert welcome["room"]["word"] == word  # he already guessed it
         await trio.sleep(60)  # time up; reveal; Bob's turn comes next
-        await trio.sleep(rules.REVEAL_S + 0.1)
+        await trio.sleep(classic.REVEAL_S + 0.1)
         assert ada.last("phase")["drawer_id"] == bob.id
         assert back.last("choices")["words"]
 

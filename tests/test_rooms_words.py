@@ -6,8 +6,8 @@ import pytest
 import trio
 from trio.testing import MockClock
 
-from drawgame.game import rules
 from drawgame.game.hints import hint_count, letter_positions
+from drawgame.game.modes import classic
 from drawgame.game.words import LANGUAGE_NAMES
 from tests.players import WORDS, FakePlayer, drawer_of, join_all, running_room
 from tests.test_words_shipped import plain_keyboard, upper
@@ -48,7 +48,7 @@ async def test_a_game_in_each_language(code: str, autojump_clock: MockClock) -> 
             assert guesser.last("correct")["player_id"] == guesser.id
             assert guesser.last("word")["word"] == word
             assert not [m for m in drawer.of("chat") if m["from"] == guesser.id]
-            await trio.sleep(rules.REVEAL_S + 0.1)
+            await trio.sleep(classic.REVEAL_S + 0.1)
         assert ada.last("phase")["phase"] == "results"
 
 
@@ -67,9 +67,9 @@ async def test_the_host_narrows_the_words_between_games(autojump_clock: MockCloc
                 found = WORDS.words("sv").find(word)
                 assert found is not None and found.pack == "animals"
             seen += choices["words"]
-            await trio.sleep(30 + 15 + rules.REVEAL_S + 1)  # nobody draws: time up
+            await trio.sleep(30 + 15 + classic.REVEAL_S + 1)  # nobody draws: time up
         assert len(set(seen)) == 6
-        await trio.sleep(rules.RESULTS_S + 1)
+        await trio.sleep(classic.RESULTS_S + 1)
         await ada.send({"type": "settings", "packs": ["dragons"]})
         assert ada.last("error")["code"] == "invalid_settings"
         assert "dragons" in ada.last("error")["message"]

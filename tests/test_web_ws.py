@@ -18,7 +18,7 @@ import trio
 from conftest import Launch, RunningServer
 from trio_websocket import ConnectionRejected
 
-from drawgame.game import rules
+from drawgame.game.modes import classic
 from tests.wsclient import Message, WsClient, connect
 
 WORDS = [
@@ -182,8 +182,8 @@ async def test_three_players_play_a_whole_two_round_game(
 ) -> None:
     # The reveal and results pauses are read from rules at call time: shorten them
     # so six turns take well under a second of real time each.
-    monkeypatch.setattr(rules, "REVEAL_S", 0.1)
-    monkeypatch.setattr(rules, "RESULTS_S", 0.3)
+    monkeypatch.setattr(classic, "REVEAL_S", 0.1)
+    monkeypatch.setattr(classic, "RESULTS_S", 0.3)
     server = await launch(**GENEROUS)
     with trio.fail_after(30):
         code = await create_room(server, rounds=2, draw_time_s=30, word_choices=3,
@@ -466,6 +466,7 @@ async def test_create_room_answers_code_url_and_summary(launch: Launch) -> None:
         assert body["room"] == {
             "code": body["code"], "name": "Friday fun", "private": False, "phase": "lobby",
             "players": 0, "max_players": 8, "round": 0, "rounds": 2, "language": "de",
+            "mode": "classic", "step": None, "steps": None,
             "worker": "w1", "ws_path": f"/ws/{body['code']}",
         }
         codes = {body["code"]}

@@ -176,10 +176,16 @@ class Filtered(GameError):
     code = "filtered"
 
 
+class PageSubmitted(GameError):
+    """Telephone: the sender's page is marked done; `unsubmit` first to change it."""
+
+    code = "page_submitted"
+
+
 ALL_ERRORS: tuple[type[GameError], ...] = (
     BadJson, BadMessage, UnknownType, NotJoined, BadName, NameTaken, BadToken,
     RoomFull, NotHost, NotYourTurn, WrongPhase, BadOp, WordInChat, RateLimited,
     Maintenance, InvalidSettings, CanvasFull, NotEnoughPlayers, Forbidden, UnknownPlayer,
-    AlreadyReacted, AlreadyVoted, Filtered,
+    AlreadyReacted, AlreadyVoted, Filtered, PageSubmitted,
 )
 """Every error class; their codes are unique and stable (clients may switch on them)."""

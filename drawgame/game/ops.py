@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from drawgame.game.errors import BadOp, CanvasFull
@@ -29,6 +30,22 @@ MAX_TURN_STORED_OPS = 50_000
 """Cap on the ops one turn stores, undone ones and `undo` itself included."""
 MAX_TURN_STORED_BYTES = 4 * 1024 * 1024
 """Cap on the bytes of JSON one turn stores (every accepted frame's ops, undo included)."""
+
+
+
+@dataclass(frozen=True)
+class OpLimits:
+    """The budgets of one drawing: kept after undo, and stored (undo included)."""
+
+    ops: int
+    points: int
+    stored_ops: int
+    stored_bytes: int
+
+
+def turn_limits() -> OpLimits:
+    """A classic turn's drawing (read when a drawing is checked, so the caps stay settable)."""
+    return OpLimits(MAX_TURN_OPS, MAX_TURN_POINTS, MAX_TURN_STORED_OPS, MAX_TURN_STORED_BYTES)
 
 OP_KINDS = ("line", "erase", "fill", "undo", "clear")
 STROKE_KINDS = frozenset({"line", "erase"})
@@ -168,7 +185,8 @@ class OpLog:
     included), so drawing and undoing cannot grow the database without bound.
     """
 
-    def __init__(self, ops: Iterable[Op] = ()) -> None:
+    def __init__(self, ops: Iterable[Op] = (), limits: OpLimits | None = None) -> None:
+        self.limits = limits
         self.ops: list[Op] = []
         self.points = 0
         self.stored_ops = 0
@@ -178,13 +196,14 @@ class OpLog:
         self._count_stored(self.ops)
 
     @classmethod
-    def replayed(cls, batches: Iterable[Sequence[Op]]) -> OpLog:
+    def replayed(cls, batches: Iterable[Sequence[Op]], limits: OpLimits | None = None
+                 ) -> OpLog:
         """The log rebuilt from stored batches, in order, without checking the caps.
 
         What was stored was accepted when it was drawn; a later, lower cap must
         not make an old turn unreadable.
         """
-        log = cls()
+        log = cls(limits=limits)
         for batch in batches:
             for op in batch:
                 log._apply_one(op)
@@ -193,19 +212,19 @@ class OpLog:
 
     def apply(self, ops: Sequence[Op]) -> None:
         """Apply validated ops in order; CanvasFull (nothing applied) past the caps."""
+        lim = self.limits or turn_limits()
         added = sum(1 for op in ops if op["op"] != "undo")
         points = sum(op_points(op) for op in ops)
-        if len(self.ops) + added > MAX_TURN_OPS or self.points + points > MAX_TURN_POINTS:
+        if len(self.ops) + added > lim.ops or self.points + points > lim.points:
             raise CanvasFull(
-                f"the drawing is full ({MAX_TURN_OPS} ops or {MAX_TURN_POINTS} points);"
-                " undo to go on"
+                f"the drawing is full ({lim.ops} ops or {lim.points} points); undo to go on"
             )
         size = stored_size(ops)
-        if (self.stored_ops + len(ops) > MAX_TURN_STORED_OPS
-                or self.stored_bytes + size > MAX_TURN_STORED_BYTES):
+        if (self.stored_ops + len(ops) > lim.stored_ops
+                or self.stored_bytes + size > lim.stored_bytes):
             raise CanvasFull(
-                "this turn's drawing has used all its room (undone strokes count too);"
-                " wait for the next turn"
+                "this drawing has used all its room (undone strokes count too);"
+                " wait for the next one"
             )
         for op in ops:
             self._apply_one(op)

@@ -27,6 +27,8 @@ from drawgame.game.ops import Op, validate_ops
 
 MAX_NAME_LEN = 24
 MAX_CHAT_LEN = 200
+MAX_PAGE_TEXT_LEN = 100
+"""A telephone sentence page (`submit`, `draft`), in characters after cleaning."""
 MAX_TOKEN_LEN = 256
 MAX_PLAYER_ID_LEN = 64
 MAX_CHOICE_INDEX = 15
@@ -149,6 +151,43 @@ class Ping:
 
 
 @dataclass(frozen=True)
+class Submit:
+    """Telephone: the sender's page is done; `text` for a sentence page, None for a drawing."""
+
+    type: ClassVar[str] = "submit"
+    text: str | None = None
+
+
+@dataclass(frozen=True)
+class Unsubmit:
+    """Telephone: reopen the sender's page while the step lasts."""
+
+    type: ClassVar[str] = "unsubmit"
+
+
+@dataclass(frozen=True)
+class Draft:
+    """Telephone: the sender's sentence so far (kept, and used if the step ends first)."""
+
+    type: ClassVar[str] = "draft"
+    text: str
+
+
+@dataclass(frozen=True)
+class AlbumNext:
+    """Telephone: the host shows the album's next page."""
+
+    type: ClassVar[str] = "album_next"
+
+
+@dataclass(frozen=True)
+class AlbumPrev:
+    """Telephone: the host shows the album's previous page."""
+
+    type: ClassVar[str] = "album_prev"
+
+
+@dataclass(frozen=True)
 class Leave:
     """The player leaves and frees the seat at once."""
 
@@ -157,12 +196,13 @@ class Leave:
 
 Command = (
     Hello | SettingsCmd | Start | Choose | Draw | Chat | React | Kick | VoteKick
-    | TransferHost | Mute | Ping | Leave
+    | TransferHost | Mute | Ping | Leave | Submit | Unsubmit | Draft | AlbumNext | AlbumPrev
 )
 
 CLIENT_TYPES: tuple[str, ...] = (
     "hello", "settings", "start", "choose", "draw", "chat", "react", "kick",
     "vote_kick", "transfer_host", "mute", "ping", "leave",
+    "submit", "unsubmit", "draft", "album_next", "album_prev",
 )
 """Every client message type of PROTOCOL.md."""
 
@@ -274,6 +314,25 @@ def _parse_leave(data: dict[str, Any]) -> Leave:
     return Leave()
 
 
+def _bare(command: Callable[[], Command]) -> Callable[[dict[str, Any]], Command]:
+    """The parser of a message with no field but `type`."""
+    def parse(data: dict[str, Any]) -> Command:
+        _only(data, frozenset())
+        return command()
+    return parse
+
+
+def _parse_submit(data: dict[str, Any]) -> Submit:
+    _only(data, frozenset({"text"}))
+    raw = data.get("text")
+    return Submit(text=None if raw is None else clean_page_text(raw, empty=False))
+
+
+def _parse_draft(data: dict[str, Any]) -> Draft:
+    _only(data, frozenset({"text"}))
+    return Draft(text=clean_page_text(data.get("text"), empty=True))
+
+
 def _parse_choose(data: dict[str, Any]) -> Choose:
     _only(data, frozenset({"index"}))
     index = data.get("index")
@@ -334,6 +393,11 @@ _PARSERS: dict[str, Callable[[dict[str, Any]], Command]] = {
     "mute": _parse_mute,
     "ping": _parse_ping,
     "leave": _parse_leave,
+    "submit": _parse_submit,
+    "unsubmit": _bare(Unsubmit),
+    "draft": _parse_draft,
+    "album_next": _bare(AlbumNext),
+    "album_prev": _bare(AlbumPrev),
 }
 
 
@@ -379,16 +443,34 @@ def clean_chat(raw: object) -> str:
     1..200 characters or BadMessage. Pasted multi-line text thus still goes
     through as one line, and nothing invisible can hide inside a message.
     """
+    text = _one_line(raw)
+    if not 1 <= len(text) <= MAX_CHAT_LEN:
+        raise BadMessage(f"text must be 1..{MAX_CHAT_LEN} characters", field="text")
+    return text
+
+
+def clean_page_text(raw: object, *, empty: bool) -> str:
+    """A telephone sentence, cleaned like chat: 1..100 characters (0..100 with `empty`,
+    for a draft), or BadMessage."""
+    text = _one_line(raw)
+    if not (0 if empty else 1) <= len(text) <= MAX_PAGE_TEXT_LEN:
+        least = 0 if empty else 1
+        raise BadMessage(f"text must be {least}..{MAX_PAGE_TEXT_LEN} characters", field="text")
+    if text and not has_visible_char(text):
+        raise BadMessage("text needs at least one visible character", field="text")
+    return text
+
+
+def _one_line(raw: object) -> str:
+    """NFC; line breaks and other control characters become spaces, invisible format
+    characters are dropped, then trimmed."""
     if not isinstance(raw, str):
         raise BadMessage("text must be text", field="text")
-    text = "".join(
+    return "".join(
         " " if unicodedata.category(ch) in ("Cc", "Zl", "Zp") else ch
         for ch in unicodedata.normalize("NFC", raw)
         if not _forbidden_char(ch) or unicodedata.category(ch) in ("Cc", "Zl", "Zp")
     ).strip()
-    if not 1 <= len(text) <= MAX_CHAT_LEN:
-        raise BadMessage(f"text must be 1..{MAX_CHAT_LEN} characters", field="text")
-    return text
 
 
 def clean_token(raw: object) -> str:

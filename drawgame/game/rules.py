@@ -1,4 +1,4 @@
-"""The room state machine: commands and time in, effects out.
+"""The room core: seats, presence, the host, kicks, votes, mutes, chat and settings.
 
 Every public function takes the RoomState, the current time `now` (seconds
 on the room's monotonic clock, e.g. `trio.current_time()`) and returns a
@@ -6,35 +6,21 @@ list of effects (effects.py) for the room layer to carry out in order. A
 refused command raises a GameError subclass and leaves the state unchanged;
 no client input makes these functions raise anything else.
 
-Phases: lobby → (choosing → drawing → reveal) per turn → results → lobby.
+What every room has whatever it plays lives here; a game is played by the
+mode its settings name (`mode`: game/modes/, one pure module each, behind
+the `ModeRules` interface of modes/base.py). The core hands the running mode
+the game's start, the mode's own commands (`draw`, `choose`, `submit`, ...),
+chat lines during a game, and every seat that joins, comes back, goes away
+or is freed; it asks the mode what is due and when, and what players see.
 
-Choices made where PROTOCOL.md is silent:
+Choices made where PROTOCOL.md is silent (each mode's module lists its own):
 
 - The game id comes from `room.new_id()` (given to `new_room`; the store
   persists it from the `game_started` record).
 - A player "present" for the game is connected or disconnected for less than
-  AWAY_S (10 s): a short drop changes nothing. Eligible guessers are the
-  present non-spectators other than the drawer, plus anyone who already
-  guessed this turn. When fewer than 2 non-spectators are present during a
-  game, the game ends early: the running turn is closed (`turn_end`), then
-  `results` with `game_over` as usual, its record marked `complete: false`.
-- Turns go to connected non-spectators only; a disconnected player's slot in
-  a round is skipped, and kept for the next rounds while the seat is held.
-- A drawer gone while still choosing (no word yet) gets no `turn_end`: the
-  next turn starts at once.
-- Only in `drawing` are the drawer's and guessed players' lines on channel
-  `guessed`; in other phases everyone talks on `all`. The drawer, who knows
-  the word, may not send text containing it (`word_in_chat`); in `choosing`
-  the drawer may not send any offered word.
-- No refusal or hidden line may tell a seat anything about the word that one
-  guess would not. So only the whole line, normalized like a guess, is ever
-  compared with the word, never what the line merely contains: a guesser's
-  line that is the word is a correct guess, one edit from it gets `close`
-  (with the guess as `text`) and reaches nobody else, anything else (also
-  "an elephant maybe") is chat to everyone. A spectator's line that is the
-  word or one edit from it reaches only the spectator, as an ordinary chat
-  line (no `word_in_chat`, no `close`), so the sender learns nothing and
-  another seat learns no more than from one guess.
+  AWAY_S (10 s): a short drop changes nothing.
+- A mode's command outside its game (in the lobby, or a `choose` during a
+  telephone game) is refused with `wrong_phase`.
 - System chat lines have `from: null, name: null, channel: "system"`.
 - `leave` also closes the connection (Close 1000, "left").
 - The host is always a non-spectator; with none seated, the room has no
@@ -55,20 +41,11 @@ Choices made where PROTOCOL.md is silent:
   lines that reach others, names at hello, and the room name; switching it
   on (from `off`) masks the names already seated and the room name.
 
-Record kinds (Record.data fields; times are on the room clock, the store
-stamps wall-clock times itself):
+Record kinds of the core (Record.data fields); the modes list theirs:
 
 - `player_joined`: player_id, name, spectator, token_hash (TV screens: none)
 - `player_left`: player_id, reason (`left`/`expired`/`kicked`)
 - `settings`: settings (the Settings dict)
-- `game_started`: game_id, settings, players [{id, name}]
-- `turn_started`: game_id, turn, round, drawer_id, word, started_at
-- `ops`: game_id, turn, ops (a validated batch as relayed, undo included)
-- `turn_ended`: game_id, turn, round, drawer_id, word, reason, points
-  {player_id: int}, started_at, ended_at, duration_ms, ops (the effective
-  drawing, undo applied)
-- `scores`: game_id, scores {player_id: int} (after a start and every turn)
-- `game_over`: game_id, ranking [{id, name, score, rank}], complete (bool)
 """
 
 from __future__ import annotations
@@ -80,7 +57,6 @@ from typing import Any
 
 from drawgame.game.effects import Close, Effect, Record, Send
 from drawgame.game.errors import (
-    AlreadyReacted,
     AlreadyVoted,
     BadMessage,
     BadToken,
@@ -92,28 +68,23 @@ from drawgame.game.errors import (
     NotEnoughPlayers,
     NotHost,
     NotJoined,
-    NotYourTurn,
     RoomFull,
     UnknownPlayer,
-    WordInChat,
     WrongPhase,
 )
 from drawgame.game.filter import FilterBank, apply_filter
-from drawgame.game.hints import hint_times, pick_hint_positions, render_hint
-from drawgame.game.matching import contains_word, is_close, is_correct, normalize
-from drawgame.game.ops import OpLog
+from drawgame.game.modes import MODES
+from drawgame.game.modes import base as common
+from drawgame.game.modes.classic import MIN_PLAYERS, RESULTS_S, REVEAL_S, rank
 from drawgame.game.protocol import (
     TV_NAME,
     Chat,
-    Choose,
     Command,
-    Draw,
     Hello,
     Kick,
     Leave,
     Mute,
     Ping,
-    React,
     SettingsCmd,
     Start,
     TransferHost,
@@ -121,19 +92,17 @@ from drawgame.game.protocol import (
     clean_name,
     name_key,
 )
-from drawgame.game.scoring import drawer_points, guesser_points
 from drawgame.game.settings import Settings
-from drawgame.game.state import AWAY_S, GAME_PHASES, ChatEntry, Phase, PlayerState, RoomState
+from drawgame.game.state import AWAY_S, LOBBY, PlayerState, RoomState
 from drawgame.game.views import (
     muted_msg,
-    phase_msg,
     player_view,
     players_msg,
     settings_msgs,
     settings_view,
     snapshot,
 )
-from drawgame.game.words import LANGUAGE_NAMES, WordList, pick_choices, remember_offered
+from drawgame.game.words import LANGUAGE_NAMES, WordList
 
 __all__ = [
     "AWAY_S",
@@ -160,10 +129,6 @@ __all__ = [
     "tick",
 ]
 
-REVEAL_S = 5.0
-"""How long the word and the turn's points are shown before the next turn."""
-RESULTS_S = 15.0
-"""How long the final ranking is shown before the room goes back to the lobby."""
 HOST_AWAY_S = 30.0
 """A host disconnected this long hands the host role on."""
 SEAT_GRACE_S = 120.0
@@ -172,8 +137,6 @@ MAX_SPECTATORS = 16
 """Spectator seats, on top of `max_players`."""
 MAX_TVS = 4
 """TV screens a room lets watch, on top of the spectators."""
-MIN_PLAYERS = 2
-"""Non-spectators needed to start, and present to go on with, a game."""
 KICK_CLOSE_CODE = 4001
 LEAVE_CLOSE_CODE = 1000
 _MAX_TICK_STEPS = 1000  # bound on transitions in one tick; each step makes progress
@@ -203,7 +166,7 @@ def new_room(
     `filters` the chat filter's lists (default: none, nothing is filtered).
     The name is taken as given: the API filters it before.
     """
-    room = RoomState(
+    return RoomState(
         code=code,
         name=name,
         private=private,
@@ -215,7 +178,6 @@ def new_room(
         seat_grace_s=seat_grace_s,
         filters=filters or FilterBank.empty(),
     )
-    return room
 
 
 # ---------------------------------------------------------------- seats
@@ -247,13 +209,12 @@ def join(
     p = PlayerState(player_id, name, token_hash, spectate, joined_at=now, connected_since=now,
                     marker_hash=marker_hash)
     room.players[player_id] = p
-    if not spectate and room.phase in GAME_PHASES:
-        room.order.append(player_id)
     if room.host_id is None and not spectate:
         room.host_id = player_id
     record = Record("player_joined", {"player_id": player_id, "name": name,
                                       "spectator": spectate, "token_hash": token_hash})
-    return [record, _players(room), _system(room, f"{name} joined")]
+    game = [] if room.mode is None else room.mode.joined(room, now, p)
+    return [record, *game, common.players(room), common.system(room, f"{name} joined")]
 
 
 def hash_marker(marker: str) -> str:
@@ -266,7 +227,7 @@ def _join_tv(room: RoomState, now: float, player_id: str, token_hash: str) -> li
         raise RoomFull(f"this room already has {MAX_TVS} TV screens")
     room.players[player_id] = PlayerState(player_id, TV_NAME, token_hash, True, joined_at=now,
                                           connected_since=now, tv=True)
-    return [_players(room)]
+    return [common.players(room)]
 
 
 def _filtered_name(room: RoomState, name: str) -> str:
@@ -287,10 +248,10 @@ def _check_free_seat(room: RoomState, spectate: bool) -> None:
 def resume(room: RoomState, now: float, token_hash: str) -> tuple[str, list[Effect]]:
     """Take a held seat back by token; returns the player id and the effects.
 
-    Score, drawing slot and guessed state are kept. Raises Forbidden for a
-    kicked token and BadToken for an unknown one (or an expired seat). A seat
-    that is still connected is taken over: the room layer closes the old
-    connection with 4409.
+    Score and the seat's place in the running game are kept. Raises
+    Forbidden for a kicked token and BadToken for an unknown one (or an
+    expired seat). A seat that is still connected is taken over: the room
+    layer closes the old connection with 4409.
     """
     if token_hash in room.banned:
         raise Forbidden("you were kicked from this room")
@@ -300,12 +261,11 @@ def resume(room: RoomState, now: float, token_hash: str) -> tuple[str, list[Effe
     if not p.connected:
         p.connected, p.connected_since = True, now
     p.disconnected_at, p.away = None, False
-    effects: list[Effect] = []
     if room.host_id is None and not p.spectator:
         room.host_id = p.id
-    effects.append(_players(room))
-    if room.phase == "choosing" and p.id == room.drawer_id:
-        effects.append(_choices(room, now))
+    effects: list[Effect] = [common.players(room)]
+    if room.mode is not None:
+        effects += room.mode.resumed(room, now, p)
     return p.id, effects
 
 
@@ -315,7 +275,7 @@ def disconnect(room: RoomState, now: float, player_id: str) -> list[Effect]:
     if p is None or not p.connected:
         return []
     p.connected, p.disconnected_at, p.away = False, now, False
-    return [_players(room), *_settle(room, now)]
+    return [common.players(room), *_settle(room, now)]
 
 
 def leave(room: RoomState, now: float, player_id: str) -> list[Effect]:
@@ -328,36 +288,28 @@ def leave(room: RoomState, now: float, player_id: str) -> list[Effect]:
 
 def _remove(room: RoomState, now: float, player_id: str, reason: str) -> list[Effect]:
     p = room.players.pop(player_id)
-    _drop_from_order(room, player_id)
     room.kick_votes.pop(player_id, None)
     for voters in room.kick_votes.values():
         voters.discard(player_id)
-    room.reactions.pop(player_id, None)
     room.muted.discard(player_id)
     if p.tv:
         return [Record("player_left", {"player_id": player_id, "reason": reason}),
-                _players(room)]
+                common.players(room)]
     verb = {"left": "left", "expired": "left", "kicked": "was kicked"}[reason]
     effects: list[Effect] = [
         Record("player_left", {"player_id": player_id, "reason": reason}),
-        _system(room, f"{p.name} {verb}"),
+        common.system(room, f"{p.name} {verb}"),
     ]
     if room.host_id == player_id:
         effects += _migrate_host(room)
-    if player_id == room.drawer_id and room.phase in ("choosing", "drawing"):
-        why = "drawer_kicked" if reason == "kicked" else "drawer_left"
-        effects += _end_turn(room, now, why)
-    effects.append(_players(room))
+    if room.mode is not None:
+        effects += room.mode.removed(room, now, p, reason)
+    effects.append(common.players(room))
     return effects + _settle(room, now)
 
 
-def _drop_from_order(room: RoomState, player_id: str) -> None:
-    if player_id not in room.order:
-        return
-    index = room.order.index(player_id)
-    room.order.pop(index)
-    if index <= room.position:
-        room.position -= 1  # the next turn goes to whoever followed
+def _settle(room: RoomState, now: float) -> list[Effect]:
+    return [] if room.mode is None else room.mode.settle(room, now)
 
 
 # ---------------------------------------------------------------- host
@@ -374,7 +326,7 @@ def _migrate_host(room: RoomState) -> list[Effect]:
     room.host_id = new.id if new is not None else None
     if new is None:
         return []
-    return [_notice(f"{new.name} is now the host"), *_host_settings(room)]
+    return [common.notice(f"{new.name} is now the host"), *_host_settings(room)]
 
 
 def _host_settings(room: RoomState) -> list[Effect]:
@@ -415,12 +367,6 @@ def _dispatch(room: RoomState, now: float, pid: str, cmd: Command) -> list[Effec
     match cmd:
         case Chat(text=text):
             return _chat(room, now, pid, text)
-        case Draw(ops=ops):
-            return _draw(room, pid, ops)
-        case Choose(index=index):
-            return _choose(room, now, pid, index)
-        case React(value=value):
-            return _react(room, pid, value)
         case Start():
             return _start(room, now, pid)
         case SettingsCmd(changes=changes):
@@ -439,7 +385,10 @@ def _dispatch(room: RoomState, now: float, pid: str, cmd: Command) -> list[Effec
             return [Send((pid,), {"type": "pong", "t": t, "server_ms": round(now * 1000)})]
         case Hello():
             raise BadMessage("already joined")
-    raise BadMessage("unsupported command")  # pragma: no cover - Command is exhaustive
+    mode = room.mode
+    if mode is None or cmd.type not in mode.command_types:
+        raise WrongPhase(f"not allowed during {room.phase}")
+    return mode.command(room, now, pid, cmd)
 
 
 def _require_host(room: RoomState, pid: str) -> None:
@@ -447,19 +396,14 @@ def _require_host(room: RoomState, pid: str) -> None:
         raise NotHost("only the host can do that")
 
 
-def _require_phase(room: RoomState, *phases: str) -> None:
-    if room.phase not in phases:
+def _require_lobby(room: RoomState) -> None:
+    if room.phase != LOBBY:
         raise WrongPhase(f"not allowed during {room.phase}")
-
-
-def _require_drawer(room: RoomState, pid: str) -> None:
-    if room.drawer_id != pid:
-        raise NotYourTurn("only the drawer can do that")
 
 
 def _settings(room: RoomState, pid: str, changes: dict[str, Any]) -> list[Effect]:
     _require_host(room, pid)
-    _require_phase(room, "lobby")
+    _require_lobby(room)
     new = Settings.from_dict(changes, base=room.settings, languages=room.languages,
                              packs_for=lambda code: room.words_for(code).packs)
     seated = sum(1 for _ in room.seated())
@@ -488,58 +432,20 @@ def _mask_names(room: RoomState) -> list[Effect]:
     if name != room.name:
         room.name = name
         changed = True
-    return [_players(room), Send(None, {"type": "room", "name": room.name})] if changed else []
+    return [common.players(room), Send(None, {"type": "room", "name": room.name})] if changed \
+        else []
 
 
 def _start(room: RoomState, now: float, pid: str) -> list[Effect]:
     _require_host(room, pid)
-    _require_phase(room, "lobby")
-    if sum(1 for p in room.seated() if p.connected) < MIN_PLAYERS:
-        raise NotEnoughPlayers(f"at least {MIN_PLAYERS} connected players are needed to start")
-    room.game_id = room.new_id()
-    room.used_words.clear()
-    room.offered_words.clear()
-    room.games_started += 1
-    room.kick_votes.clear()
-    room.order = [p.id for p in room.seated()]
-    room.position, room.round, room.turn = -1, 1, 0
-    for p in room.players.values():
-        p.score = 0
-    started = {"game_id": room.game_id, "settings": room.settings.to_dict(),
-               "players": [{"id": p.id, "name": p.name} for p in room.seated()]}
-    return [Record("game_started", started), _scores_record(room), *_next_turn(room, now)]
-
-
-def _choose(room: RoomState, now: float, pid: str, index: int) -> list[Effect]:
-    _require_phase(room, "choosing")
-    _require_drawer(room, pid)
-    if not 0 <= index < len(room.choices):
-        raise BadMessage("index is not one of the offered words", field="index")
-    return _begin_drawing(room, now, room.choices[index])
-
-
-def _draw(room: RoomState, pid: str, ops: list[dict[str, Any]]) -> list[Effect]:
-    _require_phase(room, "drawing")
-    _require_drawer(room, pid)
-    room.oplog.apply(ops)
-    effects: list[Effect] = []
-    others = room.connected_ids(exclude=(pid,))
-    if others:
-        effects.append(Send(others, {"type": "draw", "from": pid, "ops": ops}))
-    effects.append(Record("ops", {"game_id": room.game_id, "turn": room.turn, "ops": ops}))
-    return effects
-
-
-def _react(room: RoomState, pid: str, value: str) -> list[Effect]:
-    _require_phase(room, "drawing", "reveal")
-    if room.players[pid].spectator or pid == room.drawer_id:
-        raise Forbidden("only guessers can react")
-    if pid in room.reactions:
-        raise AlreadyReacted("you already reacted to this drawing")
-    room.reactions[pid] = value
-    likes = sum(1 for v in room.reactions.values() if v == "like")
-    return [Send(None, {"type": "reaction", "likes": likes,
-                        "dislikes": len(room.reactions) - likes})]
+    _require_lobby(room)
+    mode = MODES.get(room.settings.mode)
+    if mode is None:
+        raise InvalidSettings(f"mode {room.settings.mode!r} cannot be played here", field="mode")
+    need = mode.min_players
+    if sum(1 for p in room.seated() if p.connected) < need:
+        raise NotEnoughPlayers(f"at least {need} connected players are needed to start")
+    return mode.start(room, now)
 
 
 # ---------------------------------------------------------------- chat
@@ -547,81 +453,11 @@ def _react(room: RoomState, pid: str, value: str) -> list[Effect]:
 
 def _chat(room: RoomState, now: float, pid: str, text: str) -> list[Effect]:
     p = room.players[pid]
-    choosing = pid == room.drawer_id and room.phase == "choosing"
-    if choosing and any(contains_word(text, w) for w in room.choices):
-        raise WordInChat("you cannot say an offered word")
-    if room.phase != "drawing" or room.word is None:
-        return _said(room, p, text, "all", None)
-    word = room.word
-    if pid == room.drawer_id:
-        if contains_word(text, word):
-            raise WordInChat("you cannot give the word away")
-        return _guessed_channel(room, p, text)
-    if p.guessed:
-        return _guessed_channel(room, p, text)
-    # Only the whole line counts as a guess; what it merely contains never hides it,
-    # so no seat can test many candidate words with one line.
-    correct, close = is_correct(text, word), is_close(text, word)
-    if p.spectator and (correct or close):
-        return [_line(room, _chat_msg(p, text, "all"), frozenset({pid}))]
-    if correct:
-        return _correct_guess(room, now, p)
-    if close:
-        return [Send((pid,), {"type": "close", "text": text})]
-    return _said(room, p, text, "all", None)
-
-
-def _said(
-    room: RoomState, p: PlayerState, text: str, channel: str, to: frozenset[str] | None
-) -> list[Effect]:
-    """A chat line that may reach others, through the mute and the room's chat filter."""
-    if p.id in room.muted:
-        return [_line(room, _chat_msg(p, text, channel), frozenset({p.id}))]
-    shown = apply_filter(room.word_filter(), room.settings.chat_filter, text)
-    if shown is None:
-        raise Filtered("that line has a word this room's chat filter blocks", field="text")
-    return [_line(room, _chat_msg(p, shown, channel), to)]
-
-
-def _chat_msg(p: PlayerState, text: str, channel: str) -> dict[str, Any]:
-    return {"type": "chat", "from": p.id, "name": p.name, "text": text, "channel": channel}
-
-
-def _guessed_channel(room: RoomState, p: PlayerState, text: str) -> list[Effect]:
-    audience = [room.drawer_id or "", *room.guess_points, p.id]
-    to = frozenset(pid for pid in audience if pid in room.players)
-    return _said(room, p, text, "guessed", to)
-
-
-def _line(room: RoomState, msg: dict[str, Any], to: frozenset[str] | None) -> Effect:
-    """Keep a chat line for snapshots and send it to exactly its audience."""
-    room.chat.append(ChatEntry(msg, to))
-    return Send(None if to is None else tuple(sorted(to)), msg)
-
-
-def _system(room: RoomState, text: str) -> Effect:
-    msg = {"type": "chat", "from": None, "name": None, "text": text, "channel": "system"}
-    return _line(room, msg, None)
-
-
-def _notice(text: str) -> Effect:
-    return Send(None, {"type": "notice", "text": text})
-
-
-def _correct_guess(room: RoomState, now: float, p: PlayerState) -> list[Effect]:
-    assert room.deadline is not None and room.word is not None
-    draw_ms = room.settings.draw_time_s * 1000
-    left_ms = round((room.deadline - now) * 1000)
-    points = guesser_points(left_ms, draw_ms, first=not room.guess_points)
-    room.guess_points[p.id] = points
-    p.guessed = True
-    p.score += points
-    effects: list[Effect] = [
-        Send(None, {"type": "correct", "player_id": p.id, "points": points}),
-        Send((p.id,), {"type": "word", "word": room.word}),
-        _players(room),
-    ]
-    return effects + _settle(room, now)
+    if room.mode is not None:
+        effects = room.mode.chat(room, now, p, text)
+        if effects is not None:
+            return effects
+    return common.said(room, p, text, "all", None)
 
 
 # ---------------------------------------------------------------- kicks
@@ -694,197 +530,8 @@ def _transfer_host(room: RoomState, pid: str, target: str) -> list[Effect]:
     if p.spectator or not p.connected:
         raise Forbidden("the host must be a connected player")
     room.host_id = target
-    return [_notice(f"{p.name} is now the host"), *_host_settings(room), _players(room)]
-
-
-# ---------------------------------------------------------------- turns
-
-
-def _next_turn(room: RoomState, now: float) -> list[Effect]:
-    _reset_turn(room)
-    if len(room.present_players()) < MIN_PLAYERS:
-        return _end_game(room, now, complete=False)
-    drawer = _advance(room)
-    if drawer is None:
-        return _end_game(room, now, complete=True)
-    room.drawer_id = drawer
-    room.turn += 1
-    _offer_words(room)
-    _enter(room, now, "choosing", room.settings.choose_time_s)
-    return [Send(None, phase_msg(room, now)), _choices(room, now), _players(room)]
-
-
-def _offer_words(room: RoomState) -> None:
-    """Pick the drawer's choices and remember them, so they are not offered again soon."""
-    s = room.settings
-    picks = pick_choices(
-        room.rng, room.words_for(s.language), packs=s.packs, difficulty=s.difficulty,
-        custom_words=s.custom_words, custom_only=s.custom_only, used=room.used_words,
-        offered=room.offered_words, recent=room.recent_words, n=s.word_choices,
-    )
-    room.choices = [w.text for w in picks]
-    room.choice_difficulties = [w.difficulty for w in picks]
-    room.offered_words.update(w.key for w in picks)
-    remember_offered(room.recent_words, (w.key for w in picks), room.games_started)
-
-
-def _reset_turn(room: RoomState) -> None:
-    room.drawer_id, room.word, room.choices = None, None, []
-    room.choice_difficulties = []
-    room.hint_positions, room.hint_times, room.revealed = [], [], 0
-    room.guess_points, room.reactions = {}, {}
-    room.oplog = OpLog()
-    for p in room.players.values():
-        p.guessed = False
-
-
-def _advance(room: RoomState) -> str | None:
-    """Move to the next connected player in the order; None when the game is over."""
-    for _ in range((len(room.order) + 1) * (room.settings.rounds + 1)):
-        room.position += 1
-        if room.position >= len(room.order):
-            room.position, room.round = 0, room.round + 1
-            if room.round > room.settings.rounds or not room.order:
-                return None
-        p = room.players.get(room.order[room.position])
-        if p is not None and p.connected:
-            return p.id
-    return None
-
-
-def _enter(room: RoomState, now: float, phase: Phase, duration: float | None) -> None:
-    room.phase = phase
-    room.phase_started = now
-    room.deadline = None if duration is None else now + duration
-
-
-def _choices(room: RoomState, now: float) -> Effect:
-    assert room.drawer_id is not None
-    msg = {"type": "choices", "words": list(room.choices),
-           "difficulties": list(room.choice_difficulties), "ends_in_ms": _left_ms(room, now)}
-    return Send((room.drawer_id,), msg)
-
-
-def _left_ms(room: RoomState, now: float) -> int | None:
-    return None if room.deadline is None else max(0, round((room.deadline - now) * 1000))
-
-
-def _begin_drawing(room: RoomState, now: float, word: str) -> list[Effect]:
-    assert room.drawer_id is not None
-    room.word = word
-    room.used_words.add(normalize(word))
-    s = room.settings
-    room.hint_positions = pick_hint_positions(word, s.hints, room.rng)
-    room.hint_times = hint_times(word, s.hints, now, s.draw_time_s, sooner=s.relaxed)
-    room.revealed = 0
-    _enter(room, now, "drawing", s.draw_time_s)
-    record = {"game_id": room.game_id, "turn": room.turn, "round": room.round,
-              "drawer_id": room.drawer_id, "word": word, "started_at": now}
-    return [Send(None, phase_msg(room, now)),
-            Send((room.drawer_id,), {"type": "word", "word": word}),
-            Record("turn_started", record)]
-
-
-def _eligible(room: RoomState) -> list[str]:
-    present = [p.id for p in room.present_players() if p.id != room.drawer_id]
-    return present + [pid for pid in room.guess_points if pid not in present]
-
-
-def _close_turn(room: RoomState, now: float, reason: str) -> list[Effect]:
-    """Score the drawer and announce the turn's end (the phase is left to the caller)."""
-    assert room.word is not None and room.drawer_id is not None
-    eligible = _eligible(room)
-    points = {pid: room.guess_points.get(pid, 0) for pid in eligible}
-    drawer = room.players.get(room.drawer_id)
-    gained = drawer_points(list(room.guess_points.values()), len(eligible)) if drawer else 0
-    if drawer is not None:
-        drawer.score += gained
-    points[room.drawer_id] = gained
-    ended = {"game_id": room.game_id, "turn": room.turn, "round": room.round,
-             "drawer_id": room.drawer_id, "word": room.word, "reason": reason,
-             "points": points, "started_at": room.phase_started, "ended_at": now,
-             "duration_ms": round((now - room.phase_started) * 1000),
-             "ops": list(room.oplog.ops)}
-    msg = {"type": "turn_end", "word": room.word, "reason": reason, "points": points}
-    return [Send(None, msg), Record("turn_ended", ended), _scores_record(room), _players(room)]
-
-
-def _end_turn(room: RoomState, now: float, reason: str) -> list[Effect]:
-    """End the running turn; a drawer gone while choosing just passes the turn on."""
-    if room.phase == "choosing":
-        return _next_turn(room, now)
-    effects = _close_turn(room, now, reason)
-    _enter(room, now, "reveal", REVEAL_S)
-    return [*effects, Send(None, phase_msg(room, now))]
-
-
-def _end_game(room: RoomState, now: float, *, complete: bool) -> list[Effect]:
-    effects: list[Effect] = []
-    if room.phase == "drawing":
-        drawer = room.players.get(room.drawer_id or "")
-        gone = drawer is None or not drawer.present
-        effects += _close_turn(room, now, "drawer_left" if gone else "time_up")
-    _reset_turn(room)
-    room.round = min(room.round, room.settings.rounds)
-    _enter(room, now, "results", RESULTS_S)
-    ranking = rank(room)
-    over = {"game_id": room.game_id, "ranking": ranking}
-    return [*effects, Send(None, phase_msg(room, now)), Send(None, {"type": "game_over", **over}),
-            _players(room), Record("game_over", {**over, "complete": complete})]
-
-
-def rank(room: RoomState) -> list[dict[str, Any]]:
-    """The ranking of seated players by score; ties share a rank (1, 1, 3)."""
-    players = sorted(room.seated(), key=lambda p: -p.score)
-    ranking: list[dict[str, Any]] = []
-    for i, p in enumerate(players):
-        tied = ranking and ranking[-1]["score"] == p.score
-        place = ranking[-1]["rank"] if tied else i + 1
-        ranking.append({"id": p.id, "name": p.name, "score": p.score, "rank": place})
-    return ranking
-
-
-def _to_lobby(room: RoomState, now: float) -> list[Effect]:
-    _reset_turn(room)
-    room.order, room.position, room.round, room.turn = [], -1, 0, 0
-    room.game_id = None
-    _enter(room, now, "lobby", None)
-    effects: list[Effect] = [Send(None, phase_msg(room, now)), _players(room)]
-    if room.muted:  # a mute lasts for the rest of the game
-        room.muted.clear()
-        if room.host_id is not None:
-            effects.append(Send((room.host_id,), muted_msg(room)))
-    return effects
-
-
-def _settle(room: RoomState, now: float) -> list[Effect]:
-    """End the turn or game when the players present no longer allow it to go on."""
-    if room.phase not in GAME_PHASES:
-        return []
-    if len(room.present_players()) < MIN_PLAYERS:
-        return _end_game(room, now, complete=False)
-    if room.phase not in ("choosing", "drawing"):
-        return []
-    drawer = room.players.get(room.drawer_id or "")
-    if drawer is None or not drawer.present:
-        return _end_turn(room, now, "drawer_left")
-    if room.phase == "drawing" and _all_guessed(room):
-        return _end_turn(room, now, "all_guessed")
-    return []
-
-
-def _all_guessed(room: RoomState) -> bool:
-    waiting = [p for p in room.present_players() if p.id != room.drawer_id and not p.guessed]
-    return not waiting and bool(room.guess_points)
-
-
-def _scores_record(room: RoomState) -> Record:
-    scores = {p.id: p.score for p in room.seated()}
-    return Record("scores", {"game_id": room.game_id, "scores": scores})
-
-
-def _players(room: RoomState) -> Effect:
-    return Send(None, players_msg(room))
+    return [common.notice(f"{p.name} is now the host"), *_host_settings(room),
+            common.players(room)]
 
 
 # ---------------------------------------------------------------- time
@@ -893,10 +540,9 @@ def _players(room: RoomState) -> Effect:
 def tick(room: RoomState, now: float) -> list[Effect]:
     """Carry out everything due at `now`: safe to call at any time, and idempotent.
 
-    Handles: players gone past AWAY_S (drawer_left, too few players), expired
-    seats, host migration after HOST_AWAY_S, hint reveals, and the phase
-    deadlines (choice timeout takes the first word, time up, reveal → next
-    turn, results → lobby).
+    Handles: players gone past AWAY_S (the mode settles), expired seats, host
+    migration after HOST_AWAY_S, and whatever the running mode has due
+    (phase deadlines, hints).
     """
     effects: list[Effect] = []
     for _ in range(_MAX_TICK_STEPS):
@@ -919,44 +565,15 @@ def _tick_step(room: RoomState, now: float) -> list[Effect] | None:
             return _settle(room, now)
     host = room.players.get(room.host_id or "")
     if host is not None and _host_due(room, host, now):
-        return [*_migrate_host(room), _players(room)]
-    if _hint_due(room, now):
-        return _reveal_hints(room, now)
-    if room.deadline is not None and now >= room.deadline:
-        return _on_deadline(room, now)
+        return [*_migrate_host(room), common.players(room)]
+    if room.mode is not None:
+        return room.mode.due(room, now)
     return None
 
 
 def _host_due(room: RoomState, host: PlayerState, now: float) -> bool:
     due = host.disconnected_at is not None and now >= host.disconnected_at + HOST_AWAY_S
     return due and _host_candidate(room) is not None
-
-
-def _hint_due(room: RoomState, now: float) -> bool:
-    return (
-        room.phase == "drawing"
-        and room.revealed < len(room.hint_times)
-        and now >= room.hint_times[room.revealed]
-    )
-
-
-def _reveal_hints(room: RoomState, now: float) -> list[Effect]:
-    assert room.word is not None
-    while _hint_due(room, now):
-        room.revealed += 1
-    hint = render_hint(room.word, room.revealed_positions())
-    waiting = room.connected_ids(exclude=(room.drawer_id or "", *room.guess_points))
-    return [Send(waiting, {"type": "hint", "hint": hint})] if waiting else []
-
-
-def _on_deadline(room: RoomState, now: float) -> list[Effect]:
-    if room.phase == "choosing":
-        return _begin_drawing(room, now, room.choices[0])
-    if room.phase == "drawing":
-        return _end_turn(room, now, "time_up")
-    if room.phase == "reveal":
-        return _next_turn(room, now)
-    return _to_lobby(room, now)
 
 
 def next_deadline(room: RoomState) -> float | None:
@@ -970,8 +587,8 @@ def next_deadline(room: RoomState) -> float | None:
     times: list[float] = []
     if room.deadline is not None:
         times.append(room.deadline)
-    if room.phase == "drawing" and room.revealed < len(room.hint_times):
-        times.append(room.hint_times[room.revealed])
+    if room.mode is not None:
+        times += room.mode.deadlines(room)
     for p in room.players.values():
         if p.disconnected_at is not None:
             times.append(p.disconnected_at + room.seat_grace_s)

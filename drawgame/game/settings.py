@@ -18,6 +18,7 @@ INT_LIMITS: dict[str, tuple[int, int, int]] = {
     "choose_time_s": (5, 30, 15),
     "word_choices": (1, 5, 3),
     "hints": (0, 5, 2),
+    "write_time_s": (10, 120, 40),
 }
 """The integer settings' ranges: the single source for validation, docs and client."""
 
@@ -32,6 +33,14 @@ MAX_PACKS = 32
 """Pack ids one `packs` setting may name."""
 RELAXED_MAX_DRAW_TIME_S = 600
 """`draw_time_s` may go up to this in relaxed rooms (240 otherwise)."""
+MODE_CHOICES = ("classic", "telephone")
+"""`mode`: the game the room plays next (game/modes/ holds one module per mode)."""
+DEFAULT_MODE = "classic"
+STEPS_RANGE = (2, 16)
+"""`steps`: pages per telephone book, or null for as many as players at the start."""
+FIRST_PAGE_CHOICES = ("write", "word")
+"""`first_page`: a telephone book starts with a sentence of one's own, or a word picked
+from `word_choices` offers of the room's word settings."""
 
 SETTINGS_LIMITS: dict[str, dict[str, Any]] = {
     **{name: {"min": lo, "max": hi, "default": d} for name, (lo, hi, d) in INT_LIMITS.items()},
@@ -43,6 +52,9 @@ SETTINGS_LIMITS: dict[str, dict[str, Any]] = {
     "packs": {"default": [], "max": MAX_PACKS},
     "relaxed": {"default": False, "draw_time_s_max": RELAXED_MAX_DRAW_TIME_S},
     "chat_filter": {"default": DEFAULT_FILTER, "choices": list(FILTER_MODES)},
+    "mode": {"default": DEFAULT_MODE, "choices": list(MODE_CHOICES)},
+    "steps": {"default": None, "min": STEPS_RANGE[0], "max": STEPS_RANGE[1]},
+    "first_page": {"default": "write", "choices": list(FIRST_PAGE_CHOICES)},
 }
 """JSON-ready limits of every field, for the API and the client's settings form."""
 
@@ -67,6 +79,14 @@ class Settings:
     """No scores or ranks shown, draw times up to 600 s, hints sooner, no podium."""
     chat_filter: str = DEFAULT_FILTER
     """`off`, `mask` or `block`: what the filter lists do to chat, names and room names."""
+    mode: str = DEFAULT_MODE
+    """`classic` (draw and guess) or `telephone` (books of sentences and drawings)."""
+    write_time_s: int = INT_LIMITS["write_time_s"][2]
+    """Telephone: seconds for a sentence page (`draw_time_s` is a drawing page's)."""
+    steps: int | None = None
+    """Telephone: pages per book; None: as many as players at the start."""
+    first_page: str = "write"
+    """Telephone: `write` a sentence or pick a `word` on a book's first page."""
 
     @classmethod
     def from_dict(
@@ -122,11 +142,13 @@ def _check_field(key: object, value: object, languages: Collection[str]) -> Any:
         if not isinstance(value, bool):
             raise InvalidSettings(f"{key} must be true or false", field=key)
         return value
-    if key == "chat_filter":
-        if not isinstance(value, str) or value not in FILTER_MODES:
-            raise InvalidSettings(
-                f"chat_filter must be one of: {', '.join(FILTER_MODES)}", field=key)
+    if key in _CHOICES:
+        choices = _CHOICES[key]
+        if not isinstance(value, str) or value not in choices:
+            raise InvalidSettings(f"{key} must be one of: {', '.join(choices)}", field=key)
         return value
+    if key == "steps":
+        return _check_steps(value)
     if key == "difficulty":
         if value not in DIFFICULTY_CHOICES or not isinstance(value, str):
             raise InvalidSettings(
@@ -135,6 +157,20 @@ def _check_field(key: object, value: object, languages: Collection[str]) -> Any:
     if key == "packs":
         return _clean_packs(value)
     return clean_custom_words(value)
+
+
+_CHOICES: dict[str, tuple[str, ...]] = {
+    "chat_filter": FILTER_MODES, "mode": MODE_CHOICES, "first_page": FIRST_PAGE_CHOICES,
+}
+
+
+def _check_steps(value: object) -> int | None:
+    lo, hi = STEPS_RANGE
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+        raise InvalidSettings(f"steps must be null or {lo}..{hi}", field="steps")
+    return value
 
 
 def _clean_packs(value: object) -> tuple[str, ...]:

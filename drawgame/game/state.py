@@ -1,4 +1,5 @@
-"""The room's state: plain mutable dataclasses, changed only by the functions in rules.py."""
+"""The room's state: plain mutable dataclasses, changed only by the rules (rules.py and the
+modes in modes/)."""
 
 from __future__ import annotations
 
@@ -6,16 +7,18 @@ import random
 from collections import deque
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from drawgame.game.filter import FilterBank, WordFilter
-from drawgame.game.ops import OpLog
 from drawgame.game.settings import Settings
 from drawgame.game.words import WordList
 
-Phase = Literal["lobby", "choosing", "drawing", "reveal", "results"]
-GAME_PHASES: frozenset[str] = frozenset({"choosing", "drawing", "reveal"})
-"""Phases in which a game is running (players have a place in the drawing order)."""
+if TYPE_CHECKING:
+    from drawgame.game.modes.base import ModeRules
+
+Phase = str
+"""`lobby`, or one of the running game's mode's phases (its `ModeRules.phases`)."""
+LOBBY = "lobby"
 
 CHAT_HISTORY = 200
 """Chat lines kept per room, so a snapshot finds the last 50 each viewer may see."""
@@ -39,7 +42,6 @@ class PlayerState:
     away: bool = False
     """Disconnected for AWAY_S or more (set by `tick`, cleared on resume)."""
     score: int = 0
-    guessed: bool = False
     tv: bool = False
     """A TV screen: a watcher in no player list, under its own limit (MAX_TVS)."""
     marker_hash: str | None = None
@@ -59,9 +61,24 @@ class ChatEntry:
     to: frozenset[str] | None
 
 
+class GameState:
+    """What one game of a mode keeps, from its start to the room's return to the lobby.
+
+    Each mode subclasses it (a dataclass) and names its rules in `rules`, so
+    the room core and the views reach the running mode through the game alone.
+    """
+
+    rules: ClassVar[ModeRules]
+
+
 @dataclass
 class RoomState:
-    """Everything the rules know about one room. Times are on the caller's `now` clock."""
+    """Everything the rules know about one room. Times are on the caller's `now` clock.
+
+    What every room has whatever it plays lives here; the running game's own
+    state (the classic game's turns, the telephone game's books) is `game`,
+    None in the lobby.
+    """
 
     code: str
     name: str
@@ -72,43 +89,31 @@ class RoomState:
     new_id: Callable[[], str]
     languages: Collection[str]
     seat_grace_s: float
-    phase: Phase = "lobby"
+    phase: Phase = LOBBY
     players: dict[str, PlayerState] = field(default_factory=dict)
     host_id: str | None = None
     game_id: str | None = None
-    order: list[str] = field(default_factory=list)
-    position: int = -1
-    round: int = 0
-    turn: int = 0
-    drawer_id: str | None = None
-    word: str | None = None
-    choices: list[str] = field(default_factory=list)
-    choice_difficulties: list[str | None] = field(default_factory=list)
-    """The difficulty of each offered word, in order (None: a custom word)."""
+    game: GameState | None = None
+    """The running game (from `start` until the room is back in the lobby)."""
     phase_started: float = 0.0
     deadline: float | None = None
-    hint_positions: list[int] = field(default_factory=list)
-    hint_times: list[float] = field(default_factory=list)
-    revealed: int = 0
-    guess_points: dict[str, int] = field(default_factory=dict)
-    """This turn's correct guessers, in guessing order, with their points."""
-    reactions: dict[str, str] = field(default_factory=dict)
+    """When the current phase ends by itself (None: it waits for players)."""
     kick_votes: dict[str, set[str]] = field(default_factory=dict)
     banned: set[str] = field(default_factory=set)
     """Token hashes and browser-marker hashes of kicked players: refused at hello."""
     muted: set[str] = field(default_factory=set)
     """Players whose chat reaches only themselves until the game ends (host `mute`)."""
     filters: FilterBank = field(default_factory=FilterBank.empty)
-    used_words: set[str] = field(default_factory=set)
-    """Normalized words drawn in this game: not offered again while others remain."""
-    offered_words: set[str] = field(default_factory=set)
-    """Normalized words offered in this game: offered again only after the others."""
     recent_words: dict[str, int] = field(default_factory=dict)
     """Normalized words offered in the room's last games → the game's number (bounded)."""
     games_started: int = 0
     """Games started in this room: numbers the games in `recent_words`."""
     chat: deque[ChatEntry] = field(default_factory=lambda: deque(maxlen=CHAT_HISTORY))
-    oplog: OpLog = field(default_factory=OpLog)
+
+    @property
+    def mode(self) -> ModeRules | None:
+        """The running game's rules (None in the lobby)."""
+        return None if self.game is None else self.game.rules
 
     def seated(self, *, spectators: bool = False) -> Iterator[PlayerState]:
         """Seated players in join order (spectators only when asked; never TV screens)."""
@@ -132,7 +137,3 @@ class RoomState:
     def present_players(self) -> list[PlayerState]:
         """Non-spectators who count for the game: connected or only briefly gone."""
         return [p for p in self.seated() if p.present]
-
-    def revealed_positions(self) -> list[int]:
-        """Letter positions of the word revealed by hints so far."""
-        return self.hint_positions[: self.revealed]

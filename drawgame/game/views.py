@@ -1,10 +1,14 @@
-"""What players see: the protocol's Player, `players`, `phase` and the welcome Snapshot."""
+"""What players see: the protocol's Player, `players`, `phase` and the welcome Snapshot.
+
+The room's own part is built here; the running game's part comes from its
+mode (`ModeRules.player_flags`, `phase_fields`, `snapshot_fields`), and the
+lobby shows the defaults below.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from drawgame.game.hints import render_hint
 from drawgame.game.state import PlayerState, RoomState
 
 SNAPSHOT_CHAT = 50
@@ -19,10 +23,13 @@ def player_view(room: RoomState, p: PlayerState) -> dict[str, Any]:
         "score": p.score,
         "connected": p.connected,
         "host": p.id == room.host_id,
-        "drawer": p.id == room.drawer_id,
-        "guessed": p.guessed,
+        **(NO_FLAGS if room.mode is None else room.mode.player_flags(room, p)),
         "spectator": p.spectator,
     }
+
+
+NO_FLAGS = {"drawer": False, "guessed": False, "done": False}
+"""A Player's game flags outside a game."""
 
 
 def player_list(room: RoomState) -> list[dict[str, Any]]:
@@ -47,36 +54,27 @@ def ends_in_ms(room: RoomState, now: float) -> int | None:
     return max(0, round((room.deadline - now) * 1000))
 
 
-def public_hint(room: RoomState) -> str | None:
-    """The hint everyone may see: blanks while drawing, the whole word in reveal."""
-    if room.word is None:
-        return None
-    if room.phase == "drawing":
-        return render_hint(room.word, room.revealed_positions())
-    if room.phase == "reveal":
-        return room.word
-    return None
+def lobby_fields(room: RoomState) -> dict[str, Any]:
+    """The game fields of `phase`, the snapshot and RoomSummary when no game runs."""
+    return {"mode": room.settings.mode, "round": 0, "rounds": room.settings.rounds,
+            "drawer_id": None, "hint": None, "step": None, "steps": None}
+
+
+def game_fields(room: RoomState, now: float) -> dict[str, Any]:
+    """The running game's fields of `phase` and RoomSummary (the lobby's when none runs)."""
+    return lobby_fields(room) if room.mode is None else room.mode.phase_fields(room, now)
+
+
+def summary_fields(room: RoomState, now: float) -> dict[str, Any]:
+    """The game's fields of RoomSummary: `round`, `rounds`, `mode`, `step`, `steps`."""
+    fields = game_fields(room, now)
+    return {key: fields[key] for key in ("round", "rounds", "mode", "step", "steps")}
 
 
 def phase_msg(room: RoomState, now: float) -> dict[str, Any]:
     """The `phase` message sent to all on every phase change."""
-    return {
-        "type": "phase",
-        "phase": room.phase,
-        "round": room.round,
-        "rounds": room.settings.rounds,
-        "drawer_id": room.drawer_id,
-        "ends_in_ms": ends_in_ms(room, now),
-        "hint": public_hint(room),
-    }
-
-
-def may_see_word(room: RoomState, viewer_id: str | None) -> bool:
-    """True when the viewer may know the word: drawer, guessed, or reveal/results."""
-    if room.phase in ("reveal", "results"):
-        return True
-    viewer = room.players.get(viewer_id) if viewer_id is not None else None
-    return viewer is not None and (viewer.id == room.drawer_id or viewer.guessed)
+    return {"type": "phase", "phase": room.phase, **game_fields(room, now),
+            "ends_in_ms": ends_in_ms(room, now)}
 
 
 def visible_chat(room: RoomState, viewer_id: str | None) -> list[dict[str, Any]]:
@@ -112,23 +110,25 @@ def settings_msgs(room: RoomState) -> list[tuple[tuple[str, ...] | None, dict[st
 
 def snapshot(room: RoomState, now: float, viewer_id: str | None) -> dict[str, Any]:
     """The protocol's Snapshot for `welcome`: enough to render the room from nothing."""
+    game = (_lobby_snapshot(room) if room.mode is None
+            else room.mode.snapshot_fields(room, now, viewer_id))
     return {
         "code": room.code,
         "name": room.name,
         "game_id": room.game_id,
         "settings": settings_view(room, viewer_id),
         "phase": room.phase,
-        "round": room.round,
-        "rounds": room.settings.rounds,
+        **game,
         "host_id": room.host_id,
-        "drawer_id": room.drawer_id,
         "ends_in_ms": ends_in_ms(room, now),
-        "hint": public_hint(room),
-        "word": room.word if may_see_word(room, viewer_id) else None,
         "players": player_list(room),
         "tvs": room.tvs(),
         "muted": sorted(room.muted) if viewer_id is not None and viewer_id == room.host_id
         else [],
-        "ops": list(room.oplog.ops),
         "chat": visible_chat(room, viewer_id),
     }
+
+
+def _lobby_snapshot(room: RoomState) -> dict[str, Any]:
+    return {**lobby_fields(room), "word": None, "ops": [], "task": None, "progress": None,
+            "album_page": None}

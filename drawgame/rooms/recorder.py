@@ -54,6 +54,8 @@ seats)."""
 MAX_PENDING_OPS_BYTES = 16 * 1024 * 1024
 """Drawing waiting to be written (counted as its largest stored JSON, ``stored_size``) at
 which rooms refuse new drawing too; about 100 MB of memory at most."""
+DRAWING_KINDS = frozenset({"ops", "page_ops"})
+"""Records that hold drawing ops (counted against MAX_PENDING_OPS_BYTES)."""
 LATE_AFTER_S = 10.0
 """A record waiting longer than this makes health report the database as failing, even
 while no write has failed yet (a write that hangs)."""
@@ -123,8 +125,8 @@ def _settings(conn: Connection, code: str, d: dict[str, Any], at: str) -> None:
 
 def _game_started(conn: Connection, code: str, d: dict[str, Any], at: str) -> None:
     conn.execute(
-        "INSERT INTO games (public_id, room_id, started_at) VALUES (?, ?, ?)",
-        (d["game_id"], _room_id(conn, code), at),
+        "INSERT INTO games (public_id, room_id, started_at, mode) VALUES (?, ?, ?, ?)",
+        (d["game_id"], _room_id(conn, code), at, d.get("mode", "classic")),
     )
 
 
@@ -183,6 +185,54 @@ def _game_over(conn: Connection, code: str, d: dict[str, Any], at: str) -> None:
     )
 
 
+def _step_started(conn: Connection, code: str, d: dict[str, Any], at: str) -> None:
+    game = _game_id(conn, d["game_id"])
+    conn.executemany(
+        "INSERT INTO pages (game_id, book, page, owner_public_id, owner_name,"
+        " author_public_id, author_name, kind, started_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [(game, p["book"], p["page"], p["owner_id"], p["owner_name"], p["author_id"],
+          p["author_name"], p["kind"], at) for p in d["pages"]],
+    )
+
+
+_PAGE = ("SELECT p.id FROM pages p JOIN games g ON g.id = p.game_id"
+         " WHERE g.public_id = ? AND p.book = ? AND p.page = ?")
+
+
+def _page_ops_at_once(conn: Connection, code: str, d: dict[str, Any], at: str) -> Cursor:
+    """Like ``_ops_at_once``, for a telephone page's drawing."""
+    return conn.execute(
+        "INSERT INTO page_ops (page_id, seq, ops)"
+        " SELECT p.id, (SELECT coalesce(max(o.seq), 0) + 1 FROM page_ops o"
+        " WHERE o.page_id = p.id), ? FROM pages p JOIN games g ON g.id = p.game_id"
+        " WHERE g.public_id = ? AND p.book = ? AND p.page = ?",
+        (orjson.dumps(d["ops"]).decode(), d["game_id"], d["book"], d["page"]),
+    )
+
+
+def _page_ops(conn: Connection, code: str, d: dict[str, Any], at: str) -> None:
+    if not _page_ops_at_once(conn, code, d, at).rowcount:
+        raise LookupError(f"page {d['book']}/{d['page']} of game {d['game_id']} is not there")
+
+
+def _page_text(conn: Connection, code: str, d: dict[str, Any], at: str) -> None:
+    conn.execute(f"UPDATE pages SET text = ? WHERE id = ({_PAGE})",
+                 (d["text"], d["game_id"], d["book"], d["page"]))
+
+
+def _step_ended(conn: Connection, code: str, d: dict[str, Any], at: str) -> None:
+    conn.executemany(
+        f"UPDATE pages SET text = ?, ended_at = ?, duration_ms = ? WHERE id = ({_PAGE})",
+        [(p["text"], at, p["duration_ms"], d["game_id"], p["book"], p["page"])
+         for p in d["pages"]],
+    )
+
+
+def _page_reaction(conn: Connection, code: str, d: dict[str, Any], at: str) -> None:
+    conn.execute(f"UPDATE pages SET likes = ?, dislikes = ? WHERE id = ({_PAGE})",
+                 (d["likes"], d["dislikes"], d["game_id"], d["book"], d["page"]))
+
+
 def _room_closed(conn: Connection, code: str, d: dict[str, Any], at: str) -> None:
     conn.execute(
         "UPDATE rooms SET is_active = 0, closed_at = ?, snapshot = NULL WHERE code = ?",
@@ -210,37 +260,45 @@ WRITERS: dict[str, Callable[[Connection, str, dict[str, Any], str], None]] = {
     "game_over": _game_over,
     "room_closed": _room_closed,
     "snapshot": _snapshot,
+    "step_started": _step_started,
+    "page_ops": _page_ops,
+    "page_text": _page_text,
+    "step_ended": _step_ended,
+    "page_reaction": _page_reaction,
 }
 
 
 AT_ONCE: dict[str, Callable[[Connection, str, dict[str, Any], str], Cursor]] = {
     "ops": _ops_at_once,
+    "page_ops": _page_ops_at_once,
 }
 """Writers of the hot kinds in one statement each, for the pipelined first try: each
 inserts or updates exactly one row, or the record cannot be written as it is."""
 
 
 def coalesce(batch: list[Pending]) -> list[Pending]:
-    """Fewer rows for the same facts: one op row per turn per batch, the newest snapshot.
+    """Fewer rows for the same facts: one op row per drawing per batch, the newest snapshot.
 
-    Every ``ops`` record of a turn joins the turn's first one (ops keep their
-    order), so a busy drawer costs one row per flush, not one per frame; of a
-    room's snapshots only the newest is kept.
+    Every ``ops`` record of a turn (``page_ops`` of a telephone page) joins the
+    drawing's first one (ops keep their order), so a busy drawer costs one row
+    per flush, not one per frame; of a room's snapshots only the newest is kept.
     """
     newest = {code: i for i, (code, record, _) in enumerate(batch) if record.kind == "snapshot"}
-    merged: dict[tuple[str, Any, Any], list[Any]] = {}
+    merged: dict[tuple[Any, ...], list[Any]] = {}
     out: list[Pending] = []
     for i, (code, record, at) in enumerate(batch):
         if record.kind == "snapshot" and newest[code] != i:
             continue
-        if record.kind == "ops":
-            key = (code, record.data.get("game_id"), record.data.get("turn"))
+        if record.kind in ("ops", "page_ops"):
+            d = record.data
+            key = (code, record.kind, d.get("game_id"), d.get("turn"), d.get("book"),
+                   d.get("page"))
             ops = merged.get(key)
             if ops is not None:
-                ops.extend(record.data.get("ops", ()))
+                ops.extend(d.get("ops", ()))
                 continue
-            ops = merged[key] = list(record.data.get("ops", ()))
-            record = Record("ops", {**record.data, "ops": ops})
+            ops = merged[key] = list(d.get("ops", ()))
+            record = Record(record.kind, {**d, "ops": ops})
         out.append((code, record, at))
     return out
 
@@ -406,7 +464,7 @@ class Recorder:
             return
         if record.kind == "snapshot":
             self._snapshots[room_code] = len(self.pending)
-        elif record.kind == "ops":
+        elif record.kind in DRAWING_KINDS:
             self._pending_ops_bytes += _ops_size(record)
         self.pending.append(entry)
         if len(self.pending) >= FLUSH_AT or record.kind in FLUSH_NOW:

@@ -37,6 +37,7 @@ from drawgame.game.filter import FilterBank
 from drawgame.game.persist import load_state
 from drawgame.game.settings import Settings
 from drawgame.game.state import RoomState
+from drawgame.game.views import summary_fields
 from drawgame.game.words import WordBank
 from drawgame.logs import event, get_logger
 from drawgame.rooms import directory
@@ -481,10 +482,10 @@ class Registry:
             languages=self.words.codes(), seat_grace_s=self.config.seat_grace_s,
             filters=self.filters,
         )
-        if state.phase in ("drawing", "reveal") and state.game_id is not None:
-            game, turn = state.game_id, state.turn
-            batches = await self.store.run(lambda c: game_store.turn_op_batches(c, game, turn))
-            state.oplog = game_store.replay(batches)
+        query = None if state.mode is None else state.mode.content_query(state)
+        if state.mode is not None and query is not None:
+            content = await self.store.run(lambda c: game_store.read_content(c, query))
+            state.mode.restore(state, content)
         return state
 
     def _make_room(self, state: Any) -> Room:
@@ -524,8 +525,7 @@ class Registry:
             "phase": state.phase,
             "players": sum(1 for _ in state.seated()),
             "max_players": state.settings.max_players,
-            "round": state.round,
-            "rounds": state.settings.rounds,
+            **summary_fields(state, trio.current_time()),
             "language": state.settings.language,
         }
 
@@ -534,7 +534,8 @@ class Registry:
                        ) -> dict[str, Any]:
         return {"code": code, "name": name, "private": private, "phase": "lobby",
                 "players": 0, "max_players": settings.max_players, "round": 0,
-                "rounds": settings.rounds, "language": settings.language}
+                "rounds": settings.rounds, "mode": settings.mode, "step": None,
+                "steps": None, "language": settings.language}
 
     def _with_place(self, summary: dict[str, Any], worker_id: str | None) -> dict[str, Any]:
         return {**summary, "worker": worker_id,

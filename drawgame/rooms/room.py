@@ -25,7 +25,7 @@ from drawgame.game import rules
 from drawgame.game.effects import Close, Effect, Record, Send
 from drawgame.game.errors import BadToken, Forbidden, GameError, Maintenance, RoomFull
 from drawgame.game.persist import dump_state
-from drawgame.game.protocol import Command, Hello
+from drawgame.game.protocol import Command, Draw, Hello
 from drawgame.game.state import RoomState
 from drawgame.logs import event, get_logger
 from drawgame.rooms.connection import Connection, outgoing
@@ -61,6 +61,8 @@ class JoinEvent:
 class CommandEvent:
     conn: Connection
     cmd: Command
+    arrived: float | None = None
+    """When its frame was read (trio's clock), for the draw-handling figure."""
 
 
 @dataclass
@@ -344,12 +346,11 @@ class Room:
     def write_snapshot(self, *, clean: bool) -> None:
         """Hand the room's runtime state to the recorder (``clean``: a graceful stop).
 
-        The canvas is left out: its ops are persisted in batches as they are
+        Drawings are left out: their ops are persisted in batches as they are
         drawn, and recovery replays them.
         """
         now = trio.current_time()
-        data = dump_state(self.state, now)
-        data["ops"] = []
+        data = dump_state(self.state, now, drawings=False)
         self.hooks.record(self.code, Record("snapshot", {"state": data, "clean": clean}))
         self._snapshot_due = False
         self._snapshot_at = now
@@ -380,6 +381,8 @@ class Room:
         now = trio.current_time()
         if isinstance(item, CommandEvent):
             self._on_command(item.conn, item.cmd, now)
+            if isinstance(item.cmd, Draw) and item.arrived is not None:
+                self.hooks.stats.draw_handled.observe(trio.current_time() - item.arrived)
         elif isinstance(item, JoinEvent):
             self._on_join(item.conn, item.hello, now)
         elif isinstance(item, GoneEvent):
@@ -553,10 +556,14 @@ IN_SNAPSHOT = frozenset({"players", "chat"})
 NO_SNAPSHOT_SENDS = frozenset({"draw", "chat", "close", "pong", "error", "notice"})
 """Messages that change nothing a snapshot holds (ops are persisted on their own)."""
 
+NO_SNAPSHOT_RECORDS = frozenset({"ops", "page_ops", "page_text", "snapshot"})
+"""Records of what a snapshot leaves out (drawings, a page's text in progress): recovery
+reads them back from the store, so they need no new snapshot."""
+
 
 def _changes_state(effect: Effect) -> bool:
     if isinstance(effect, Send):
         return effect.msg.get("type") not in NO_SNAPSHOT_SENDS
     if isinstance(effect, Record):
-        return effect.kind not in ("ops", "snapshot")
+        return effect.kind not in NO_SNAPSHOT_RECORDS
     return True

@@ -72,7 +72,8 @@ class Session:
             self.refused(StorageFull("the server cannot save drawings right now; try again"
                                      " in a moment", ref="draw"))  # no strike: not abuse
             return
-        item = JoinEvent(self.conn, cmd) if isinstance(cmd, Hello) else CommandEvent(self.conn, cmd)
+        item = (JoinEvent(self.conn, cmd) if isinstance(cmd, Hello)
+                else CommandEvent(self.conn, cmd, arrived=now))
         try:
             if not self.room.handle_now(item):
                 await self.room.submit(item)

@@ -2,8 +2,8 @@
 
 Used by ``python -m drawgame cleanup`` (``make cleanup``), by
 ``POST /api/admin/cleanup`` and by the server's scheduled cleanup task, so
-all three delete exactly the same rows. Turns and their drawing ops go with
-their game, players and games with their room (``ON DELETE CASCADE``).
+all three delete exactly the same rows. Turns, telephone pages and their
+drawing ops go with their game, players and games with their room (``ON DELETE CASCADE``).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 from drawgame.store.connection import Connection
 
-TABLES = ("rooms", "players", "games", "turns", "turn_ops")
+TABLES = ("rooms", "players", "games", "turns", "turn_ops", "pages", "page_ops")
 """The keys of the counts :func:`cleanup` reports, parents first."""
 
 _OLD_GAMES = "SELECT id FROM games WHERE finished_at IS NOT NULL AND finished_at < :cutoff"
@@ -21,6 +21,7 @@ _OLD_ROOMS = (
 )
 _DOOMED_GAMES = f"SELECT id FROM games WHERE id IN ({_OLD_GAMES}) OR room_id IN ({_OLD_ROOMS})"
 _DOOMED_TURNS = f"SELECT id FROM turns WHERE game_id IN ({_DOOMED_GAMES})"
+_DOOMED_PAGES = f"SELECT id FROM pages WHERE game_id IN ({_DOOMED_GAMES})"
 
 _COUNTS = {
     "rooms": f"SELECT count(*) FROM ({_OLD_ROOMS}) AS doomed",
@@ -28,6 +29,8 @@ _COUNTS = {
     "games": f"SELECT count(*) FROM ({_DOOMED_GAMES}) AS doomed",
     "turns": f"SELECT count(*) FROM ({_DOOMED_TURNS}) AS doomed",
     "turn_ops": f"SELECT count(*) FROM turn_ops WHERE turn_id IN ({_DOOMED_TURNS})",
+    "pages": f"SELECT count(*) FROM ({_DOOMED_PAGES}) AS doomed",
+    "page_ops": f"SELECT count(*) FROM page_ops WHERE page_id IN ({_DOOMED_PAGES})",
 }
 
 

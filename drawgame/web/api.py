@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import unicodedata
 from typing import Any
@@ -15,8 +16,9 @@ from drawgame.game.protocol import has_forbidden_chars, has_visible_char
 from drawgame.game.settings import MAX_CUSTOM_WORDS, Settings
 from drawgame.game.words import MAX_IMPORT_BYTES, parse_import
 from drawgame.rooms.registry import MAX_ROOM_NAME, TooManyRooms
+from drawgame.store.albums import thumbnail_album, visible_album
 from drawgame.store.connection import Connection
-from drawgame.store.games import load_album
+from drawgame.web.albums import album_limit
 from drawgame.web.body import json_body
 from drawgame.web.context import services
 from drawgame.web.errors import error_response
@@ -52,24 +54,47 @@ async def get_room(code: str) -> Response:
 
 @blueprint.get("/api/games/<game_id>")
 async def get_game(game_id: str) -> Response:
-    """A finished game's album: ranking and every turn's drawer, word and ops."""
+    """A finished game's album: ranking and every turn's drawer, word and ops (blank where
+    the drawer hid their drawings); rate-limited per address like every album read.
+
+    ``?view=thumbs`` answers the drawings thinned for thumbnails (the album page shows
+    those first). gzip-compressed when the client accepts it.
+    """
+    limited = album_limit()
+    if limited is not None:
+        return limited
     if len(game_id) > 64:
         return error_response(404, "game_not_found", "there is no finished game with this id")
+    thumbs = request.args.get("view") == "thumbs"
+    gzipped = "gzip" in request.headers.get("Accept-Encoding", "").lower()
     svc = services()
-    album = await svc.store.read(lambda conn: album_json(conn, game_id))
+
+    def read(conn: Connection) -> bytes | None:
+        return album_json(conn, game_id, thumbs=thumbs, gzipped=gzipped)
+
+    album = await svc.store.read(read)
     if album is None:  # a game that just ended may still be on its way to the disk
         await svc.registry.recorder.flush()
-        album = await svc.store.read(lambda conn: album_json(conn, game_id))
+        album = await svc.store.read(read)
     if album is None:
         return error_response(404, "game_not_found", "there is no finished game with this id")
-    return Response(album, status=200, content_type="application/json")
+    headers = {"Vary": "Accept-Encoding"}
+    if gzipped:
+        headers["Content-Encoding"] = "gzip"
+    return Response(album, status=200, content_type="application/json", headers=headers)
 
 
-def album_json(conn: Connection, game_id: str) -> bytes | None:
-    """The album as JSON bytes, built in the reader's thread: a big album costs the
-    event loop nothing."""
-    album = load_album(conn, game_id)
-    return None if album is None else json.dumps(album, separators=(",", ":")).encode()
+def album_json(conn: Connection, game_id: str, *, thumbs: bool = False,
+               gzipped: bool = False) -> bytes | None:
+    """The album as JSON bytes (gzip-compressed when asked), built in the reader's thread:
+    a big album costs the event loop nothing."""
+    album = visible_album(conn, game_id)
+    if album is None:
+        return None
+    if thumbs:
+        album = thumbnail_album(album)
+    raw = json.dumps(album, separators=(",", ":")).encode()
+    return gzip.compress(raw, compresslevel=5, mtime=0) if gzipped else raw
 
 
 @blueprint.get("/api/languages")

@@ -1,86 +1,142 @@
-// The album of a finished game: a thumbnail per turn, a time-lapse replay of
-// how each drawing was made, and a PNG download of each.
+// The album of a finished game: a tile per turn with its word and drawer, a time-lapse
+// replay of how each drawing was made (pausable, stoppable), and its PNG and animated
+// GIF. Used by the results screen and by the album page (/a/<game_id>). The tiles are
+// one Tab stop; arrow keys move between their buttons (grid-keys.js).
 
-import { h, replaceChildren } from "./dom.js";
+import { h, replaceChildren, toast } from "./dom.js";
 import { icon } from "./icons.js";
-import { Board, isBlank, renderOps } from "./canvas.js";
-import { CANVAS_W, CANVAS_H, OP, opKind } from "./protocol.js";
+import { Board, isBlank } from "./canvas.js";
+import { drawThumb } from "./thumbs.js";
 import { t } from "./i18n.js";
+import { gridKeys } from "./grid-keys.js";
+import { drawingPng, fileWord, replayLength, replaySteps, saveBlob, timelapseGif } from "./export.js";
+
+export { replaySteps } from "./export.js";
 
 const THUMB_W = 240;
 const THUMB_H = 180;
-const REPLAY_POINTS_PER_STEP = 4;
+const grids = new WeakMap();
 
-/** Fill `list` with one album item per turn of `game`. */
-export function renderAlbum(list, game) {
-  replaceChildren(list, (game.turns ?? []).map((turn, i) => albumItem(turn, i)));
+/** The album page's address for a game, relative to a page one folder deep (/r/, /a/). */
+export const albumHref = (gameId) => `../a/${encodeURIComponent(gameId)}`;
+
+/**
+ * Fill `list` with one tile per turn of `game`. With `link`, a link to the album's own
+ * page goes before the list (the results screen). Thumbnails are drawn one at a time
+ * after the tiles show, the visible ones first. When `game` holds thinned drawings
+ * (the album page's first read), `full()` gives the whole album, for replays and files.
+ */
+export function renderAlbum(list, game, { link = false, full = null } = {}) {
+  const turns = game.turns ?? [];
+  const whole = async (i) => (full ? (await full()).turns[i] : turns[i]);
+  replaceChildren(list, turns.map((turn, i) => albumItem(turn, i, whole)));
+  if (link) pageLink(list, game.game_id);
+  if (!grids.has(list)) grids.set(list, gridKeys(list));
+  grids.get(list).refresh();
+  drawThumbs(list, turns);
 }
 
-function albumItem(turn, index) {
-  if (isBlank(turn.ops ?? [])) return blankItem(turn, index);
-  const thumb = renderOps(turn.ops ?? [], THUMB_W, THUMB_H);
-  thumb.className = "album-thumb";
-  thumb.setAttribute("role", "img");
+function pageLink(list, gameId) {
+  let a = list.parentElement?.querySelector(".album-open");
+  if (!a) {
+    a = h("a", { class: "btn btn-secondary btn-sm album-open", dataset: { testid: "album-open" } },
+      icon("book", 16), h("span", { text: t("album.openPage") }));
+    list.before(a);
+  }
+  a.href = albumHref(gameId);
+}
+
+/** A turn's state: its drawing can be shown, nothing was drawn, or its drawer hid it. */
+export const turnState = (turn) => (turn.hidden ? "hidden" : isBlank(turn.ops ?? []) ? "blank" : "drawn");
+
+function albumItem(turn, index, whole) {
   const who = turn.drawer?.name ?? "?";
-  thumb.setAttribute("aria-label", t("album.drawingOf", { word: turn.word, name: who }));
+  const caption = h("div", { class: "album-caption" },
+    h("strong", { class: "album-word", text: turn.word }),
+    h("span", { class: "muted small", text: t("album.by", { name: who }) }));
+  const state = turnState(turn);
+  if (state !== "drawn") {
+    return h("li", { class: "album-item is-blank", dataset: { testid: "album-item", turn: String(index), blank: "", hidden: turn.hidden ? "" : undefined } },
+      h("div", { class: "album-blank", text: state === "hidden" ? t("album.hidden") : t("album.nothing") }), caption);
+  }
+  const thumb = h("canvas", { class: "album-thumb", width: THUMB_W, height: THUMB_H, role: "img",
+    "aria-label": t("album.drawingOf", { word: turn.word, name: who }) });
   const replay = h("button", { type: "button", class: "btn btn-secondary btn-sm", dataset: { testid: "album-replay" },
     "aria-label": t("album.replayOf", { word: turn.word }) }, icon("play", 16), t("album.replay"));
-  replay.addEventListener("click", () => openReplay(turn, replay));
-  const download = h("button", { type: "button", class: "btn btn-ghost btn-sm", dataset: { testid: "album-download" },
+  const play = () => busy(replay, async () => openReplay(await whole(index), replay));
+  replay.addEventListener("click", play);
+  thumb.addEventListener("click", play);
+  const png = h("button", { type: "button", class: "btn btn-ghost btn-sm", dataset: { testid: "album-download" },
     "aria-label": t("album.pngOf", { word: turn.word }) }, icon("download", 16), t("album.png"));
-  download.addEventListener("click", () => downloadPng(turn, index));
+  png.addEventListener("click", () => busy(png, async () =>
+    saveBlob(await drawingPng((await whole(index)).ops), `${fileName(turn, index)}.png`)));
+  const gif = h("button", { type: "button", class: "btn btn-ghost btn-sm", dataset: { testid: "album-gif" },
+    "aria-label": t("album.gifOf", { word: turn.word }) }, icon("film", 16), t("album.gif"));
+  gif.addEventListener("click", () => busy(gif, async () => {
+    const drawn = await whole(index);
+    saveBlob(await timelapseGif(drawn.ops, drawn.duration_ms), `${fileName(turn, index)}.gif`);
+  }));
   return h("li", { class: "album-item", dataset: { testid: "album-item", turn: String(index) } },
-    h("button", { type: "button", class: "thumb-btn", "aria-label": t("album.replayOf", { word: turn.word }),
-      on: { click: () => openReplay(turn, replay) } }, thumb),
-    h("div", { class: "album-caption" },
-      h("strong", { class: "album-word", text: turn.word }),
-      h("span", { class: "muted small", text: t("album.by", { name: who }) })),
-    h("div", { class: "album-actions" }, replay, download));
+    h("div", { class: "thumb-frame" }, thumb), caption, h("div", { class: "album-actions" }, replay, png, gif));
 }
 
-/** A turn in which nothing was drawn: a labelled empty tile, nothing to replay or save. */
-function blankItem(turn, index) {
-  return h("li", { class: "album-item is-blank", dataset: { testid: "album-item", turn: String(index), blank: "" } },
-    h("div", { class: "album-blank", text: t("album.nothing") }),
-    h("div", { class: "album-caption" },
-      h("strong", { class: "album-word", text: turn.word }),
-      h("span", { class: "muted small", text: t("album.by", { name: turn.drawer?.name ?? "?" }) })));
+const fileName = (turn, index) => `drawgame-${index + 1}-${fileWord(turn.word)}`;
+
+/** Run an export behind a button: busy while it works, a toast if it fails. */
+export async function busy(button, work) {
+  if (button.getAttribute("aria-busy") === "true") return;
+  button.setAttribute("aria-busy", "true");
+  button.classList.add("is-busy");
+  try {
+    await work();
+  } catch (err) {
+    console.warn("export failed:", err);
+    toast(t("album.exportFailed"), "warn");
+  } finally {
+    button.removeAttribute("aria-busy");
+    button.classList.remove("is-busy");
+  }
+}
+
+/** Draw the thumbnails one at a time, those on screen first, so the page never stalls. */
+function drawThumbs(list, turns) {
+  const token = {};
+  list.__thumbs = token;
+  const pending = new Map();
+  for (const li of list.querySelectorAll("li")) {
+    const canvas = li.querySelector("canvas.album-thumb");
+    if (canvas) pending.set(canvas, turns[Number(li.dataset.turn)]);
+  }
+  const visible = new Set();
+  const watch = typeof IntersectionObserver === "function" ? new IntersectionObserver((entries) => {
+    for (const e of entries) if (e.isIntersecting) visible.add(e.target);
+  }) : null;
+  for (const canvas of pending.keys()) watch?.observe(canvas);
+  const next = () => {
+    if (list.__thumbs !== token) return watch?.disconnect();
+    const first = [...pending.keys()].find((c) => visible.has(c)) ?? pending.keys().next().value;
+    if (!first) {
+      list.dataset.thumbs = "drawn";
+      performance.mark("album-thumbs-drawn");
+      return watch?.disconnect();
+    }
+    const ops = pending.get(first).ops ?? [];
+    pending.delete(first);
+    watch?.unobserve(first);
+    drawThumb(first, ops).then(() => {
+      first.dataset.drawn = "";
+      next();
+    });
+  };
+  requestAnimationFrame(() => setTimeout(next, 0));
 }
 
 /** Save one turn's drawing at full size as a PNG file. */
-export function downloadPng(turn, index = 0) {
-  const canvas = renderOps(turn.ops ?? [], CANVAS_W, CANVAS_H);
-  canvas.toBlob((blob) => {
-    if (!blob) return;
-    const url = URL.createObjectURL(blob);
-    const safe = String(turn.word ?? "drawing").replace(/[^\p{L}\p{N}]+/gu, "-").slice(0, 40) || "drawing";
-    const a = h("a", { href: url, download: `drawgame-${index + 1}-${safe}.png` });
-    document.body.append(a);
-    a.click();
-    a.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 10000);
-  }, "image/png");
+export async function downloadPng(turn, index = 0) {
+  saveBlob(await drawingPng(turn.ops), `${fileName(turn, index)}.png`);
 }
 
-/** Split ops into small steps so a replay shows strokes being drawn. */
-export function replaySteps(ops) {
-  const steps = [];
-  for (const op of ops) {
-    const kind = opKind(op);
-    if ((kind !== OP.LINE && kind !== OP.ERASE) || !Array.isArray(op.p)) {
-      steps.push(op);
-      continue;
-    }
-    const chunk = REPLAY_POINTS_PER_STEP * 2;
-    for (let i = 0; i < op.p.length; i += chunk) steps.push({ ...op, p: op.p.slice(i, i + chunk) });
-  }
-  return steps;
-}
-
-/** How long a replay takes: a tenth of the turn, between 3 and 10 seconds. */
-function replayLength(turn) {
-  return Math.min(10000, Math.max(3000, (turn.duration_ms ?? 30000) / 10));
-}
+// --- the replay ---------------------------------------------------------------------------
 
 let active = null;
 
@@ -89,48 +145,111 @@ function openReplay(turn, opener) {
   const modal = document.getElementById("replay-modal");
   const canvas = h("canvas", { class: "replay-canvas", dataset: { testid: "replay-canvas" } });
   const bar = h("div", { class: "progress-bar" });
-  const again = h("button", { type: "button", class: "btn btn-secondary" }, icon("refresh", 16), t("album.replay"));
+  const pause = h("button", { type: "button", class: "btn btn-secondary", dataset: { testid: "replay-pause" } });
+  const stop = h("button", { type: "button", class: "btn btn-secondary", dataset: { testid: "replay-stop" } },
+    icon("stop", 16), t("album.stop"));
+  const again = h("button", { type: "button", class: "btn btn-secondary", dataset: { testid: "replay-again" } },
+    icon("refresh", 16), t("album.replay"));
   const close = h("button", { type: "button", class: "btn btn-primary", dataset: { testid: "replay-close" } }, t("album.close"));
   replaceChildren(modal, h("div", { class: "modal-card" },
     h("h2", { id: "replay-title", class: "modal-title" }, h("span", { text: turn.word }),
       h("span", { class: "muted small", text: ` ${t("album.drawnBy", { name: turn.drawer?.name ?? "?" })}` })),
     h("div", { class: "replay-frame" }, canvas),
     h("div", { class: "progress", "aria-hidden": "true" }, bar),
-    h("div", { class: "modal-actions" }, again, close)));
+    h("p", { class: "muted small replay-keys", text: t("album.replayKeys") }),
+    h("div", { class: "modal-actions" }, pause, stop, again, close)));
   modal.hidden = false;
   const ratio = window.devicePixelRatio || 1;
   const width = canvas.clientWidth || 640;
   canvas.width = Math.round(width * ratio);
   canvas.height = Math.round((width * 3 / 4) * ratio);
-  const board = new Board(canvas);
-  active = { modal, opener, frame: 0, board };
-  const start = () => animate(board, replaySteps(turn.ops ?? []), replayLength(turn), bar);
-  again.addEventListener("click", start);
+  const steps = replaySteps(turn.ops ?? []);
+  active = { modal, opener, frame: 0, board: new Board(canvas), steps, ops: turn.ops ?? [], length: replayLength(turn.duration_ms),
+    bar, pause, stop, done: 0, elapsed: 0, t0: 0, state: "playing" };
+  pause.addEventListener("click", togglePause);
+  stop.addEventListener("click", stopReplay);
+  again.addEventListener("click", startReplay);
   close.addEventListener("click", closeReplay);
   modal.onclick = (e) => { if (e.target === modal) closeReplay(); };
   modal.addEventListener("keydown", onModalKey);
-  close.focus();
-  start();
+  startReplay();
+  pause.focus();
 }
 
-function animate(board, steps, length, bar) {
+function renderControls() {
+  const { pause, stop, state, modal } = active;
+  pause.replaceChildren(icon(state === "paused" ? "play" : "pause", 16), t(state === "paused" ? "album.resume" : "album.pause"));
+  pause.disabled = state === "stopped";
+  stop.disabled = state === "stopped";
+  modal.dataset.replay = state;
+  if (pause.disabled && document.activeElement === pause) modal.querySelector("[data-testid=replay-again]").focus();
+}
+
+function startReplay() {
   cancelAnimationFrame(active.frame);
-  board.load([]);
-  let done = 0;
-  const t0 = performance.now();
+  active.board.load([]);
+  Object.assign(active, { done: 0, elapsed: 0, state: "playing" });
+  run();
+}
+
+function run() {
+  const a = active;
+  a.t0 = performance.now() - a.elapsed;
   const frame = (now) => {
-    const target = Math.min(steps.length, Math.ceil(((now - t0) / length) * steps.length));
-    while (done < target) board.apply(steps[done++]);
-    bar.style.width = `${steps.length ? (done / steps.length) * 100 : 100}%`;
-    if (done < steps.length && active) active.frame = requestAnimationFrame(frame);
+    if (active !== a || a.state !== "playing") return;
+    a.elapsed = now - a.t0;
+    const target = Math.min(a.steps.length, Math.ceil((a.elapsed / a.length) * a.steps.length));
+    if (target > a.done) {
+      a.board.applyAll(a.steps.slice(a.done, target));
+      a.done = target;
+    }
+    a.bar.style.width = `${a.steps.length ? (a.done / a.steps.length) * 100 : 100}%`;
+    if (a.done < a.steps.length) a.frame = requestAnimationFrame(frame);
+    else {
+      a.state = "stopped";
+      renderControls();
+    }
   };
-  active.frame = requestAnimationFrame(frame);
+  renderControls();
+  a.frame = requestAnimationFrame(frame);
+}
+
+function togglePause() {
+  if (!active || active.state === "stopped") return;
+  if (active.state === "playing") {
+    cancelAnimationFrame(active.frame);
+    active.state = "paused";
+    renderControls();
+  } else {
+    active.state = "playing";
+    run();
+  }
+}
+
+/** Stop the replay where it is and show the finished drawing. */
+function stopReplay() {
+  if (!active) return;
+  cancelAnimationFrame(active.frame);
+  active.board.load(active.ops);
+  active.done = active.steps.length;
+  active.bar.style.width = "100%";
+  active.state = "stopped";
+  renderControls();
 }
 
 function onModalKey(e) {
-  if (e.key === "Escape") closeReplay();
+  if (e.key === "Escape") {
+    e.preventDefault();
+    closeReplay();
+    return;
+  }
+  if ((e.key === "k" || e.key === "K" || (e.key === " " && e.target.tagName !== "BUTTON")) && !e.ctrlKey && !e.metaKey) {
+    e.preventDefault();
+    togglePause();
+    return;
+  }
   if (e.key !== "Tab") return;
-  const focusable = [...e.currentTarget.querySelectorAll("button")];
+  const focusable = [...e.currentTarget.querySelectorAll("button:not([disabled])")];
   const first = focusable[0];
   const last = focusable.at(-1);
   if (e.shiftKey && document.activeElement === first) { last.focus(); e.preventDefault(); }
@@ -143,6 +262,7 @@ export function closeReplay() {
   active.modal.hidden = true;
   active.modal.removeEventListener("keydown", onModalKey);
   active.modal.replaceChildren();
+  delete active.modal.dataset.replay;
   active.opener?.focus();
   active = null;
 }

@@ -28,6 +28,14 @@ const PATHS = {
   refresh: ["M23 4v6h-6", "M1 20v-6h6", "M3.5 9a9 9 0 0 1 14.9-3.4L23 10M1 14l4.6 4.4A9 9 0 0 0 20.5 15"],
   controller: ["M7 7h10a5 5 0 0 1 0 10H7A5 5 0 0 1 7 7z", "M8 10v4", "M6 12h4", "M15 11h.01", "M17 13h.01"],
   send: ["M22 2L11 13", "M22 2l-7 20-4-9-9-4 20-7z"],
+  // Albums
+  pause: ["M7 4h3v16H7z", "M14 4h3v16h-3z"],
+  stop: ["M5 5h14v14H5z"],
+  share: ["M4 12v7a2 2 0 0 0 2 2h12a2 2 0 0 0 2-2v-7", "M16 6l-4-4-4 4", "M12 2v13"],
+  film: ["M3 4h18v16H3z", "M7 4v16", "M17 4v16", "M3 9h4", "M3 15h4", "M17 9h4", "M17 15h4"],
+  grid: ["M3 3h7v7H3z", "M14 3h7v7h-7z", "M3 14h7v7H3z", "M14 14h7v7h-7z"],
+  eyeOff: ["M17.9 17.9A10 10 0 0 1 12 20c-7 0-11-8-11-8a18 18 0 0 1 5.1-5.9", "M9.9 4.2A9 9 0 0 1 12 4c7 0 11 8 11 8a18 18 0 0 1-2.2 3.2", "M1 1l22 22"],
+  book: ["M4 19.5A2.5 2.5 0 0 1 6.5 17H20", "M6.5 2H20v20H6.5A2.5 2.5 0 0 1 4 19.5v-15A2.5 2.5 0 0 1 6.5 2z"],
 };
 
 /** An <svg> icon; decorative (aria-hidden) since its button carries the label. */

@@ -17,6 +17,7 @@ import { Hud } from "./hud.js";
 import { buildSettingsFields } from "./settings-form.js";
 import { choosingOverlay, revealOverlay, renderRanking, rankingFromPlayers } from "./panels.js";
 import { renderAlbum, closeReplay } from "./album.js";
+import { renderGallery } from "./gallery.js";
 import { showScreen, showRoomView, nameScreen, fatalScreen, waitingScreen } from "./screens.js";
 import { renderConnection, renderVeil } from "./status.js";
 import { t, use, detect, translatePage, languagePicker } from "./i18n.js";
@@ -727,6 +728,7 @@ function renderLobbyPanel() {
   $("#lobby-hint").textContent = host
     ? (ready < 2 ? t("panel.needMore") : t("panel.ready", { count: ready }))
     : t("panel.waitHost", { host: hostName });
+  renderGallery($("#lobby-panel"), { code: st.code, host, key: st.results?.game_id ?? "" });
 }
 
 /** One line saying what the settings are; on phones guests see only it at first. */
@@ -859,7 +861,7 @@ function renderAlbumState() {
   }[status];
   $("#album-status").textContent = text;
   if (status === "ready" && $("#album").dataset.gameId !== String(game.game_id)) {
-    renderAlbum($("#album"), game);
+    renderAlbum($("#album"), game, { link: true });
     $("#album").dataset.gameId = String(game.game_id);
   } else if (status !== "ready") {
     $("#album").replaceChildren();

@@ -1,5 +1,6 @@
-// localStorage wrapper: the player's name, one resume token per room, the browser's room
-// markers, the mute, streamer and controller flags.
+// localStorage wrapper: the player's name, one resume token per room (and the last few
+// seats held there, for albums), the browser's room markers, the mute, streamer and
+// controller flags.
 // Storage may be unavailable (private modes, disabled cookies): then nothing is kept.
 
 const PREFIX = "drawgame.";
@@ -36,7 +37,36 @@ export function getSeat(code) {
   }
 }
 
-export const setSeat = (code, seat) => write(`seat.${code}`, seat ? JSON.stringify(seat) : null);
+export function setSeat(code, seat) {
+  write(`seat.${code}`, seat ? JSON.stringify(seat) : null);
+  if (seat?.token && seat?.id) rememberSeat(code, seat);
+}
+
+/** Seats kept per room after they are left, so their albums can still be hidden from. */
+const SEATS_KEPT = 8;
+
+/**
+ * Every seat this browser held in a room lately, newest first (at most SEATS_KEPT):
+ * [{id, token}]. A seat that expired is forgotten for resuming but kept here, since
+ * it still proves who drew in that room's albums.
+ */
+export function getSeats(code) {
+  let list = [];
+  try {
+    list = JSON.parse(read(`seats.${code}`) ?? "[]");
+  } catch {
+    list = [];
+  }
+  const current = getSeat(code);
+  const all = current ? [current, ...list] : list;
+  return all.filter((s, i) => typeof s?.token === "string" && typeof s?.id === "string"
+    && all.findIndex((o) => o.id === s.id) === i);
+}
+
+function rememberSeat(code, seat) {
+  const kept = getSeats(code).filter((s) => s.id !== seat.id);
+  write(`seats.${code}`, JSON.stringify([{ id: seat.id, token: seat.token }, ...kept].slice(0, SEATS_KEPT)));
+}
 
 export const getMuted = () => read("muted") === "1";
 export const setMuted = (muted) => write("muted", muted ? "1" : "0");

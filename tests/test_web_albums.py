@@ -1,0 +1,195 @@
+"""Albums people keep, against a real server on both databases: the album page, the
+room's gallery, a player hiding their drawings and the host deleting the album, each
+enforced by the server whatever a page shows."""
+
+from __future__ import annotations
+
+from contextlib import AsyncExitStack
+from typing import Any
+
+import httpx
+import pytest
+import trio
+
+from drawgame.game.modes import classic
+from drawgame.store import albums
+from tests.conftest import Launch, RunningServer
+from tests.wsclient import WsClient, connect
+
+
+@pytest.fixture(autouse=True)
+def short_pauses(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(classic, "REVEAL_S", 0.2)
+    monkeypatch.setattr(classic, "RESULTS_S", 60.0)
+
+
+def line(stroke: int, *points: int) -> dict[str, Any]:
+    return {"op": "line", "id": stroke, "c": "#204080", "w": 8, "p": list(points)}
+
+
+async def create_room(url: str) -> str:
+    async with httpx.AsyncClient() as http:
+        answer = await http.post(url + "/api/rooms", json={
+            "private": True, "settings": {"rounds": 1, "draw_time_s": 60}})
+    assert answer.status_code == 201, answer.text
+    return str(answer.json()["code"])
+
+
+async def play_game(server: RunningServer, stack: AsyncExitStack) -> tuple[
+        str, str, dict[str, WsClient]]:
+    """Ada (the host) and Bob play one round, each drawing one line; (code, game id, seats)."""
+    code = await create_room(server.url)
+    url = f"{server.ws_url}/ws/{code}"
+    ada = await stack.enter_async_context(connect(url, "Ada"))
+    bob = await stack.enter_async_context(connect(url, "Bob"))
+    await ada.hello()
+    await bob.hello()
+    await ada.send({"type": "start"})
+    for turn in range(2):
+        phase = await ada.wait_for("phase", lambda m: m["phase"] == "choosing")
+        drawer, guesser = (ada, bob) if phase["drawer_id"] == ada.id else (bob, ada)
+        word = (await drawer.wait_for("choices"))["words"][0]
+        await drawer.send({"type": "choose", "index": 0})
+        await drawer.send({"type": "draw", "ops": [line(1, 100 + turn, 100, 300, 300, 500, 100)]})
+        await guesser.send({"type": "chat", "text": word})
+        await guesser.wait_for("turn_end", lambda m, w=word: m["word"] == w)
+    over = await ada.wait_for("game_over")
+    game = str(over["game_id"])
+    async with httpx.AsyncClient(base_url=server.url) as http:  # the recorder's next flush
+        for _ in range(100):
+            if (await http.get(f"/api/games/{game}")).status_code == 200:
+                break
+            await trio.sleep(0.05)
+    return code, game, {"Ada": ada, "Bob": bob}
+
+
+async def test_hiding_and_deleting_are_enforced_by_the_server(
+    db_server: RunningServer,
+) -> None:
+    server = db_server
+    with trio.fail_after(30):
+        async with AsyncExitStack() as stack, httpx.AsyncClient(base_url=server.url) as http:
+            code, game, seats = await play_game(server, stack)
+            ada, bob = seats["Ada"], seats["Bob"]
+            album = (await http.get(f"/api/games/{game}")).json()
+            assert [t["hidden"] for t in album["turns"]] == [False, False]
+            bobs = next(i for i, t in enumerate(album["turns"]) if t["drawer"]["id"] == bob.id)
+            assert album["turns"][bobs]["ops"]
+
+            answer = await http.get(f"/api/games/{game}", headers={"Accept-Encoding": "gzip"})
+            assert answer.headers["content-encoding"] == "gzip" and answer.json() == album
+            thumbs = (await http.get(f"/api/games/{game}?view=thumbs")).json()
+            assert thumbs["view"] == "thumbs"
+            for small, whole in zip(thumbs["turns"], album["turns"], strict=True):
+                assert small["word"] == whole["word"] and len(small["ops"]) == 1
+                assert small["ops"][0]["p"][:2] == whole["ops"][0]["p"][:2]
+
+            gallery = (await http.get(f"/api/rooms/{code}/albums")).json()["albums"]
+            assert [a["game_id"] for a in gallery] == [game]
+            assert sorted(gallery[0]["players"]) == ["Ada", "Bob"]
+            assert gallery[0]["drawers"] == sorted([ada.id, bob.id])
+            assert gallery[0]["hidden"] == []
+            assert gallery[0]["drawings"] == 2
+            assert gallery[0]["cover"]["ops"] == album["turns"][0]["ops"]
+            assert "token" not in str(gallery) and "token" not in str(album)
+
+            # A token that holds no seat of the room changes nothing.
+            refused = await http.post(f"/api/games/{game}/hide", json={"token": "nobody"})
+            assert refused.status_code == 403
+            assert refused.json()["error"]["code"] == "forbidden"
+            bad = await http.post(f"/api/games/{game}/hide", json={"token": 5})
+            assert bad.status_code == 422 and bad.json()["error"]["field"] == "token"
+
+            hid = await http.post(f"/api/games/{game}/hide", json={"token": bob.token})
+            assert hid.status_code == 200, hid.text
+            assert hid.json() == {"player_id": bob.id, "hidden": True}
+            album = (await http.get(f"/api/games/{game}")).json()
+            turn = album["turns"][bobs]
+            assert turn["hidden"] is True and turn["ops"] == []
+            assert turn["word"] and turn["drawer"]["id"] == bob.id
+            other = album["turns"][1 - bobs]
+            assert other["hidden"] is False and other["ops"]
+            gallery = (await http.get(f"/api/rooms/{code}/albums")).json()["albums"]
+            assert gallery[0]["cover"]["ops"] == other["ops"]
+            assert gallery[0]["hidden"] == [bob.id]
+            thumbs = (await http.get(f"/api/games/{game}?view=thumbs")).json()
+            assert thumbs["turns"][bobs]["ops"] == [] and thumbs["turns"][bobs]["hidden"]
+
+            shown = await http.post(f"/api/games/{game}/hide",
+                                    json={"token": bob.token, "hidden": False})
+            assert shown.json()["hidden"] is False
+            assert (await http.get(f"/api/games/{game}")).json()["turns"][bobs]["ops"]
+
+            # Only the room's host deletes, and then the album is gone for everyone.
+            not_host = await http.request("DELETE", f"/api/games/{game}",
+                                          json={"token": bob.token})
+            assert not_host.status_code == 403
+            assert not_host.json()["error"]["code"] == "not_host"
+            assert (await http.get(f"/api/games/{game}")).status_code == 200
+            gone = await http.request("DELETE", f"/api/games/{game}", json={"token": ada.token})
+            assert gone.status_code == 204, gone.text
+            answer = await http.get(f"/api/games/{game}")
+            assert answer.status_code == 404
+            assert answer.json()["error"]["code"] == "game_not_found"
+            assert (await http.get(f"/a/{game}")).status_code == 404
+            assert (await http.get(f"/api/rooms/{code}/albums")).json() == {"albums": []}
+            again = await http.request("DELETE", f"/api/games/{game}", json={"token": ada.token})
+            assert again.status_code == 404
+
+
+async def test_the_album_page_names_the_album_for_link_previews(server: RunningServer) -> None:
+    with trio.fail_after(30):
+        async with AsyncExitStack() as stack, httpx.AsyncClient(base_url=server.url) as http:
+            code, game, seats = await play_game(server, stack)
+            page = await http.get(f"/a/{game}")
+            assert page.status_code == 200 and page.headers["content-type"].startswith(
+                "text/html")
+            text = page.text
+            assert '<meta property="og:title" content="drawgame album: 2 drawings">' in text
+            assert "Drawn by Ada and Bob on 20" in text or "Drawn by Bob and Ada on 20" in text
+            assert f'href="../api/games/{game}?view=thumbs"' in text
+            for secret in (code, seats["Ada"].token, seats["Bob"].token):
+                assert secret not in text
+            missing = await http.get("/a/g_nothing")
+            assert missing.status_code == 404 and "{{" not in missing.text
+            odd = await http.get("/a/%22%3E%3Cscript%3E")
+            assert odd.status_code == 404 and "<script>" not in odd.text.split("</head>")[0]
+            assert (await http.get("/api/rooms/NOSUCHROOM/albums")).status_code == 404
+
+
+async def test_album_reads_are_rate_limited_per_address(launch: Launch) -> None:
+    server = await launch(album_reads_per_minute_per_ip=3)
+    async with httpx.AsyncClient(base_url=server.url) as http:
+        answers = [(await http.get("/api/games/g_none")).status_code for _ in range(3)]
+        assert answers == [404, 404, 404]
+        limited = await http.get("/a/g_none")
+        assert limited.status_code == 429 and limited.headers["retry-after"] == "60"
+        assert limited.json()["error"]["code"] == "rate_limited"
+        assert (await http.get("/api/rooms/X/albums")).status_code == 429
+        assert (await http.get("/api/rooms")).status_code == 200
+
+
+def test_pieces_of_a_stroke_merge_into_one_op() -> None:
+    pieces = [{"op": "line", "id": 3, "c": "#000000", "w": 4, "p": [0, 0, 10, 10]},
+              {"op": "line", "id": 3, "c": "#000000", "w": 4, "p": [10, 10, 20, 20]},
+              {"op": "line", "id": 3, "c": "#ff0000", "w": 4, "p": [20, 20, 30, 30]},
+              {"op": "fill", "x": 1, "y": 1, "c": "#00ff00"}]
+    merged = albums.merge_pieces(pieces)
+    assert [op["p"] for op in merged[:2]] == [[0, 0, 10, 10, 20, 20], [20, 20, 30, 30]]
+    assert merged[2] == pieces[3] and pieces[0]["p"] == [0, 0, 10, 10]
+
+
+def test_a_cover_is_thinned_to_its_bound_and_keeps_its_ends() -> None:
+    points = [v for i in range(2000) for v in (i % 1000, (i * 7) % 750)]
+    ops = [{"op": "line", "id": 1, "c": "#000000", "w": 4, "p": points[k:k + 512]}
+           for k in range(0, len(points), 512)]
+    ops.append({"op": "fill", "x": 5, "y": 5, "c": "#ff0000"})
+    thin = albums.thin(ops, 300)
+    assert sum(len(op.get("p", ())) // 2 for op in thin) <= 300
+    for before, after in zip(ops, thin, strict=True):
+        if "p" in before:
+            assert after["p"][:2] == before["p"][:2] and after["p"][-2:] == before["p"][-2:]
+        else:
+            assert after == before
+    assert albums.shows_something(ops)
+    assert not albums.shows_something([*ops, {"op": "clear"}])
