@@ -507,6 +507,10 @@ async def soak(url: str, pid: int, args: argparse.Namespace, log: Any) -> dict[s
     await trio.sleep(5)
     marks["left"] = await sample(url, pid, totals, "left", started, log)
     albums = await check_albums(url, totals)
+    async with httpx.AsyncClient(timeout=10) as http:
+        metrics = (await http.get(url + "/metrics")).text
+    refused = {line.split('"')[1]: float(line.rsplit(" ", 1)[1]) for line in metrics.splitlines()
+               if line.startswith("drawgame_http_connections_refused_total{")}
     statuses = collections.Counter(str(s.get("status")) for s in totals.samples)
     return {
         "rooms": args.rooms, "players_per_room": args.players, "minutes": args.minutes,
@@ -521,6 +525,7 @@ async def soak(url: str, pid: int, args: argparse.Namespace, log: Any) -> dict[s
         "bot_failures": len(totals.failures), "bot_failure_examples": totals.failures[:10],
         **albums,
         "health_statuses": dict(statuses),
+        "http_connections_refused": refused,
         "max_lag_ms": max((s.get("lag_ms") or 0 for s in totals.samples), default=0),
         "max_fds": max(s["fds"] for s in totals.samples),
         "rss_mb": {k: marks[k]["rss_mb"] for k in ("start", "warm", "end", "left") if k in marks},
