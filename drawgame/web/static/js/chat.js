@@ -43,7 +43,7 @@ export class ChatLog {
     const guessed = channel === CHANNEL.GUESSED;
     return this.add("chat", channel, [
       guessed ? h("span", { class: "channel-tag", title: t("chat.guessedTitle"), text: t("chat.guessedTag") }) : null,
-      h("span", { class: `msg-name${from === meId ? " is-me" : ""}`, text: name ?? "?" }),
+      h("span", { class: `msg-name${from === meId ? " is-me" : ""}` }, h("bdi", { text: name ?? "?" })),
       h("span", { class: "msg-text", text }),
     ], guessed ? "msg-guessed" : "");
   }
