@@ -550,4 +550,7 @@ export default {
   "books.timelapseOf": "Zeitraffer von Seite {page} von {title} als animiertes GIF herunterladen",
   "gallery.books.one": "{count} Buch",
   "gallery.books.other": "{count} Bücher",
+  // --- the offline page
+  "offline.title": "Das Spiel ist nicht erreichbar",
+  "offline.text": "Prüfe deine Verbindung. Diese Seite öffnet das Spiel von selbst wieder, sobald der Server antwortet.",
 };

@@ -550,4 +550,7 @@ export default {
   "books.timelapseOf": "Λήψη του time-lapse της σελίδας {page} του «{title}» ως κινούμενο GIF",
   "gallery.books.one": "{count} βιβλίο",
   "gallery.books.other": "{count} βιβλία",
+  // --- the offline page
+  "offline.title": "Το παιχνίδι δεν είναι διαθέσιμο",
+  "offline.text": "Έλεγξε τη σύνδεσή σου. Η σελίδα θα ανοίξει ξανά το παιχνίδι μόνη της μόλις απαντήσει ο διακομιστής.",
 };

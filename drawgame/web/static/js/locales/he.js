@@ -575,4 +575,7 @@ export default {
   "tel.bookPngOf": "שמירת הספר של {name} כתמונת PNG",
   "tel.bookPngLater": "אפשר לשמור את הספר אחרי שכל העמודים שלו הוצגו.",
   "tel.booksTitle": "הספרים",
+  // --- the offline page
+  "offline.title": "אין גישה למשחק",
+  "offline.text": "בדקו את החיבור. הדף הזה יפתח את המשחק מחדש מעצמו ברגע שהשרת יענה.",
 };

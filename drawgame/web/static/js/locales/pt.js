@@ -550,4 +550,7 @@ export default {
   "books.timelapseOf": "Baixar o time-lapse da página {page} de {title} como GIF animado",
   "gallery.books.one": "{count} livro",
   "gallery.books.other": "{count} livros",
+  // --- the offline page
+  "offline.title": "Não foi possível acessar o jogo",
+  "offline.text": "Verifique sua conexão. Esta página abre o jogo de novo sozinha assim que o servidor responder.",
 };

@@ -574,4 +574,7 @@ export default {
   "gallery.books.few": "{count} книги",
   "gallery.books.many": "{count} книг",
   "gallery.books.other": "{count} книг",
+  // --- the offline page
+  "offline.title": "Игра недоступна",
+  "offline.text": "Проверьте подключение. Эта страница сама снова откроет игру, как только сервер ответит.",
 };

@@ -550,4 +550,7 @@ export default {
   "books.timelapseOf": "Ladda ner tidsförloppet av sida {page} av {title} som animerad GIF",
   "gallery.books.one": "{count} bok",
   "gallery.books.other": "{count} böcker",
+  // --- the offline page
+  "offline.title": "Spelet går inte att nå",
+  "offline.text": "Kontrollera din anslutning. Sidan öppnar spelet igen av sig själv så snart servern svarar.",
 };
