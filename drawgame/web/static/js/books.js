@@ -8,6 +8,7 @@ import { h, replaceChildren } from "./dom.js";
 import { icon } from "./icons.js";
 import { isBlank, renderOps } from "./canvas.js";
 import { t } from "./i18n.js";
+import { avatarEl } from "./avatars.js";
 import { gridKeys } from "./grid-keys.js";
 import { busy } from "./album.js";
 import { bookGif, bookStrip, fileWord, saveBlob } from "./export.js";
@@ -39,13 +40,14 @@ export function bookLabels(book, index) {
 export function renderBooks(root, game, { full = null } = {}) {
   const books = game.books ?? [];
   const whole = async (i) => (full ? (await full()).books[i] : books[i]);
-  const list = h("ul", { class: "books-list", "aria-describedby": "album-keys" }, books.map((b, i) => bookItem(b, i, whole)));
+  const kept = game.avatars ?? {};
+  const list = h("ul", { class: "books-list", "aria-describedby": "album-keys" }, books.map((b, i) => bookItem(b, i, whole, kept)));
   replaceChildren(root, list);
   grid = gridKeys(list);
   grid.refresh();
 }
 
-function bookItem(book, index, whole) {
+function bookItem(book, index, whole, kept) {
   const labels = bookLabels(book, index);
   const name = `drawgame-book-${index + 1}-${fileWord(book.owner?.name, "book")}`;
   const gif = h("button", { type: "button", class: "btn btn-secondary btn-sm", dataset: { testid: "album-book-gif" },
@@ -58,12 +60,13 @@ function bookItem(book, index, whole) {
     h("div", { class: "book-head" },
       h("h3", { class: "book-title", text: labels.title }),
       h("div", { class: "album-actions" }, gif, strip)),
-    h("ol", { class: "book-pages" }, (book.pages ?? []).map((page, i) => pageItem(page, i))));
+    h("ol", { class: "book-pages" }, (book.pages ?? []).map((page, i) => pageItem(page, i, kept))));
 }
 
-function pageItem(page, index) {
+function pageItem(page, index, kept) {
   const state = pageState(page);
-  const who = h("span", { class: "muted small", text: t("album.by", { name: page.author?.name ?? "?" }) });
+  const who = h("span", { class: "album-by muted small" }, avatarEl(page.author?.id, page.author?.name ?? "?", { source: kept, cls: "avatar-sm" }),
+    h("span", { text: t("album.by", { name: page.author?.name ?? "?" }) }));
   let body;
   if (state === "hidden" || state === "blank") {
     body = h("div", { class: "album-blank", text: state === "hidden" ? t("album.hidden") : t("album.nothing") });

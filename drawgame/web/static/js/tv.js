@@ -12,6 +12,7 @@ import { S, PHASE, CLOSE_CODE, TURN_END_REASONS } from "./protocol.js";
 import { Connection, NET } from "./net.js";
 import { Board, isBlank, renderOps } from "./canvas.js";
 import { renderRanking, rankingFromPlayers } from "./panels.js";
+import { avatarEl, faces } from "./avatars.js";
 import { sortPlayers } from "./players.js";
 import { fatalScreen } from "./screens.js";
 import { renderConnection } from "./status.js";
@@ -119,7 +120,8 @@ function renderName() {
 
 const HANDLERS = {
   [S.WELCOME]: onWelcome,
-  [S.PLAYERS]: (m) => { st.players = m.players ?? []; renderPlayers(); renderLobby(); },
+  [S.PLAYERS]: (m) => { st.players = m.players ?? []; faces.prune(st.players); renderPlayers(); renderLobby(); },
+  [S.AVATAR]: (m) => faces.set(m.player_id, m.avatar),
   [S.SETTINGS]: (m) => { st.room.settings = { ...st.room.settings, ...(m.settings ?? {}) }; renderAll(); },
   [S.PHASE]: onPhase,
   [S.HINT]: (m) => { st.room.hint = m.hint; renderHud(); },
@@ -150,6 +152,7 @@ function onWelcome(m) {
     rounds: room.rounds, drawer_id: room.drawer_id, hint: room.hint, word: room.word,
   });
   st.players = room.players ?? [];
+  faces.load(room.avatars);
   st.joined = true;
   setCountdown(room.ends_in_ms);
   board.load(room.ops ?? []);
@@ -288,6 +291,7 @@ function renderPlayers() {
     dataset: { testid: "tv-player", playerId: p.id, guessed: String(p.guessed), drawer: String(p.drawer) },
   },
   h("span", { class: "tv-player-mark", "aria-hidden": "true" }, p.drawer ? icon("pen", 28) : (p.guessed ? icon("check", 28) : null)),
+  avatarEl(p.id, p.name, { cls: "tv-avatar" }),
   h("span", { class: "tv-player-name", text: p.name }),
   p.drawer ? h("span", { class: "sr-only", text: t("players.describeDrawing") }) : null,
   p.guessed ? h("span", { class: "sr-only", text: t("players.describeGuessed") }) : null,
@@ -358,11 +362,11 @@ function renderResults() {
   const turns = results.album?.turns ?? [];
   if ($("#tv-album").dataset.gameId !== String(results.game_id) && results.album) {
     $("#tv-album").dataset.gameId = String(results.game_id);
-    replaceChildren($("#tv-album"), turns.map((turn) => albumTile(turn)));
+    replaceChildren($("#tv-album"), turns.map((turn) => albumTile(turn, results.album.avatars ?? {})));
   }
 }
 
-function albumTile(turn) {
+function albumTile(turn, kept) {
   const who = turn.drawer?.name ?? "?";
   const picture = isBlank(turn.ops ?? []) ? h("div", { class: "album-blank", text: t("album.nothing") }) : renderOps(turn.ops ?? [], 320, 240);
   if (picture.tagName === "CANVAS") {
@@ -371,7 +375,8 @@ function albumTile(turn) {
     picture.setAttribute("aria-label", t("album.drawingOf", { word: turn.word, name: who }));
   }
   return h("li", { class: "tv-album-item", dataset: { testid: "tv-album-item" } }, picture,
-    h("strong", { class: "tv-album-word", text: turn.word }), h("span", { class: "tv-album-by", text: t("album.by", { name: who }) }));
+    h("strong", { class: "tv-album-word", text: turn.word }),
+    h("span", { class: "tv-album-by" }, avatarEl(turn.drawer?.id, who, { source: kept, cls: "avatar-sm" }), h("span", { text: t("album.by", { name: who }) })));
 }
 
 function renderStatus(status) {
