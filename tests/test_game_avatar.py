@@ -195,8 +195,8 @@ def test_a_joiner_with_a_face_is_sent_once_and_named_in_players() -> None:
     assert avatar.to is None
     assert avatar.msg == {"type": "avatar", "player_id": "p_bob", "avatar": FACE}
     listed = {p["id"]: p for p in sent(effects, "players")[0].msg["players"]}
-    assert listed["p_bob"]["avatar"] is True and listed["p_bob"]["avatar_hidden"] is False
-    assert listed["p_ada"]["avatar"] is False
+    assert listed["p_bob"]["avatar"] == "shown"
+    assert listed["p_ada"]["avatar"] is None
     # `players` names the avatar, never carries its strokes.
     assert "32, 48" not in json.dumps(sent(effects, "players")[0].msg)
     assert snapshot(r.room, r.now, "p_ada")["avatars"] == {"p_bob": FACE}
@@ -217,7 +217,7 @@ def test_a_player_changes_and_clears_their_face() -> None:
     assert [(e.to, e.msg["type"]) for e in same] == [(("p_ada",), "avatar")]
     r.cmd("p_ada", type="avatar", avatar=None)
     assert snapshot(r.room, r.now, "p_bob")["avatars"] == {}
-    assert player(r, "p_ada")["avatar"] is False
+    assert player(r, "p_ada")["avatar"] is None
 
 
 def test_resume_keeps_the_face_unless_hello_brings_one() -> None:
@@ -258,7 +258,7 @@ def test_the_host_hides_a_face_for_everyone_until_shown_again() -> None:
         snap = snapshot(r.room, r.now, viewer)
         assert snap["avatars"] == {}
         bob = next(p for p in snap["players"] if p["id"] == "p_bob")
-        assert bob["avatar"] is False and bob["avatar_hidden"] is True
+        assert bob["avatar"] == "hidden"
     # A new drawing from a hidden player stays hidden; only its sender hears back.
     effects = r.cmd("p_bob", type="avatar", avatar=OTHER)
     assert [(e.to, e.msg["avatar"]) for e in effects if isinstance(e, Send)] == [

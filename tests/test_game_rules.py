@@ -726,7 +726,7 @@ def test_snapshot_shape_and_word_visibility() -> None:
                          "chat", "tvs", "muted", "mode", "step", "steps", "task", "progress",
                          "album_page", "avatars"}
     assert set(snap["players"][0]) == {"id", "name", "score", "connected", "host", "drawer",
-                                       "guessed", "done", "spectator", "avatar", "avatar_hidden"}
+                                       "guessed", "done", "spectator", "avatar"}
     assert snap["word"] is None and snap["hint"] == "_" * len(word)
     assert snapshot(g.room, g.now, "p_ada")["word"] == word
     assert snapshot(g.room, g.now, "p_bob")["word"] == word

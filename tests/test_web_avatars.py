@@ -60,7 +60,7 @@ async def test_avatars_over_real_sockets(server: RunningServer) -> None:
                 snap = await hello(bob)
                 assert snap["avatars"] == {ada.id: FACE}
                 assert {p["id"]: p["avatar"] for p in snap["players"]} == {
-                    ada.id: True, bob.id: False}
+                    ada.id: "shown", bob.id: None}
                 # An oversized change is refused and changes nothing; a good one reaches all.
                 await bob.send({"type": "avatar", "avatar": TOO_BIG})
                 err = await bob.wait_for("error", lambda m: m.get("ref") == "avatar")
@@ -69,9 +69,9 @@ async def test_avatars_over_real_sockets(server: RunningServer) -> None:
                 got = await ada.wait_for("avatar", lambda m: m["player_id"] == bob.id)
                 assert got["avatar"] == OTHER
                 listed = await ada.wait_for("players", lambda m: any(
-                    p["id"] == bob.id and p["avatar"] for p in m["players"]))
+                    p["id"] == bob.id and p["avatar"] == "shown" for p in m["players"]))
                 assert "avatars" not in listed and all(
-                    set(p) >= {"avatar", "avatar_hidden"} for p in listed["players"])
+                    p["avatar"] in ("shown", None) for p in listed["players"])
                 # A late joiner gets every face in its snapshot, and no message for its own.
                 snap = await hello(cy, FACE)
                 assert snap["avatars"] == {ada.id: FACE, bob.id: OTHER, cy.id: FACE}
@@ -97,7 +97,7 @@ async def test_avatars_over_real_sockets(server: RunningServer) -> None:
                 await bob2.send({"type": "hello", "name": "Bob", "token": token})
                 snap = (await bob2.wait_for("welcome"))["room"]
                 mine = next(p for p in snap["players"] if p["id"] == bob_id)
-                assert (mine["avatar"], mine["avatar_hidden"]) == (False, True)
+                assert mine["avatar"] == "hidden"
                 assert bob_id not in snap["avatars"]
                 await ada.send({"type": "hide_avatar", "player_id": bob_id, "hidden": False})
                 shown = await bob2.wait_for("avatar", lambda m: m["player_id"] == bob_id)

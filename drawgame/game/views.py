@@ -26,9 +26,16 @@ def player_view(room: RoomState, p: PlayerState) -> dict[str, Any]:
         "host": p.id == room.host_id,
         **(NO_FLAGS if room.mode is None else room.mode.player_flags(room, p)),
         "spectator": p.spectator,
-        "avatar": p.shown_avatar is not None,
-        "avatar_hidden": p.avatar_hidden,
+        "avatar": avatar_state(p),
     }
+
+
+def avatar_state(p: PlayerState) -> str | None:
+    """`Player.avatar`: `"hidden"` when the host hid the seat's avatar, `"shown"` when it has
+    one others see, else None. The strokes travel apart (`avatars_view`, `avatar_msg`)."""
+    if p.avatar_hidden:
+        return "hidden"
+    return None if p.avatar is None else "shown"
 
 
 NO_FLAGS = {"drawer": False, "guessed": False, "done": False}

@@ -107,8 +107,8 @@ export class PlayerList {
       out.push([t("players.kick"), () => this.actions.kick(p.id), "danger"]);
       if (!p.spectator) out.push([t("players.makeHost"), () => this.actions.transferHost(p.id)]);
       // A drawing cannot be filtered like a word: the host may hide a face for the room.
-      if (this.actions.hideAvatar && (p.avatar || p.avatar_hidden)) {
-        const hidden = Boolean(p.avatar_hidden);
+      if (this.actions.hideAvatar && (p.avatar === "shown" || p.avatar === "hidden")) {
+        const hidden = p.avatar === "hidden";
         out.push([hidden ? t("players.showAvatar") : t("players.hideAvatar"), () => this.actions.hideAvatar(p.id, !hidden)]);
       }
     } else if (!me.spectator) {
