@@ -14,6 +14,14 @@ the relay's.
              Prints deliveries/s, lost %, latency p50/p99 (drawer's send to a
              player's receipt), frames/s, server CPU per delivered message, and
              bytes on the wire per delivery.
+    telephone
+             the same rooms playing the telephone mode: every player draws their
+             own page at once, RATE frames/s each, nothing fanned out. Prints
+             frames received/s, server CPU per received frame, the time from a
+             frame's arrival to its record being queued (the server's histogram:
+             p99 as the bucket bound holding 99 %, and the mean), refusals, and
+             the ops found in the database afterwards against the ops sent.
+             The classic load's figures of the same run are printed beside it.
     idle     PLAYERS-player rooms filled with seated idle players (hello sent);
              prints the server's RSS growth per player. ``--avatars`` adds a
              run of the drawgame under test whose players' hello carries a
@@ -22,7 +30,7 @@ the relay's.
 
 Run: ``make bench`` or ``.venv/bin/python bench/fanout.py [--rooms 100] [--repeat 3]
 [--deflate both|on|off] [--idle-players 2000] [--only drawgame|relay]
-[--before CHECKOUT]``. ``--before`` adds a third server: drawgame as checked
+[--before CHECKOUT] [--skip-telephone]``. ``--before`` adds a third server: drawgame as checked
 out in another folder (with its own .venv), e.g. an earlier commit, measured
 in the same run (``git worktree add ../drawgame-before <commit>``).
 Talks only to 127.0.0.1 and stops what it starts.
@@ -35,6 +43,7 @@ import json
 import os
 import shutil
 import socket
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -199,6 +208,52 @@ def run_fanout(kind: str, deflate: bool, args: argparse.Namespace, tmp: Path) ->
     return result
 
 
+def run_telephone(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
+    """The telephone load on drawgame; afterwards, every op sent is looked for in the store."""
+    with server("drawgame", False, tmp) as (proc, url):
+        gen = loadgen(url, proc.pid, "drawgame", mode="fanout", game="telephone",
+                      rooms=args.rooms, players=args.players, rate=args.rate,
+                      seconds=args.seconds, deflate="off")
+        out, err = gen.communicate(timeout=args.seconds + 300)
+        if gen.returncode != 0:
+            raise SystemExit(f"load generator failed:\n{err[-2000:]}")
+        result: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
+        port = url.rsplit(":", 1)[1]
+        result["stored_ops"] = stored_page_ops(tmp / f"bench-{port}.sqlite3")
+    result["lost_ops"] = result["sent_total"] - result["stored_ops"]
+    return result
+
+
+def stored_page_ops(db: Path, settle_s: float = 2.0) -> int:
+    """Ops in the telephone pages' stored batches, once the recorder has had time to flush."""
+    time.sleep(settle_s)
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30)
+    try:
+        return sum(len(json.loads(row[0])) for row in conn.execute("SELECT ops FROM page_ops"))
+    finally:
+        conn.close()
+
+
+def telephone_table(rows: list[dict[str, Any]], classic: list[dict[str, Any]]) -> None:
+    print(f"\ntelephone: {rows[0]['rooms']} rooms x {rows[0]['players']} players, every player "
+          f"drawing {rows[0]['rate']} frames/s (server on core {SERVER_CORE})")
+    print(f"{'load':<11}{'frames in/s':>13}{'CPU us/frame in':>17}{'handled p99 <= ms':>19}"
+          f"{'handled mean ms':>17}{'refused':>9}{'lost ops':>10}")
+    for name, group in (("telephone", rows), ("classic", classic)):
+        if not group:
+            continue
+        received = [r.get("received_per_s") for r in group]
+        cpu = [r["server_cpu_s"] * 1e6 / max(1, r["sent"]) for r in group]
+        lost = "-" if name == "classic" else f"{int(median(group, 'lost_ops')):>10}"
+        print(f"{name:<11}{statistics.median(received):>13.0f}{statistics.median(cpu):>17.1f}"
+              f"{median(group, 'handled_p99_ms_at_most'):>19.2f}"
+              f"{median(group, 'handled_mean_ms'):>17.3f}{median(group, 'refused'):>9.0f}"
+              f"{lost:>10}")
+    for r in rows:
+        print(f"  telephone run: sent {r['sent_total']} ops, stored {r['stored_ops']}, "
+              f"refused {r['refused']}, errors {r['errors']}, closes {r['closes']}")
+
+
 def rss_kb(pid: int) -> int:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -275,6 +330,7 @@ def main() -> None:
     parser.add_argument("--idle-room", type=int, default=16)
     parser.add_argument("--skip-fanout", action="store_true")
     parser.add_argument("--skip-idle", action="store_true")
+    parser.add_argument("--skip-telephone", action="store_true")
     parser.add_argument("--avatars", action="store_true",
                         help="also measure idle players of the drawgame under test who send "
                              "largest avatars")
@@ -300,6 +356,16 @@ def main() -> None:
                               f"{r['cpu_us_per_delivery']:.1f} us/delivery, "
                               f"lost {r['lost_pct']:.2f} %, p99 {r['p99_ms']:.1f} ms", flush=True)
             fanout_table(results)
+        if not args.skip_telephone:
+            phone = []
+            for i in range(args.repeat):
+                r = run_telephone(args, tmp)
+                phone.append(r)
+                print(f"run {i + 1}: telephone: {r['cpu_us_per_received']:.1f} us/frame in, "
+                      f"p99 <= {r['handled_p99_ms_at_most']} ms, lost ops {r['lost_ops']}",
+                      flush=True)
+            classic = [] if args.skip_fanout else results.get(("drawgame", False), [])
+            telephone_table(phone, classic)
         if not args.skip_idle:
             print(f"\nidle: {args.idle_players} seated players in rooms of {args.idle_room}")
             idle_kinds = [k for k in kinds if not k.startswith("cluster")]

@@ -7,6 +7,14 @@
 // process, on one clock. After the run, a frame is lost if any of the players
 // who should have had it did not get it within DRAIN_MS.
 //
+// With GAME=telephone (drawgame only) the rooms play the telephone mode instead: every
+// player writes page 1, then all PLAYERS draw their own page at once, RATE frames a
+// second each, and nothing is fanned out. What counts then is the server's CPU per
+// frame it received, how long a frame waited from its arrival until its record was
+// queued (the server's drawgame_draw_handled_seconds histogram, read from /metrics
+// before and after the measured window), refusals, and (checked by the orchestrator
+// in the database afterwards) that every op sent was stored.
+//
 // idle: ROOMS rooms of PLAYERS clients who join (hello, welcome) and then only
 // stay connected; the orchestrator reads the server's memory meanwhile. With
 // --avatar=max each player's hello carries a drawn avatar of its largest size
@@ -42,6 +50,7 @@ const DEFLATE = args.deflate === "1" || args.deflate === "on";
 // The server's pid, or several (a cluster's supervisor, workers and proxy): their CPU adds up.
 const SERVER_PIDS = args.pid ? String(args.pid).split(",").map(Number) : [];
 const HOLD_S = Number(args.hold ?? 0);
+const GAME = args.game ?? "classic";
 const AVATAR = args.avatar ?? "none";
 const MAX_AVATAR_BYTES = 512; // drawgame/game/avatar.py
 
@@ -50,9 +59,11 @@ function largestAvatar(seed) {
   let x = seed * 2654435761 % 4294967296;
   const next = (lo, hi) => { x = (x * 1103515245 + 12345) % 2147483648; return lo + (x % (hi - lo + 1)); };
   const stroke = [1, 2];
-  while (JSON.stringify([stroke]).length + 6 <= MAX_AVATAR_BYTES - 12) stroke.push(next(10, 63), next(10, 63));
-  while (JSON.stringify([stroke]).length < MAX_AVATAR_BYTES - 3) stroke.push(next(1, 9), next(1, 9));
-  if (JSON.stringify([stroke]).length < MAX_AVATAR_BYTES - 1) stroke.push(next(1, 9), next(1, 9));
+  const size = () => JSON.stringify([stroke]).length;
+  while (size() + 6 <= MAX_AVATAR_BYTES - 40) stroke.push(next(10, 63), next(10, 63));
+  while (size() + 4 <= MAX_AVATAR_BYTES) stroke.push(next(1, 9), next(1, 9));
+  // 0..3 bytes short: that many one-digit coordinates become two-digit ones.
+  for (let i = stroke.length - 1; size() < MAX_AVATAR_BYTES; i--) stroke[i] += 10;
   return [stroke];
 }
 
@@ -73,8 +84,11 @@ function cpuSeconds(pids) {
 
 async function createRoom(i) {
   if (SERVER !== "drawgame") return { code: `R${String(i).padStart(7, "0")}`, wsPath: null };
-  const settings = { max_players: Math.max(2, PLAYERS), rounds: 1, draw_time_s: 240,
-                     choose_time_s: 30, hints: 0, word_choices: 1 };
+  const settings = GAME === "telephone"
+    ? { max_players: Math.max(3, PLAYERS), mode: "telephone", write_time_s: 120, draw_time_s: 240,
+        steps: 2 }
+    : { max_players: Math.max(2, PLAYERS), rounds: 1, draw_time_s: 240,
+        choose_time_s: 30, hints: 0, word_choices: 1 };
   for (let attempt = 0; ; attempt++) {
     const res = await fetch(`${BASE}/api/rooms`, {
       method: "POST", headers: { "content-type": "application/json" },
@@ -121,6 +135,7 @@ class Player {
     const msgs = Array.isArray(parsed) ? parsed : [parsed];
     for (const m of msgs) {
       if (m.type === "draw") this.onDraw(m);
+      if (m.type === "error") { stats.refused++; if (stats.refused < 5) log("refused", m.code); }
       for (const h of this.handlers.splice(0)) h(m) || this.handlers.push(h);
     }
   }
@@ -145,7 +160,8 @@ class Player {
   }
 }
 
-const stats = { frames: 0, deliveries: 0, latencies: [], errors: 0, closes: {}, sentMeasured: 0, lost: 0 };
+const stats = { frames: 0, deliveries: 0, latencies: [], errors: 0, closes: {}, sentMeasured: 0,
+                lost: 0, refused: 0, sentTotal: 0 };
 let stopping = false;
 
 async function seatRoom(i) {
@@ -163,8 +179,21 @@ async function seatRoom(i) {
   return room;
 }
 
+async function startTelephone(room) {
+  const host = room.players[0];
+  const writing = room.players.map((pl) => pl.waitFor((m) => m.type === "task" && m.step === 1));
+  host.send({ type: "start" });
+  await Promise.all(writing);
+  const drawing = room.players.map((pl) =>
+    pl.waitFor((m) => m.type === "task" && m.step === 2 && m.kind === "draw"));
+  room.players.forEach((pl) => pl.send({ type: "submit", text: `a sentence by ${pl.index}` }));
+  await Promise.all(drawing);
+  room.drawers = room.players;
+}
+
 async function startGame(room) {
   if (SERVER !== "drawgame") { room.drawer = room.players[0]; return; }
+  if (GAME === "telephone") { await startTelephone(room); return; }
   const host = room.players[0];
   const drawing = host.waitFor((m) => m.type === "phase" && m.phase === "drawing");
   const choosing = room.players.map((pl) =>
@@ -197,6 +226,36 @@ function wireBytes(rooms) {
   return n;
 }
 
+// The server's draw-handling histogram: cumulative counts by upper bound (seconds), and the sum.
+async function handledHistogram() {
+  if (SERVER !== "drawgame") return null;
+  const text = await (await fetch(`${BASE}/metrics`)).text();
+  const buckets = new Map();
+  let sum = 0;
+  for (const line of text.split("\n")) {
+    const b = line.match(/^drawgame_draw_handled_seconds_bucket\{le="([^"]+)"\} (\S+)/);
+    if (b) buckets.set(b[1], Number(b[2]));
+    const s = line.match(/^drawgame_draw_handled_seconds_sum (\S+)/);
+    if (s) sum = Number(s[1]);
+  }
+  return { buckets, sum };
+}
+
+// p99 of what was observed between two readings: the smallest bound holding 99 %.
+function handledFigures(before, after) {
+  if (!before || !after) return { handled_p99_ms_at_most: null, handled_mean_ms: null };
+  const total = (after.buckets.get("+Inf") ?? 0) - (before.buckets.get("+Inf") ?? 0);
+  let p99 = null;
+  for (const [le, n] of after.buckets) {
+    if (n - (before.buckets.get(le) ?? 0) >= 0.99 * total) {
+      p99 = le === "+Inf" ? Infinity : Number(le) * 1000;
+      break;
+    }
+  }
+  return { handled_count: total, handled_p99_ms_at_most: p99,
+           handled_mean_ms: total ? ((after.sum - before.sum) * 1000) / total : null };
+}
+
 function percentile(sorted, q) {
   if (!sorted.length) return null;
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
@@ -210,15 +269,18 @@ async function fanout() {
   let measuring = false;
   const period = 1000 / RATE;
   // Drawers are spread evenly over the period, as independent players would be.
-  const timers = rooms.map((room, i) => setTimeout(() => {
-    room.timer = setInterval(() => {
+  const drawers = rooms.flatMap((room) => (room.drawers ?? [room.drawer]).map((d) => [room, d]));
+  const timers = drawers.map(([room, drawer], i) => setTimeout(() => {
+    drawer.timer = setInterval(() => {
       const seq = ++room.seq;
       room.sent.set(seq, { at: performance.now(), got: 0, measured: measuring });
       if (measuring) stats.sentMeasured++;
-      room.drawer.send(line(seq));
+      stats.sentTotal++;
+      drawer.send(line(seq));
     }, period);
-  }, (i * period) / rooms.length));
+  }, (i * period) / drawers.length));
   await sleep(WARMUP_S * 1000);
+  const hist0 = await handledHistogram();
   const cpu0 = cpuSeconds(SERVER_PIDS);
   const t0 = performance.now();
   const frames0 = stats.frames;
@@ -231,9 +293,11 @@ async function fanout() {
   const frames = stats.frames - frames0;
   const wire = wireBytes(rooms) - wire0;
   timers.forEach(clearTimeout);
-  rooms.forEach((r) => clearInterval(r.timer));
+  drawers.forEach(([, d]) => clearInterval(d.timer));
   await sleep(DRAIN_MS);
-  const expectedPer = PLAYERS - 1;
+  const hist1 = await handledHistogram();
+  const handled = handledFigures(hist0, hist1);
+  const expectedPer = GAME === "telephone" ? 0 : PLAYERS - 1;
   let expected = 0, got = 0, lostFrames = 0;
   for (const room of rooms) {
     for (const s of room.sent.values()) {
@@ -257,6 +321,9 @@ async function fanout() {
     p50_ms: percentile(stats.latencies, 0.5), p99_ms: percentile(stats.latencies, 0.99),
     max_ms: stats.latencies.at(-1) ?? null,
     server_cpu_s: cpu, cpu_us_per_delivery: cpu === null ? null : (cpu * 1e6) / Math.max(1, stats.deliveries),
+    game: GAME, received_per_s: stats.sentMeasured / elapsed,
+    cpu_us_per_received: cpu === null ? null : (cpu * 1e6) / Math.max(1, stats.sentMeasured),
+    sent_total: stats.sentTotal, refused: stats.refused, ...handled,
     errors: stats.errors, closes: stats.closes,
   };
 }

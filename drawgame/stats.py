@@ -34,6 +34,37 @@ class RateCounter:
         return counted / RATE_WINDOW_S
 
 
+DRAW_BUCKETS_S = (0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
+                  0.25, 0.5, 1.0, 2.5)
+"""Upper bounds of the draw-handling histogram (seconds)."""
+
+
+class Buckets:
+    """A fixed-bucket histogram: counts per upper bound (the last counts everything), the sum."""
+
+    def __init__(self, bounds: tuple[float, ...]) -> None:
+        self.bounds = bounds
+        self.counts = [0] * (len(bounds) + 1)
+        self.sum = 0.0
+
+    def observe(self, value: float) -> None:
+        for i, bound in enumerate(self.bounds):
+            if value <= bound:
+                self.counts[i] += 1
+                break
+        else:
+            self.counts[-1] += 1
+        self.sum += value
+
+    def cumulative(self) -> list[tuple[str, int]]:
+        """(upper bound as Prometheus writes it, how many were at most it), `+Inf` last."""
+        out, total = [], 0
+        for bound, n in zip((*map(str, self.bounds), "+Inf"), self.counts, strict=True):
+            total += n
+            out.append((bound, total))
+        return out
+
+
 class Stats:
     """Counters shared by the web layer and the rooms; read by health and metrics."""
 
@@ -52,6 +83,9 @@ class Stats:
         """Messages sent to clients, by type (a batched frame counts each of its messages)."""
         self.ws_closes: Counter[int] = Counter()
         """WebSocket connections ended, by close code (ours, the client's, or 1006)."""
+        self.draw_handled = Buckets(DRAW_BUCKETS_S)
+        """Seconds from a `draw` frame's arrival until its room handled it: relayed to the
+        others (classic) and its record queued for the store."""
 
     @property
     def uptime_s(self) -> float:

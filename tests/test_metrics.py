@@ -54,6 +54,9 @@ async def test_metrics_follow_a_played_turn(server: RunningServer) -> None:
     assert value(after, "drawgame_active_rooms") == 2  # the smoke room idles until it closes
     assert value(after, "drawgame_ws_frames_in_total", type="hello") == 3
     assert value(after, "drawgame_ws_frames_in_total", type="draw") == 1
+    assert value(after, "drawgame_draw_handled_seconds_count") == 1
+    assert value(after, "drawgame_draw_handled_seconds_bucket", le="+Inf") == 1
+    assert 0 < value(after, "drawgame_draw_handled_seconds_sum") < 2.5
     assert value(after, "drawgame_ws_frames_out_total", type="welcome") == 3
     assert value(after, "drawgame_ws_frames_out_total", type="turn_end") == 2
     assert value(after, "drawgame_errors_total", code="bad_json") == 1

@@ -28,6 +28,7 @@ from drawgame.config import Config
 from drawgame.game import rules
 from drawgame.game.modes import classic
 from drawgame.game.modes.classic import ClassicGame
+from drawgame.game.persist import dump_state
 from drawgame.game.protocol import CLIENT_TYPES
 from drawgame.game.state import RoomState
 from tests.players import FakePlayer, join_all, running_room, stroke
@@ -37,6 +38,7 @@ KNOWN_CODES = frozenset({
     "bad_token", "room_full", "not_host", "not_your_turn", "wrong_phase", "bad_op",
     "word_in_chat", "rate_limited", "maintenance", "invalid_settings", "canvas_full",
     "not_enough_players", "forbidden", "unknown_player", "already_reacted", "already_voted",
+    "filtered", "page_submitted",
 })
 """The protocol's stable error codes (PROTOCOL.md and the rules' additions)."""
 
@@ -111,7 +113,7 @@ bad_constants = st.sampled_from([
 ])
 binary = st.binary(max_size=40).map(lambda b: hostile(b, "bad_message", ref=None))
 non_objects = values.filter(lambda v: not isinstance(v, dict)).map(
-    lambda v: hostile(v, "bad_message", ref=None))
+    lambda v: hostile(json.dumps(v), "bad_message", ref=None))  # a str is sent as JSON too
 
 
 def _nested(depth: int, kind: str) -> Hostile:
@@ -381,3 +383,99 @@ def test_hostile_frames_are_refused_and_the_game_goes_on(
 ) -> None:
     in_game, frames = scenario
     trio.run(fuzz_room, in_game, frames, clock=trio.testing.MockClock(autojump_threshold=0))
+
+
+# ---------------------------------------------------------------- the telephone mode
+
+
+def tel_fingerprint(state: RoomState) -> Any:
+    """Everything a refused frame must leave as it was, in a telephone game."""
+    return copy.deepcopy(dump_state(state, trio.current_time()))
+
+
+page_texts = (values.filter(lambda v: v is not None and not isinstance(v, str))
+              | st.text(alphabet=" \t\n\r\x00\x1f\u2028\u200b", min_size=1, max_size=10)
+              | st.text(alphabet=string.ascii_letters + " ", min_size=101, max_size=200)
+              .filter(lambda t: len(t.strip()) > 100))
+
+
+def telephone_frames(holder: bool) -> st.SearchStrategy[Hostile]:
+    """Frames a telephone player may send mid-step that the room must refuse: `holder` is
+    a book holder whose drawing page is done, else a late joiner with no page."""
+    no_page = "not_your_turn"
+    done = "page_submitted" if holder else no_page
+    return st.one_of(
+        not_json, non_objects, unknown_type, choose_any.map(
+            lambda h: h if "bad_message" in h.codes else hostile(h.frame, "wrong_phase")),
+        st.builds(lambda t: hostile({"type": "submit", "text": t}, "bad_message", ref="submit"),
+                  page_texts),
+        st.builds(lambda t: hostile({"type": "draft", "text": t}, "bad_message", ref="draft"),
+                  page_texts.filter(lambda t: not isinstance(t, str) or len(t.strip()) > 100)),
+        st.builds(lambda ops: hostile({"type": "draw", "ops": ops}, done, ref="draw"),
+                  good_ops),
+        st.builds(lambda ops: hostile({"type": "draw", "ops": ops}, "bad_op", ref="draw"),
+                  bad_ops),
+        st.builds(lambda k, v: hostile({"type": k, k: v}, "bad_message", ref=k),
+                  st.sampled_from(["unsubmit", "album_next", "album_prev"]), values),
+        st.sampled_from([
+            hostile({"type": "submit", "text": "words"},
+                    "bad_message" if holder else no_page, ref="submit"),
+            hostile({"type": "draft", "text": "words"},
+                    "wrong_phase", ref="draft"),
+            hostile({"type": "album_next"}, "wrong_phase", ref="album_next"),
+            hostile({"type": "album_prev"}, "wrong_phase", ref="album_prev"),
+            hostile({"type": "react", "value": "like"}, "wrong_phase", ref="react"),
+            hostile({"type": "settings", "mode": "classic"}, "not_host", ref="settings"),
+            hostile({"type": "start"}, "not_host", ref="start"),
+        ]),
+    )
+
+
+tel_scenarios = st.booleans().flatmap(
+    lambda holder: st.tuples(st.just(holder), st.lists(telephone_frames(holder), min_size=1,
+                                                       max_size=6)))
+
+
+async def fuzz_telephone(holder: bool, frames: list[Hostile]) -> None:
+    async with running_room(CONFIG, mode="telephone", draw_time_s=60) as h:
+        ada, bob, cy = players = await join_all(h, "Ada", "Bob", "Cy")
+        await ada.send({"type": "start"})
+        for p in players:
+            await p.send({"type": "submit", "text": f"{p.name} writes"})
+        assert ada.last("phase")["phase"] == "drawing"
+        await cy.send({"type": "draw", "ops": [stroke(1, 1, 1, 99, 99)]})
+        await cy.send({"type": "submit"})
+        sender = cy if holder else h.player("Late")
+        if not holder:
+            await sender.hello()
+        for p in (*players, sender):
+            p.drain()
+        ids = {SELF: str(sender.id), HOST: str(ada.id), OTHER: str(bob.id)}
+        for case in frames:
+            before = tel_fingerprint(h.room.state)
+            await sender.send(case.text(ids))
+            got = sender.drain()
+            assert [m["type"] for m in got] == ["error"], (case, got)
+            error = got[0]
+            assert error["code"] in KNOWN_CODES and error["code"] in case.codes, (case, error)
+            if case.ref != ANY_REF:
+                assert error.get("ref") == case.ref, (case, error)
+            assert ada.drain() == [] and bob.drain() == [], case
+            assert tel_fingerprint(h.room.state) == before, case
+            assert sender.closed is None
+        for p in (ada, bob):
+            await p.send({"type": "submit"})
+        for p in players:
+            await p.send({"type": "submit", "text": "a line"})
+        assert ada.last("phase")["phase"] == "album"
+        assert ada.last("album_page")["books"] == 3
+
+
+@settings(max_examples=40, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(scenario=tel_scenarios)
+def test_hostile_frames_in_a_telephone_game_are_refused_and_it_goes_on(
+    scenario: tuple[bool, list[Hostile]],
+) -> None:
+    holder, frames = scenario
+    trio.run(fuzz_telephone, holder, frames, clock=trio.testing.MockClock(autojump_threshold=0))

@@ -56,7 +56,9 @@ async def play_game(server: RunningServer, stack: AsyncExitStack) -> tuple[
     over = await ada.wait_for("game_over")
     game = str(over["game_id"])
     async with httpx.AsyncClient(base_url=server.url) as http:  # the recorder's next flush
-        while (await http.get(f"/api/games/{game}")).status_code != 200:
+        for _ in range(100):
+            if (await http.get(f"/api/games/{game}")).status_code == 200:
+                break
             await trio.sleep(0.05)
     return code, game, {"Ada": ada, "Bob": bob}
 

@@ -25,7 +25,7 @@ from drawgame.game import rules
 from drawgame.game.effects import Close, Effect, Record, Send
 from drawgame.game.errors import BadToken, Forbidden, GameError, Maintenance, RoomFull
 from drawgame.game.persist import dump_state
-from drawgame.game.protocol import Command, Hello
+from drawgame.game.protocol import Command, Draw, Hello
 from drawgame.game.state import RoomState
 from drawgame.logs import event, get_logger
 from drawgame.rooms.connection import Connection, outgoing
@@ -61,6 +61,8 @@ class JoinEvent:
 class CommandEvent:
     conn: Connection
     cmd: Command
+    arrived: float | None = None
+    """When its frame was read (trio's clock), for the draw-handling figure."""
 
 
 @dataclass
@@ -343,6 +345,8 @@ class Room:
         now = trio.current_time()
         if isinstance(item, CommandEvent):
             self._on_command(item.conn, item.cmd, now)
+            if isinstance(item.cmd, Draw) and item.arrived is not None:
+                self.hooks.stats.draw_handled.observe(trio.current_time() - item.arrived)
         elif isinstance(item, JoinEvent):
             self._on_join(item.conn, item.hello, now)
         elif isinstance(item, GoneEvent):

@@ -59,7 +59,8 @@ class Session:
             pong = {"type": "pong", "t": cmd.t, "server_ms": int(time.time() * 1000)}
             self.send(pong)
             return
-        item = JoinEvent(self.conn, cmd) if isinstance(cmd, Hello) else CommandEvent(self.conn, cmd)
+        item = (JoinEvent(self.conn, cmd) if isinstance(cmd, Hello)
+                else CommandEvent(self.conn, cmd, arrived=now))
         try:
             if not self.room.handle_now(item):
                 await self.room.submit(item)

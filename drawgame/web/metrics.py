@@ -25,6 +25,7 @@ from prometheus_client import generate_latest as render
 from prometheus_client.core import (
     CounterMetricFamily,
     GaugeMetricFamily,
+    HistogramMetricFamily,
     Metric,
     SummaryMetricFamily,
 )
@@ -71,6 +72,11 @@ class LiveFigures:
         yield _gauge("drawgame_uptime_seconds", "Time since the server started.", stats.uptime_s)
         yield _gauge("drawgame_memory_rss_bytes", "Resident memory of the process.",
                      memory_rss_mb() * 1024 * 1024)
+        handled = stats.draw_handled
+        yield HistogramMetricFamily(
+            "drawgame_draw_handled_seconds",
+            "Time from a draw frame's arrival until its room relayed it and queued its record.",
+            buckets=handled.cumulative(), sum_value=handled.sum)
         yield _by_label("drawgame_ws_frames_in", "Client messages received, by type.", "type",
                         stats.frames_in)
         yield _by_label("drawgame_ws_frames_out",
