@@ -13,7 +13,7 @@ from pathlib import Path
 
 import trio
 
-from drawgame.config import ENVIRONMENTS, Config, ConfigError, load_config
+from drawgame.config import ENVIRONMENTS, LOG_TO_STDOUT, Config, ConfigError, load_config
 from drawgame.logs import setup_logging
 from drawgame.ops import cli as ops_cli
 from drawgame.ops.probe import fetch_health
@@ -42,7 +42,7 @@ def cmd_serve(config: Config, args: argparse.Namespace) -> int:
         from drawgame.ops.daemon import daemonize
         from drawgame.ops.supervise import supervise
 
-        if not (args.pidfile and config.log_file):
+        if not (args.pidfile and config.log_file) or config.log_file == LOG_TO_STDOUT:
             print("drawgame: --daemon needs --pidfile and a log file (--log-file)",
                   file=sys.stderr)
             return EXIT_CONFIG

@@ -21,6 +21,8 @@ PREFIX = "DRAWGAME_"
 ENVIRONMENTS = ("development", "staging", "production", "test")
 LOG_LEVELS = ("debug", "info", "warning", "error")
 LOG_FORMATS = ("json", "text")
+LOG_TO_STDOUT = "-"
+"""The ``DRAWGAME_LOG_FILE`` that means standard output (a container's log)."""
 
 
 class ConfigError(ValueError):
@@ -192,8 +194,9 @@ FIELDS: tuple[Field, ...] = (
     Field(
         "log_file",
         _optional_text,
-        "a file path or empty",
-        "Append logs to this file instead of standard error.",
+        "a file path, - or empty",
+        "Append logs to this file instead of standard error (-: standard output, as the "
+        "container image does).",
     ),
     Field(
         "workers",

@@ -18,7 +18,7 @@ import sys
 from datetime import UTC, datetime
 from typing import Any
 
-from drawgame.config import Config
+from drawgame.config import LOG_TO_STDOUT, Config
 from drawgame.text import escape_controls, json_line_safe, logfmt_value
 
 LOGGER_NAME = "drawgame"
@@ -86,7 +86,9 @@ class TextFormatter(logging.Formatter):
 def setup_logging(config: Config) -> None:
     """Send drawgame's and hypercorn's logs to one handler in the configured format."""
     handler: logging.Handler
-    if config.log_file:
+    if config.log_file == LOG_TO_STDOUT:
+        handler = logging.StreamHandler(sys.stdout)
+    elif config.log_file:
         handler = logging.FileHandler(config.log_file, encoding="utf-8")
     else:
         handler = logging.StreamHandler(sys.stderr)

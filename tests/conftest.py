@@ -18,7 +18,7 @@ import trio
 from drawgame.app import create_app, serve
 from drawgame.config import Config
 from drawgame.services import Services, open_services
-from tests import pgserver
+from tests import pgserver, wheels
 
 
 @pytest.fixture
@@ -163,3 +163,12 @@ async def launch(nursery: trio.Nursery, config: Config) -> AsyncIterator[Launch]
         running.stop.set()
         with trio.fail_after(config.shutdown_grace_s + 5):
             await running.done.wait()
+
+
+@pytest.fixture(scope="session")
+def wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder with drawgame's wheel built from this checkout, the wheels of everything it
+    needs and of its build backend: what installs without the package index use."""
+    folder = tmp_path_factory.mktemp("wheelhouse")
+    wheels.build_wheelhouse(folder)
+    return folder

@@ -40,7 +40,7 @@ def test_every_language_has_every_text() -> None:
     en = table("en")
     assert len(en) > 250, f"the English table has only {len(en)} entries"
     codes = languages()
-    assert {"en", "de", "fr", "es"} <= set(codes), codes
+    assert {"en", "de", "fr", "es", "uk", "ar", "he", "fa"} <= set(codes), codes
     wanted = {base(k) for k in en}
     for code in codes:
         other = table(code)
@@ -152,12 +152,14 @@ PAGE_TEXT = """() => {
 }"""
 
 
-def english_left(page: Player, where: str, player_text: set[str]) -> list[str]:
-    en, de = table("en"), table("de")
-    words = {v for k, v in en.items() if de.get(k) != v and not PLACEHOLDER.search(v)}
+def english_left(page: Player, where: str, player_text: set[str], code: str = "de") -> list[str]:
+    """English texts the page shows where the `code` table has its own."""
+    en, other = table("en"), table(code)
+    words = {v for k, v in en.items() if other.get(k) != v and not PLACEHOLDER.search(v)}
     long = [v for v in words if len(v.split()) >= 3]
     found = []
     for text in page.page.evaluate(PAGE_TEXT):
+        text = text.replace("\u2068", "").replace("\u2069", "")  # a right-to-left page's isolates
         if text in player_text:
             continue
         if text in words or any(v in text for v in long):
@@ -233,13 +235,30 @@ async def test_the_browser_language_is_used_and_the_pick_is_remembered(
     await in_browser(server.url, picked_language_stays, allow=allow)
 
 
+RIGHT_TO_LEFT = {"ar", "he", "fa"}
+SPELT_OUT = {"ar", "he", "fa", "uk"}
+"""Tables that write every plural form out (Arabic has six), rather than leave some to
+`other` as the older tables do where the text would be the same."""
+
+
 def every_lobby(browser: Browser) -> None:
     for code in languages():
         page = browser.player(f"lobby-{code}", locale=code).page
         page.goto("/")
         expect(page.locator("html")).to_have_attribute("lang", code)
+        direction = "rtl" if code in RIGHT_TO_LEFT else "ltr"
+        expect(page.locator("html")).to_have_attribute("dir", direction)
         expect(page.get_by_test_id("create-room")).to_have_text(table(code)["lobby.createButton"])
         expect(page.get_by_test_id("ui-language")).to_have_value(code)
+        if code in SPELT_OUT:
+            # Every plural form the browser picks for a count of 0..200 has its own text.
+            forms = set(page.evaluate(
+                "(c) => [...Array(201).keys()].map((n) => new Intl.PluralRules(c).select(n))",
+                code))
+            keys = table(code)
+            for key in (k[:-len(".one")] for k in table("en") if k.endswith(".one")):
+                missing = sorted(f for f in forms if f"{key}.{f}" not in keys)
+                assert not missing, f"{code}: {key} has no {missing} form"
         page.context.close()
 
 

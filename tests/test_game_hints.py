@@ -8,6 +8,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from drawgame.game.hints import (
+    HIDDEN,
+    clusters,
     hint_count,
     hint_times,
     letter_positions,
@@ -75,3 +77,46 @@ def test_any_word_hints_without_error(word: str, seed: int) -> None:
     assert render_hint(word, range(len(word) + 1)) == word
     shown_underscores = word.count("_")  # `_` is punctuation: shown as it is
     assert render_hint(word, []).count("_") == len(letter_positions(word)) + shown_underscores
+
+
+def test_arabic_letters_are_revealed_with_their_marks_and_as_written() -> None:
+    word = "قِطَّة"  # cat, with kasra, shadda and fatha
+    assert clusters(word) == ["قِ", "طَّ", "ة"]
+    assert render_hint(word, []) == "___"
+    assert render_hint(word, [1]) == "_طَّ_"  # the letter and every mark on it, or nothing
+    assert render_hint("كـتاب", []) == "_ـ___"  # tatweel is not a letter: shown, not counted
+    assert hint_count("كـتاب", 5) == 2
+
+
+def test_a_revealed_arabic_letter_never_shows_a_joining_form() -> None:
+    # The hint holds the word's own letters (never presentation forms, which
+    # would tell how a letter joins its hidden neighbours) and `_`, which joins
+    # to nothing, so the browser draws each revealed letter on its own.
+    word = "برتقالة"
+    for i in letter_positions(word):
+        shown = render_hint(word, [i])
+        assert clusters(shown)[i] == clusters(word)[i]
+        assert all(c == HIDDEN for j, c in enumerate(clusters(shown)) if j != i)
+        assert not any(0xFB50 <= ord(ch) <= 0xFDFF or 0xFE70 <= ord(ch) <= 0xFEFF for ch in shown)
+
+
+def test_persian_zero_width_non_joiner_goes_with_its_letter() -> None:
+    word = "می\u200cخورم"  # "I eat": the ZWNJ keeps ی from joining خ
+    assert len(clusters(word)) == 6
+    assert render_hint(word, []) == "______"
+    assert render_hint(word, [1]) == "_ی\u200c____"
+    assert len(letter_positions(word)) == 6
+
+
+def test_hebrew_hints_keep_points_and_final_letters() -> None:
+    assert render_hint("שָׁלוֹם", []) == "____"
+    assert render_hint("שָׁלוֹם", [0, 3]) == "שָׁ__ם"
+    assert render_hint("כדור־סל", []) == "____־__"  # maqaf is punctuation: shown
+    assert render_hint("צ׳יפס", []) == "_׳___"  # geresh too
+
+
+def test_ukrainian_apostrophe_is_shown_not_hidden() -> None:
+    assert render_hint("м'яч", []) == "_'__"
+    assert render_hint("мʼяч", []) == "_ʼ__"  # the modifier-letter apostrophe as well
+    assert hint_count("мʼяч", 5) == 0  # three letters
+    assert render_hint("ґудзик", [0]) == "ґ_____"

@@ -140,3 +140,125 @@ def test_any_text_is_matched_without_error(text: str, word: str) -> None:
     if is_correct(text, word):
         assert contains_word(text, word)
     assert normalize(normalize(word)) == folded  # folding is idempotent
+
+
+# ---------------------------------------------------------------- right-to-left scripts, Ukrainian
+
+
+@pytest.mark.parametrize(
+    ("guess", "word"),
+    [
+        ("قطة", "قِطَّة"), ("قِطَّةٌ", "قطة"),  # harakat, shadda and tanwin are ignored
+        ("قطـــة", "قطة"), ("سمـكة", "سمكة"),  # tatweel (stretching) is ignored
+        ("اسد", "أسد"), ("أسد", "اسد"), ("ارنب", "أرنب"), ("اناناس", "أناناس"),
+        ("ابريق", "إبريق"), ("اذن", "أذن"), ("الة", "آلة"), ("ٱسد", "أسد"),  # alef forms
+        ("قطه", "قطة"), ("مدرسه", "مدرسة"),  # teh marbuta typed as heh
+        ("مستشفي", "مستشفى"), ("عصى", "عصي"),  # alef maksura and yeh
+        ("سوال", "سؤال"), ("فيل", "فيل"), ("كرسي", "كرسي"),
+        ("القطة", "قطة"), ("الاسد", "أسد"), ("الكرة", "كرة"),  # the article on a guess
+        ("٣ ألوان", "3 ألوان"), ("۳ رنگ", "3 رنگ"),  # Arabic-Indic and Persian digits
+    ],
+)
+def test_arabic_is_guessed_as_its_players_type_it(guess: str, word: str) -> None:
+    assert is_correct(guess, word), (guess, word)
+    assert not is_close(guess, word)
+
+
+@pytest.mark.parametrize(
+    ("guess", "word"),
+    [
+        ("کتاب", "كتاب"), ("كتاب", "کتاب"),  # Persian keheh and Arabic kaf
+        ("کیک", "كيك"), ("كيك", "کیک"), ("ماهی", "ماهي"), ("چای", "چاي"),  # Farsi yeh
+        ("میخورم", "می‌خورم"), ("می خورم", "می‌خورم"), ("می‌خورم", "میخورم"),  # ZWNJ
+        ("خانهٔ", "خانه"), ("دوچرخه", "دوچرخه\u200f"),  # hamza on heh, a direction mark
+    ],
+)
+def test_persian_is_guessed_as_its_players_type_it(guess: str, word: str) -> None:
+    assert is_correct(guess, word), (guess, word)
+    assert not is_close(guess, word)
+
+
+@pytest.mark.parametrize(
+    ("guess", "word"),
+    [
+        ("שלומ", "שלום"), ("שָׁלוֹם", "שלום"), ("שלום", "שָׁלוֹם"),  # final mem, niqqud
+        ("עפרונ", "עפרון"), ("ארנב", "אַרְנָב"), ("מלכ", "מלך"), ("עצ", "עץ"), ("כספ", "כסף"),
+        ("צ'יפס", "צ׳יפס"), ("ציפס", "צ׳יפס"), ("כדור-סל", "כדורסל"),  # geresh, maqaf
+        ("ארון־ספרים", "ארון ספרים"),
+    ],
+)
+def test_hebrew_is_guessed_as_its_players_type_it(guess: str, word: str) -> None:
+    assert is_correct(guess, word), (guess, word)
+    assert not is_close(guess, word)
+
+
+@pytest.mark.parametrize(
+    ("guess", "word"),
+    [
+        ("гудзик", "ґудзик"), ("ҐУДЗИК", "ґудзик"),  # ґ is г for guessing
+        ("іжак", "їжак"), ("ЇЖАК", "їжак"),  # ї is і with a diaeresis
+        ("мiсто", "місто"),  # a Latin i typed for і
+        ("мяч", "м'яч"), ("мʼяч", "м'яч"), ("м’яч", "м'яч"),  # apostrophes of any shape
+    ],
+)
+def test_ukrainian_is_guessed_as_its_players_type_it(guess: str, word: str) -> None:
+    assert is_correct(guess, word), (guess, word)
+    assert not is_close(guess, word)
+
+
+def test_letters_that_differ_stay_apart() -> None:
+    assert not is_correct("чаі", "чай")  # й is a letter of its own in Ukrainian too
+    assert not is_correct("мисто", "місто")  # и is not і
+    assert not is_correct("енот", "єнот")  # є is not е
+    assert not is_correct("گربه", "كربه")  # Persian gaf is not kaf
+    assert not is_correct("پا", "با") and not is_correct("ژ", "ز")
+    assert not is_correct("ماء", "ما")  # a hamza on its own is a letter
+    assert not is_correct("בית", "בת") and not is_correct("כ", "ק")
+
+
+def test_the_article_counts_only_on_a_guess_and_only_in_arabic() -> None:
+    assert is_correct("القمر", "قمر")
+    assert not is_correct("قمر", "القمر")  # a word written with its article keeps it
+    assert is_correct("القمر", "القمر")
+    assert not is_correct("ال", "ا")  # two letters at least must follow it
+    assert not is_correct("alcohol", "cohol")
+    assert is_correct("كرة القدم", "كرة القدم")
+
+
+@pytest.mark.parametrize(
+    ("guess", "word"),
+    [("زرفة", "زرافة"), ("زراقة", "زرافة"), ("زرافةة", "زرافة"), ("الزرفة", "زرافة"),
+     ("פרפרר", "פרפר"), ("פרר", "פרפר"), ("טלויזיה", "טלוויזיה"), ("מטריה", "מטרייה"),
+     ("کتابی", "كتاب"), ("ویلون", "ویولون"), ("їжк", "їжак"), ("гудзік", "ґудзик"),
+     ("ижак", "їжак")],
+)
+def test_close_counts_letters_in_every_script(guess: str, word: str) -> None:
+    assert is_close(guess, word), (guess, word)
+    assert not is_correct(guess, word)
+
+
+@pytest.mark.parametrize(
+    ("guess", "word"),
+    [("قطا", "قطة"),  # three letters: never close
+     ("ژرافا", "زرافه"), ("זרזר", "פרפר"), ("гадзік", "ґудзик")],  # two edits
+)
+def test_two_edits_or_short_words_are_not_close(guess: str, word: str) -> None:
+    assert not is_close(guess, word), (guess, word)
+    assert not is_correct(guess, word)
+
+
+def test_the_drawer_cannot_give_away_a_right_to_left_word() -> None:
+    assert contains_word("إنها قِطَّة صغيرة", "قطة")
+    assert contains_word("ق ط ة", "قطة")
+    assert contains_word("هذا أرنب", "ارنب")
+    assert contains_word("ز ی ت و ن", "زیتون")
+    assert contains_word("זה כלב!", "כלב")
+    assert contains_word("זה עפרונ", "עפרון")
+    assert not contains_word("قطار سريع", "قطة")
+
+
+def test_a_short_word_with_an_apostrophe_is_one_token() -> None:
+    assert contains_word("це м'яч!", "м'яч")  # Ukrainian: three letters and an apostrophe
+    assert contains_word("це мʼяч", "м'яч")
+    assert contains_word("c'est l'eau", "eau")  # French elision still splits
+    assert not contains_word("це м'ятий", "м'яч")

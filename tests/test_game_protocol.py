@@ -175,6 +175,15 @@ def test_chat_control_characters_become_spaces_and_invisibles_go() -> None:
     assert error(json.dumps({"type": "chat", "text": "x" * 201})).code == "bad_message"
 
 
+def test_persian_keeps_the_zero_width_non_joiner_between_letters() -> None:
+    # "می‌خواهم" ("I want") and "علی‌رضا" need it; anywhere else it is an invisible character.
+    assert parse({"type": "chat", "text": "می\u200cخواهم"}).text == "می\u200cخواهم"
+    assert parse({"type": "chat", "text": "\u200cسلام \u200c!"}).text == "سلام !"
+    assert parse({"type": "hello", "name": "علی\u200cرضا"}).name == "علی\u200cرضا"
+    assert error(json.dumps({"type": "hello", "name": "علی \u200c"})).code == "bad_name"
+    assert error(json.dumps({"type": "hello", "name": "\u200cعلی"})).code == "bad_name"
+
+
 # -- hostile input: everything is a Command or a GameError, never anything else
 
 json_leaf = (

@@ -311,3 +311,10 @@ def test_words_with_characters_that_show_nothing_are_refused(word: str) -> None:
     assert clean_entry(word)[1] == "bad_character"
     with pytest.raises(InvalidSettings, match="invisible"):
         clean_custom_words([word])
+
+
+def test_a_zero_width_non_joiner_between_letters_is_persian_spelling() -> None:
+    assert clean_entry("لاک\u200cپشت") == ("لاک\u200cپشت", None)
+    assert clean_custom_words(["می\u200cخورم"]) == ("می\u200cخورم",)
+    for word in ("\u200cپشت", "لاک\u200c", "لاک \u200cپشت", "a\u200c1"):
+        assert clean_entry(word)[1] == "bad_character", word

@@ -1,7 +1,18 @@
 import json
 import logging
 
-from drawgame.logs import JsonFormatter, TextFormatter, event, get_logger, redact
+import pytest
+
+from drawgame.config import LOG_TO_STDOUT, Config
+from drawgame.logs import (
+    LOGGER_NAME,
+    JsonFormatter,
+    TextFormatter,
+    event,
+    get_logger,
+    redact,
+    setup_logging,
+)
 
 
 def make_record(logger: logging.Logger, **fields: object) -> logging.LogRecord:
@@ -84,3 +95,16 @@ def test_a_url_password_is_masked_in_any_field() -> None:
         assert "hunter2" not in line
         assert "postgresql://drawgame:***@db.example:5432/drawgame" in line
     assert redact({"path": "/api/health", "n": 3}) == {"path": "/api/health", "n": 3}
+
+
+def test_a_log_file_of_dash_is_standard_output(capsys: pytest.CaptureFixture[str]) -> None:
+    """DRAWGAME_LOG_FILE=- (the container image's): the lines go to standard output."""
+    logger = logging.getLogger(LOGGER_NAME)
+    kept = logger.handlers[:], logger.level, logger.propagate
+    try:
+        setup_logging(Config(log_file=LOG_TO_STDOUT, log_format="json"))
+        event(get_logger("t9"), logging.INFO, "to_stdout", room="ABC")
+    finally:
+        logger.handlers[:], logger.level, logger.propagate = kept
+    out, err = capsys.readouterr()
+    assert json.loads(out)["event"] == "to_stdout" and err == ""

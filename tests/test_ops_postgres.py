@@ -15,6 +15,8 @@ from drawgame.store import Store
 from drawgame.store.db import connect_to
 from tests.pgserver import PgServer
 
+ROOT = Path(__file__).resolve().parent.parent
+
 
 def cli_env(url: str, tmp_path: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("DRAWGAME_")}
@@ -58,7 +60,8 @@ async def test_db_check_reads_the_server_and_names_the_servers_connected(
     code, out = await cli(env, "db-check")
     assert code == 0, out
     assert out.rstrip().endswith("database OK")
-    assert "migration(s) applied, last 0002_directory" in out
+    last = sorted((ROOT / "migrations" / "postgresql").glob("*.sql"))[-1].stem
+    assert f"migration(s) applied, last {last}" in out
     assert "rooms 1 (1 active)" in out and "no drawgame server connected" in out
     assert password_of(pg_url) not in out and "drawgame:***@" in out
     store = await Store.open(pg_url)

@@ -11,9 +11,14 @@ import httpx
 import pytest
 import trio
 
+from drawgame.config import Config
 from drawgame.game.modes import classic
 from drawgame.store import albums
+from drawgame.store.db import connect_to
+from drawgame.web import albums as web_albums
+from tests import telephone
 from tests.conftest import Launch, RunningServer
+from tests.telephone import play_telephone
 from tests.wsclient import WsClient, connect
 
 
@@ -55,11 +60,8 @@ async def play_game(server: RunningServer, stack: AsyncExitStack) -> tuple[
         await guesser.wait_for("turn_end", lambda m, w=word: m["word"] == w)
     over = await ada.wait_for("game_over")
     game = str(over["game_id"])
-    async with httpx.AsyncClient(base_url=server.url) as http:  # the recorder's next flush
-        for _ in range(100):
-            if (await http.get(f"/api/games/{game}")).status_code == 200:
-                break
-            await trio.sleep(0.05)
+    async with httpx.AsyncClient(base_url=server.url) as http:  # it flushes the recorder
+        assert (await http.get(f"/api/games/{game}")).status_code == 200
     return code, game, {"Ada": ada, "Bob": bob}
 
 
@@ -193,3 +195,136 @@ def test_a_cover_is_thinned_to_its_bound_and_keeps_its_ends() -> None:
             assert after == before
     assert albums.shows_something(ops)
     assert not albums.shows_something([*ops, {"op": "clear"}])
+
+
+async def test_a_telephone_album_hidden_from_and_deleted(
+    db_server: RunningServer, db_config: Config,
+) -> None:
+    """A telephone game played over real sockets: its books in the album, its drawing pages
+    hidden (only those: sentences stay), its gallery item and cover, its link preview, and
+    its deletion taking every page and page op with it, on SQLite and PostgreSQL."""
+    server = db_server
+    with trio.fail_after(40):
+        async with AsyncExitStack() as stack, httpx.AsyncClient(base_url=server.url) as http:
+            played = await play_telephone(server.url, server.ws_url, stack)
+            code, game = played.code, played.game_id
+            ada, bob, cy, dee = (played.seats[n] for n in telephone.NAMES)
+            album = (await http.get(f"/api/games/{game}")).json()
+            assert album["mode"] == "telephone" and album["room_code"] == code
+            books = album["books"]
+            ids = [ada.id, bob.id, cy.id, dee.id]
+            assert [b["owner"]["id"] for b in books] == ids
+            authors = [[p["author"]["id"] for p in b["pages"]] for b in books]
+            assert authors == [[ids[(j + k) % 4] for k in range(4)] for j in range(4)]
+            assert [[p["kind"] for p in b["pages"]] for b in books] == [
+                ["text", "drawing", "text", "drawing"]] * 4
+            assert not any(p["hidden"] for b in books for p in b["pages"])
+            assert books[0]["pages"][0]["text"] == telephone.sentence("Ada", 1)
+            assert books[0]["pages"][1]["ops"] == telephone.stroke("Bob", 2)
+            assert books[2]["pages"][1]["ops"] == []  # Dee submitted an empty drawing
+            assert books[1]["pages"][2]["text"] == ""  # Dee left before writing it
+            assert books[0]["pages"][3]["ops"] == []  # nor drew this one
+
+            thumbs = (await http.get(f"/api/games/{game}?view=thumbs")).json()
+            assert thumbs["view"] == "thumbs"
+            assert thumbs["books"][0]["pages"][1]["ops"] == telephone.stroke("Bob", 2)
+            assert thumbs["books"][0]["pages"][0]["text"] == telephone.sentence("Ada", 1)
+
+            item = (await http.get(f"/api/rooms/{code}/albums")).json()["albums"][0]
+            assert item["game_id"] == game and item["mode"] == "telephone"
+            assert item["players"] == list(telephone.NAMES)
+            assert (item["books"], item["drawings"]) == (4, 8)
+            assert item["drawers"] == sorted(ids) and item["hidden"] == []
+            assert item["cover"]["ops"] == telephone.stroke("Bob", 2)  # book 1, page 2
+
+            page = (await http.get(f"/a/{game}")).text
+            assert '<meta property="og:title" content="drawgame album: 4 books">' in page
+            assert "Books by Ada, Bob, Cy and Dee on 20" in page
+            assert "“Ada&#x27;s page 1: a cat rides a bike”" in page
+            assert "“Bob&#x27;s page 1: a cat rides a bike”, “Cy&#x27;s" in page
+            for secret in (code, *(c.token for c in played.seats.values())):
+                assert str(secret) not in page
+
+            # Bob hides his drawings: his drawing pages are blank for everyone, his
+            # sentences stay, and the gallery takes its cover from someone else's.
+            hid = await http.post(f"/api/games/{game}/hide", json={"token": bob.token})
+            assert hid.json() == {"player_id": bob.id, "hidden": True}
+            for view in ("", "?view=thumbs"):
+                shown = (await http.get(f"/api/games/{game}{view}")).json()["books"]
+                for whole, now in zip(books, shown, strict=True):
+                    for before, after in zip(whole["pages"], now["pages"], strict=True):
+                        bobs_drawing = (before["author"]["id"] == bob.id
+                                        and before["kind"] == "drawing")
+                        assert after["hidden"] is bobs_drawing
+                        assert after["author"] == before["author"]
+                        if bobs_drawing:
+                            assert after["ops"] == [] and before["ops"]
+                        elif before["kind"] == "text":
+                            assert after["text"] == before["text"]
+                        elif not view:
+                            assert after["ops"] == before["ops"]
+            assert shown[1]["pages"][0]["text"] == telephone.sentence("Bob", 1)
+            bobs_sentence = next(p for b in shown for p in b["pages"]
+                                 if p["author"]["id"] == bob.id and p["kind"] == "text")
+            assert bobs_sentence["text"] and not bobs_sentence["hidden"]
+            item = (await http.get(f"/api/rooms/{code}/albums")).json()["albums"][0]
+            assert item["hidden"] == [bob.id]
+            # book 1's page 4 is empty: the cover is book 2's page 2
+            assert item["cover"]["ops"] == telephone.stroke("Cy", 2)
+            # Dee left the room, and still proves their seat with its token.
+            left = await http.post(f"/api/games/{game}/hide", json={"token": dee.token})
+            assert left.json() == {"player_id": dee.id, "hidden": True}
+
+            # Only the host deletes, and the pages and their drawings go with the game.
+            where = db_config.database_url or db_config.db_path
+            rows = await trio.to_thread.run_sync(telephone_rows, where, game)
+            assert rows == {"games": 1, "pages": 16, "page_ops": 6, "album_hidden": 2}
+            refused = await http.request("DELETE", f"/api/games/{game}",
+                                         json={"token": bob.token})
+            assert refused.json()["error"]["code"] == "not_host"
+            gone = await http.request("DELETE", f"/api/games/{game}", json={"token": ada.token})
+            assert gone.status_code == 204, gone.text
+            assert (await http.get(f"/api/games/{game}")).status_code == 404
+            assert (await http.get(f"/api/games/{game}?view=thumbs")).status_code == 404
+            assert (await http.get(f"/a/{game}")).status_code == 404
+            assert (await http.get(f"/api/rooms/{code}/albums")).json() == {"albums": []}
+            rows = await trio.to_thread.run_sync(telephone_rows, where, game)
+            assert rows == {"games": 0, "pages": 0, "page_ops": 0, "album_hidden": 0}
+            # The room plays on: its album turns a page, and a reaction to it (a page no
+            # longer stored) is taken.
+            await ada.send({"type": "album_next"})
+            shown = await bob.wait_for("album_page", lambda m: m["page"] == 1)
+            await cy.send({"type": "react", "value": "like"})
+            liked = await ada.wait_for("reaction")
+            assert (liked["book"], liked["page"], liked["likes"]) == (0, 1, 1)
+            assert shown["entry"]["author"]["id"] == bob.id
+
+
+def telephone_rows(where: str, game: str) -> dict[str, int]:
+    """Rows of the game and of what hangs off it (a game's rows are found by its public
+    id before deletion: afterwards, by the page ids it had)."""
+    conn = connect_to(where, read_only=True)
+    try:
+        counts = {"games": conn.execute(
+            "SELECT count(*) FROM games WHERE public_id = ?", (game,)).fetchone()[0]}
+        counts["pages"] = conn.execute(
+            "SELECT count(*) FROM pages WHERE game_id NOT IN (SELECT id FROM games)"
+            " OR game_id IN (SELECT id FROM games WHERE public_id = ?)", (game,)).fetchone()[0]
+        counts["page_ops"] = conn.execute(
+            "SELECT count(*) FROM page_ops WHERE page_id NOT IN (SELECT id FROM pages)"
+            " OR page_id IN (SELECT p.id FROM pages p JOIN games g ON g.id = p.game_id"
+            " WHERE g.public_id = ?)", (game,)).fetchone()[0]
+        counts["album_hidden"] = conn.execute(
+            "SELECT count(*) FROM album_hidden WHERE game_id NOT IN (SELECT id FROM games)"
+            " OR game_id IN (SELECT id FROM games WHERE public_id = ?)", (game,)).fetchone()[0]
+        return {k: int(v) for k, v in counts.items()}
+    finally:
+        conn.close()
+
+
+def test_a_quoted_sentence_is_cut_between_characters_people_see() -> None:
+    family = "👩\u200d👩\u200d👧"  # one emoji of five code points
+    long = "é" * 58 + family * 3
+    cut = web_albums._cut(long, web_albums.OG_SENTENCE_CHARS)
+    assert cut == "é" * 58 + family + "…"
+    assert web_albums._cut("short", 60) == "short"

@@ -34,7 +34,7 @@ GENEROUS = {
 CODE_RE = re.compile(r"[ABCDEFGHJKMNPQRSTUVWXYZ23456789]{8}")
 SUMMARY_FIELDS = {"code", "name", "private", "phase", "players", "max_players", "round",
                   "worker", "ws_path",
-                  "rounds", "language"}
+                  "rounds", "language", "mode", "step", "steps"}
 
 
 # ---------------------------------------------------------------- helpers

@@ -22,7 +22,8 @@ from drawgame.game.words import (
 )
 
 CODES = list(LANGUAGE_NAMES)
-MIN_WORDS = {code: 1000 if code == "en" else 400 for code in CODES}
+MIN_WORDS = {code: 1000 if code == "en" else 400 for code in CODES} | dict.fromkeys(
+    ("ar", "he", "fa", "uk"), 700)
 MIN_PER_LEVEL = 10
 """Words each standard pack holds at each difficulty, at least."""
 
@@ -37,9 +38,10 @@ def load(code: str) -> WordList:
 LISTS = {code: load(code) for code in CODES}
 
 
-def test_twelve_languages_ship() -> None:
-    assert len(CODES) == 12
-    assert {"en", "de", "fr", "es", "it", "pt", "nl", "pl", "sv", "tr", "ru"} < set(CODES)
+def test_sixteen_languages_ship() -> None:
+    assert len(CODES) == 16
+    assert {"en", "de", "fr", "es", "it", "pt", "nl", "pl", "sv", "tr", "ru", "uk", "el",
+            "ar", "he", "fa"} == set(CODES)
     assert sorted(p.stem for p in WORDS_DIR.glob("*.txt")) == sorted(CODES)
 
 
@@ -77,7 +79,8 @@ def test_easy_words_are_shorter_than_hard_ones(code: str) -> None:
     assert mean(by_level["easy"]) < mean(by_level["medium"]) < mean(by_level["hard"])
 
 
-SCRIPT = {"ru": "CYRILLIC", "el": "GREEK"}
+SCRIPT = {"ru": "CYRILLIC", "uk": "CYRILLIC", "el": "GREEK", "ar": "ARABIC", "fa": "ARABIC",
+          "he": "HEBREW"}
 
 
 @pytest.mark.parametrize("code", CODES)
@@ -129,6 +132,52 @@ def test_greek_spelling_final_sigma_and_one_tonos_per_word() -> None:
             assert accents <= 1, w.text
 
 
+# Arabic harakat and Quranic marks, tatweel, Hebrew points, and the presentation forms.
+POINTED = re.compile("[\u0591-\u05c7\u0610-\u061a\u0640\u064b-\u065f\u0670\u06d6-\u06ed"
+                     "\ufb1d-\ufb4f\ufb50-\ufdff\ufe70-\ufeff]")
+
+
+@pytest.mark.parametrize("code", ["ar", "he", "fa"])
+def test_right_to_left_lists_are_written_plain(code: str) -> None:
+    """No vowel points, stretching or presentation forms: words as people type them."""
+    for w in LISTS[code].words:
+        assert not POINTED.search(w.text), w.text
+        assert "'" not in w.text and '"' not in w.text, w.text  # Hebrew writes ׳ and ״
+
+
+def test_persian_writes_its_own_letters_and_the_zero_width_non_joiner() -> None:
+    texts = [w.text for w in LISTS["fa"].words]
+    for text in texts:
+        assert not re.search("[يكةى]", text), f"{text}: Persian ی and ک, no Arabic forms"
+        for i, ch in enumerate(text):
+            if ch == "\u200c":
+                assert text[i - 1].isalpha() and text[i + 1].isalpha(), text
+    joined = [t for t in texts if "\u200c" in t]
+    assert {"لاک\u200cپشت", "جوجه\u200cتیغی", "رنگین\u200cکمان"} <= set(joined)
+
+
+def test_arabic_writes_hamza_and_teh_marbuta() -> None:
+    texts = {w.text for w in LISTS["ar"].words}
+    assert {"أسد", "أرنب", "إبريق", "آيس كريم", "قطة", "فراشة", "مستشفى"} <= texts
+    assert not any(re.search("[پچژگیک]", t) for t in texts), "Persian letters in Arabic"
+
+
+def test_hebrew_writes_final_letters_where_words_end() -> None:
+    # פ may end a loanword said with /p/ (מיקרוסקופ, טרמפ), as Hebrew writes them.
+    finals, normal = "ךםןףץ", "כמנצ"
+    for w in LISTS["he"].words:
+        for token in w.text.split():
+            letters = token.replace("׳", "")
+            assert not any(ch in finals for ch in letters[:-1]), f"{w.text}: a final letter inside"
+            assert letters[-1] not in normal or len(letters) == 1, f"{w.text}: use the final form"
+
+
+def test_ukrainian_writes_its_own_letters() -> None:
+    texts = {w.text for w in LISTS["uk"].words}
+    assert not any(re.search("[ыэъё]", t) for t in texts), "Russian letters in Ukrainian"
+    assert {"ґудзик", "дзиґа", "їжак", "єдиноріг", "м'яч"} <= texts
+
+
 def test_russian_writes_yo() -> None:
     yo = [w.text for w in LISTS["ru"].words if "ё" in w.text]
     assert {"ёжик", "мёд", "самолёт", "вертолёт"} <= set(yo)
@@ -160,6 +209,14 @@ def plain_keyboard(code: str, text: str) -> str:
             text = text.replace(a, b)
     if code == "ru":
         return text.replace("ё", "е").replace("Ё", "Е")
+    if code == "uk":  # no ґ or і on a Russian keyboard: г and a Latin i; no apostrophe
+        return text.replace("ґ", "г").replace("і", "i").replace("ї", "i").replace("'", "")
+    if code == "ar":  # no hamza seats, ه for ة, ي for ى
+        text = text.replace("ة", "ه").replace("ى", "ي")
+    if code == "fa":  # an Arabic keyboard: ي and ك; a space for the non-joiner
+        text = text.replace("ی", "ي").replace("ک", "ك").replace("\u200c", " ")
+    if code == "he":  # final letters typed as the normal ones, ' for ׳
+        text = text.translate(str.maketrans("ךםןףץ׳", "כמנפצ'"))
     text = text.replace("ı", "i").replace("ł", "l").replace("Ł", "L").replace("œ", "oe")
     return strip_marks(text)
 
@@ -172,6 +229,8 @@ def test_every_word_is_guessed_as_its_players_type_it(code: str) -> None:
             assert is_correct(typed, w.text), (w.text, typed)
             assert not is_close(typed, w.text)
         assert contains_word(f"it is {w.text} for sure", w.text)
+        if code == "ar" and " " not in w.text:  # with the article, as players often say it
+            assert is_correct(f"ال{w.text}", w.text), w.text
 
 
 def letter_indexes(word: str) -> list[int]:

@@ -4,7 +4,18 @@ A hint works on what a reader sees as one letter: an extended grapheme
 cluster (Unicode UAX #29, through the `regex` module's `\\X`), so "é" written
 as "e" plus a combining accent, a Devanagari conjunct or an emoji with its
 modifiers is hidden and revealed whole, as one `_`. Spaces and punctuation
-(hyphens, apostrophes, dots) are shown as they are and are not letters.
+(hyphens, apostrophes, dots) are shown as they are and are not letters, and
+so is what guessing ignores and a reader does not count as a letter: the
+Arabic tatweel, the Ukrainian apostrophe `ʼ`, a lone format character.
+
+Right-to-left words need nothing more: a cluster is an Arabic letter with its
+harakat or a Hebrew letter with its points, revealed as written, and every
+other position is `_`, which joins to nothing, so a revealed Arabic letter is
+drawn in its isolated form whatever its neighbours are and never tells, by a
+joining form, whether the hidden letters beside it join to it. Hebrew final
+letters are revealed as written: they stand where the word ends, which the
+hint shows anyway. The hint is one string in the word's logical order; the
+client sets its direction from the word's language.
 """
 
 from __future__ import annotations
@@ -28,10 +39,14 @@ def clusters(word: str) -> list[str]:
     return list(_CLUSTER.findall(word))
 
 
+_NOT_LETTERS = regex.compile(r"[\p{Cf}\u0640\u02BC]+")
+
+
 def is_letter(cluster: str) -> bool:
-    """True for a cluster a hint hides: anything but white space and punctuation."""
+    """True for a cluster a hint hides: anything but white space, punctuation,
+    tatweel, the modifier apostrophe and format characters."""
     category = unicodedata.category(cluster[0])
-    return not (cluster.isspace() or category[0] in "PZ")
+    return not (cluster.isspace() or category[0] in "PZ" or _NOT_LETTERS.fullmatch(cluster))
 
 
 def letter_positions(word: str) -> list[int]:

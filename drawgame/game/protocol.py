@@ -24,6 +24,7 @@ import regex
 
 from drawgame.game.avatar import validate_avatar
 from drawgame.game.errors import BadJson, BadMessage, BadName, BadToken, GameError, UnknownType
+from drawgame.game.matching import JOINER_IN_WORD
 from drawgame.game.ops import Op, validate_ops
 
 MAX_NAME_LEN = 24
@@ -452,8 +453,11 @@ def _forbidden_char(ch: str) -> bool:
 
 
 def has_forbidden_chars(text: str) -> bool:
-    """Control, surrogate, private-use or invisible format characters (names refuse them)."""
-    return any(_forbidden_char(ch) for ch in text)
+    """Control, surrogate, private-use or invisible format characters (names refuse them).
+
+    A zero-width non-joiner between two letters is Persian spelling ("علی‌رضا"), not one.
+    """
+    return any(_forbidden_char(ch) for ch in JOINER_IN_WORD.sub("", text))
 
 
 def clean_name(raw: object) -> str:
@@ -484,7 +488,8 @@ def name_key(name: str) -> str:
 
 def clean_chat(raw: object) -> str:
     """Chat text: NFC; line breaks and other control characters become spaces,
-    invisible format characters (bidi overrides, ...) are dropped, then trimmed;
+    invisible format characters (bidi overrides, ...) are dropped (a zero-width
+    non-joiner between two letters, Persian spelling, is kept), then trimmed;
     1..200 characters or BadMessage. Pasted multi-line text thus still goes
     through as one line, and nothing invisible can hide inside a message.
     """
@@ -508,13 +513,16 @@ def clean_page_text(raw: object, *, empty: bool) -> str:
 
 def _one_line(raw: object) -> str:
     """NFC; line breaks and other control characters become spaces, invisible format
-    characters are dropped, then trimmed."""
+    characters are dropped (a zero-width non-joiner between two letters, Persian
+    spelling, is kept), then trimmed."""
     if not isinstance(raw, str):
         raise BadMessage("text must be text", field="text")
+    nfc = unicodedata.normalize("NFC", raw)
+    joiners = {m.start() for m in JOINER_IN_WORD.finditer(nfc)}
     return "".join(
         " " if unicodedata.category(ch) in ("Cc", "Zl", "Zp") else ch
-        for ch in unicodedata.normalize("NFC", raw)
-        if not _forbidden_char(ch) or unicodedata.category(ch) in ("Cc", "Zl", "Zp")
+        for i, ch in enumerate(nfc)
+        if not _forbidden_char(ch) or i in joiners or unicodedata.category(ch) in ("Cc", "Zl", "Zp")
     ).strip()
 
 

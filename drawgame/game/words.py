@@ -27,7 +27,7 @@ from typing import Any
 
 import regex
 
-from drawgame.game.matching import normalize
+from drawgame.game.matching import JOINER_IN_WORD, normalize
 from drawgame.logs import event, get_logger
 
 log = get_logger("words")
@@ -44,7 +44,11 @@ LANGUAGE_NAMES: dict[str, str] = {
     "sv": "Svenska",
     "tr": "Türkçe",
     "ru": "Русский",
+    "uk": "Українська",
     "el": "Ελληνικά",
+    "ar": "العربية",
+    "he": "עברית",
+    "fa": "فارسی",
 }
 """The shipped languages, in the order the API lists them, with their own names."""
 
@@ -180,7 +184,7 @@ def clean_entry(raw: str) -> tuple[str, str | None]:
         return word, "too_long"
     if "\ufffd" in word:
         return word, "unreadable"
-    if _BAD_CHARACTER.search(word):
+    if _BAD_CHARACTER.search(JOINER_IN_WORD.sub("", word)):
         return word, "bad_character"
     if not any(ch.isalnum() for ch in word):
         return word, "no_letter"
@@ -189,7 +193,8 @@ def clean_entry(raw: str) -> tuple[str, str | None]:
 
 _BAD_CHARACTER = regex.compile(r"[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Cn}\p{Default_Ignorable_Code_Point}]")
 """Control, format, private and unassigned characters, and those that show nothing
-(fillers such as U+3164 count as letters, yet a word of them cannot be drawn or read)."""
+(fillers such as U+3164 count as letters, yet a word of them cannot be drawn or read).
+A zero-width non-joiner between two letters is Persian spelling, and is kept."""
 
 
 def parse_word_file(

@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from drawgame.config import Config
+from drawgame.config import LOG_TO_STDOUT, Config
 from drawgame.ops import admin_token, database, deploy, disk, passes, postgres, releases
 from drawgame.ops.instance import INSTANCES, Instance, InstanceError, resolve
 from drawgame.ops.probe import fetch_health, wait_healthy
@@ -249,6 +249,9 @@ def cmd_logs(config: Config, args: argparse.Namespace) -> int:
     instance = _instance(config, args)
     if instance.deployed:
         command = _service(instance).logs_command(args.lines, not args.no_follow)
+    elif instance.config.log_file == LOG_TO_STDOUT:
+        return fail("the local server logs to its standard output (DRAWGAME_LOG_FILE=-): "
+                    "in a container, podman logs or docker logs shows it")
     elif instance.config.log_file:
         follow = [] if args.no_follow else ["-F"]
         command = ["tail", "-n", str(args.lines), *follow, instance.config.log_file]

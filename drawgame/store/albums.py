@@ -5,9 +5,12 @@ this module adds what players decide about it afterwards:
 
 - a player hides their own drawings (a row of ``album_hidden``): every album
   answer then carries those drawings as blank (``hidden``), the gallery's
-  covers skip them;
-- the room's host deletes the album: the game's rows go (turns, ops and the
-  hidden rows with them), and every later read answers 404.
+  covers skip them. In a telephone game that is every drawing page they made;
+  their sentences stay (a sentence is a line of the book's story more than
+  personal data, and blanking it would break the books of the others: see
+  docs/DURABILITY.md);
+- the room's host deletes the album: the game's rows go (turns, ops, pages,
+  page ops and the hidden rows with them), and every later read answers 404.
 
 A player proves who they are with the seat token their browser holds: the
 token's digest is looked up among the seats of the game's room (``players``),
@@ -107,7 +110,8 @@ def set_hidden(conn: Connection, game_id: int, player_id: str, hidden: bool, at:
 
 
 def delete_game(conn: Connection, game_id: int) -> None:
-    """Remove a game and its album for good (turns, ops and hidden rows cascade)."""
+    """Remove a game and its album for good (turns, turn ops, pages, page ops and hidden
+    rows cascade)."""
     conn.execute("DELETE FROM games WHERE id = ?", (game_id,))
 
 
@@ -115,7 +119,9 @@ def visible_album(conn: Connection, public_id: str) -> dict[str, Any] | None:
     """The album as everyone may see it: the drawings their authors hid are blank.
 
     Every turn gains ``hidden`` (bool); a hidden turn keeps its word and drawer
-    but answers ``ops: []``. Telephone books' pages get the same treatment.
+    but answers ``ops: []``. So does every telephone page: a drawing page of a
+    player who hid their drawings keeps its author and answers ``ops: []``; a
+    sentence page is never hidden.
     """
     album = load_album(conn, public_id)
     if album is None:
@@ -128,7 +134,8 @@ def visible_album(conn: Connection, public_id: str) -> dict[str, Any] | None:
         turn["hidden"] = _blank_if(turn, turn.get("drawer"), hidden)
     for book in album.get("books", []) or []:
         for page in book.get("pages", []):
-            page["hidden"] = _blank_if(page, page.get("author"), hidden)
+            page["hidden"] = page.get("kind") == "drawing" and _blank_if(
+                page, page.get("author"), hidden)
     # An avatar is a drawing too: who hid their drawings hides their face.
     album["avatars"] = {pid: face for pid, face in album.get("avatars", {}).items()
                         if pid not in hidden}
@@ -168,10 +175,7 @@ def _blank_if(entry: dict[str, Any], who: Any, hidden: set[str]) -> bool:
     author = who.get("id") if isinstance(who, dict) else None
     if author not in hidden:
         return False
-    if "ops" in entry:
-        entry["ops"] = []
-    if entry.get("kind") == "text":
-        entry["text"] = ""
+    entry["ops"] = []
     return True
 
 
@@ -180,18 +184,21 @@ def _blank_if(entry: dict[str, Any], who: Any, hidden: set[str]) -> bool:
 
 def room_gallery(conn: Connection, code: str) -> list[dict[str, Any]] | None:
     """The room's finished games, newest first (at most GALLERY_SIZE), or None when no
-    room has this code. Each: ``game_id``, ``finished_at``, ``players`` (names, in
-    ranking order), ``drawings`` (how many turns), ``cover`` (thinned ops of the first
-    drawing nobody hid, or null)."""
+    room has this code. Each: ``game_id``, ``finished_at``, ``mode``, ``players`` (names:
+    in ranking order, or a telephone game's book owners in book order), ``books`` (a
+    telephone game's; 0 for a classic game), ``drawings`` (turns, or drawing pages),
+    ``drawers``, ``hidden``, ``cover`` (thinned ops of the first drawing nobody hid and
+    that shows something, or null)."""
     room = conn.execute("SELECT id FROM rooms WHERE code = ?", (code,)).fetchone()
     if room is None:
         return None
     games = conn.execute(
-        "SELECT id, public_id, finished_at, ranking FROM games"
+        "SELECT id, public_id, finished_at, ranking, mode FROM games"
         " WHERE room_id = ? AND finished_at IS NOT NULL ORDER BY finished_at DESC, id DESC"
         " LIMIT ?", (room[0], GALLERY_SIZE),
     ).fetchall()
-    return [_gallery_item(conn, g) for g in games]
+    return [_telephone_item(conn, g) if g[4] == "telephone" else _gallery_item(conn, g)
+            for g in games]
 
 
 def _gallery_item(conn: Connection, game: Any) -> dict[str, Any]:
@@ -209,18 +216,52 @@ def _gallery_item(conn: Connection, game: Any) -> dict[str, Any]:
     return {
         "game_id": game[1],
         "finished_at": game[2],
+        "mode": "classic",
         "players": names,
+        "books": 0,
         "drawings": len(turns),
         "drawers": sorted({str(t[1]) for t in turns}),
         "hidden": sorted(hidden),
-        "cover": _cover(conn, [t[0] for t in turns if t[1] not in hidden]),
+        "cover": _cover(conn, _TURN_OPS, [int(t[0]) for t in turns if t[1] not in hidden]),
     }
 
 
-def _cover(conn: Connection, turn_ids: list[int]) -> dict[str, Any] | None:
-    for turn_id in turn_ids:
-        batches = [json.loads(r[0]) for r in conn.execute(
-            "SELECT ops FROM turn_ops WHERE turn_id = ? ORDER BY seq", (turn_id,))]
+def _telephone_item(conn: Connection, game: Any) -> dict[str, Any]:
+    """A telephone game's gallery item: its book owners, its drawing pages, a cover from
+    the first drawing page (book by book, page by page) nobody hid."""
+    game_id = int(game[0])
+    pages = conn.execute(
+        "SELECT id, book, owner_name, author_public_id, author_name, kind FROM pages"
+        " WHERE game_id = ? AND ended_at IS NOT NULL ORDER BY book, page", (game_id,),
+    ).fetchall()
+    names: list[str] = []
+    for name in [*(str(p[2]) for p in pages), *(str(p[4]) for p in pages)]:
+        if name not in names:
+            names.append(name)
+    drawings = [p for p in pages if p[5] == "drawing"]
+    hidden = hidden_authors(conn, game_id)
+    return {
+        "game_id": game[1],
+        "finished_at": game[2],
+        "mode": "telephone",
+        "players": names,
+        "books": len({int(p[1]) for p in pages}),
+        "drawings": len(drawings),
+        "drawers": sorted({str(p[3]) for p in drawings}),
+        "hidden": sorted(hidden),
+        "cover": _cover(conn, _PAGE_OPS, [int(p[0]) for p in drawings if p[3] not in hidden]),
+    }
+
+
+_TURN_OPS = "SELECT ops FROM turn_ops WHERE turn_id = ? ORDER BY seq"
+_PAGE_OPS = "SELECT ops FROM page_ops WHERE page_id = ? ORDER BY seq"
+
+
+def _cover(conn: Connection, batches_sql: str, ids: list[int]) -> dict[str, Any] | None:
+    """The first of these drawings (turns or pages, read by ``batches_sql``) that shows
+    something, thinned for a cover."""
+    for drawing in ids:
+        batches = [json.loads(r[0]) for r in conn.execute(batches_sql, (drawing,))]
         ops = list(replay(batches).ops)
         if shows_something(ops):
             return {"ops": thin(ops, COVER_POINTS)}

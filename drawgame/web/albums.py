@@ -24,6 +24,7 @@ from urllib.parse import quote
 import trio
 from quart import Blueprint, Response, current_app, jsonify, request
 
+from drawgame.game.hints import clusters
 from drawgame.game.protocol import MAX_TOKEN_LEN
 from drawgame.rooms.limits import KeyedLimiter
 from drawgame.rooms.recorder import utc_now
@@ -38,6 +39,10 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 MAX_GAME_ID = 64
 OG_WORDS = 6
 """Words the link preview's description names at most."""
+OG_SENTENCES = 3
+"""A telephone album's first sentences the link preview's description quotes at most."""
+OG_SENTENCE_CHARS = 60
+"""Characters of each quoted sentence at most (a longer one is cut, with …)."""
 
 blueprint = Blueprint("albums", __name__)
 
@@ -89,13 +94,16 @@ async def album_page(game_id: str) -> Response:
 
 
 def link_preview(conn: Connection, game_id: str) -> tuple[str, str] | None:
-    """(title, description) of a link to the album, from its names and words; no drawing
-    is read. None when there is no such finished game."""
+    """(title, description) of a link to the album, from its names and words (a telephone
+    game: its books' first sentences); no drawing is read. None when there is no such
+    finished game."""
     game = conn.execute(
-        "SELECT id, finished_at, ranking FROM games WHERE public_id = ?"
+        "SELECT id, finished_at, ranking, mode FROM games WHERE public_id = ?"
         " AND finished_at IS NOT NULL", (game_id,)).fetchone()
     if game is None:
         return None
+    if game[3] == "telephone":
+        return _books_preview(conn, int(game[0]), str(game[1])[:10])
     turns = conn.execute("SELECT drawer_name, word FROM turns WHERE game_id = ?"
                          " AND ended_at IS NOT NULL ORDER BY number", (game[0],)).fetchall()
     ranking = sorted(json.loads(game[2] or "[]"), key=lambda r: r.get("rank", 0))
@@ -106,6 +114,34 @@ def link_preview(conn: Connection, game_id: str) -> tuple[str, str] | None:
     shown = ", ".join(words[:OG_WORDS]) + ("…" if len(words) > OG_WORDS else "")
     description = f"Drawn by {_and(names)} on {str(game[1])[:10]}"
     return title, f"{description}: {shown}." if shown else f"{description}."
+
+
+def _books_preview(conn: Connection, game_id: int, date: str) -> tuple[str, str]:
+    """A telephone album's preview: how many books, whose, and how the first ones begin
+    (the first sentence of each book that is not empty; sentences are never hidden)."""
+    rows = conn.execute(
+        "SELECT book, owner_name, kind, text FROM pages WHERE game_id = ?"
+        " AND ended_at IS NOT NULL ORDER BY book, page", (game_id,)).fetchall()
+    owners: dict[int, str] = {}
+    firsts: dict[int, str] = {}
+    for book, owner, kind, text in rows:
+        owners.setdefault(int(book), str(owner))
+        sentence = " ".join(str(text or "").split())
+        if kind == "text" and sentence:
+            firsts.setdefault(int(book), sentence)
+    count = len(owners)
+    title = f"drawgame album: {count} book{'' if count == 1 else 's'}"
+    description = f"Books by {_and(list(owners.values()))} on {date}"
+    quoted = [f"“{_cut(firsts[b], OG_SENTENCE_CHARS)}”" for b in sorted(firsts)]
+    shown = ", ".join(quoted[:OG_SENTENCES]) + ("…" if len(quoted) > OG_SENTENCES else "")
+    return title, f"{description}: {shown}" if shown else f"{description}."
+
+
+def _cut(text: str, limit: int) -> str:
+    """``text`` in at most ``limit`` grapheme clusters (an emoji or an accent is never
+    split), the last one … when it is cut."""
+    parts = clusters(text)
+    return text if len(parts) <= limit else "".join(parts[:limit - 1]).rstrip() + "…"
 
 
 def _and(names: list[str]) -> str:

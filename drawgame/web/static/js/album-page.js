@@ -7,7 +7,7 @@
 
 import { h, $, show, toast, copyText } from "./dom.js";
 import { icon } from "./icons.js";
-import { t, use, detect, translatePage, languagePicker, language } from "./i18n.js";
+import { t, use, detect, translatePage, languagePicker, language, listOf } from "./i18n.js";
 import * as streamer from "./streamer.js";
 import * as store from "./store.js";
 import { renderRanking } from "./panels.js";
@@ -72,7 +72,7 @@ function render() {
   const game = st.game;
   const date = formatDate(game.finished_at);
   document.title = `${t("albumPage.docTitle", { date })} · drawgame`;
-  $("#album-meta").textContent = `${date} · ${t("gallery.players", { names: names(game).join(", ") })}`;
+  $("#album-meta").textContent = `${date} · ${t("gallery.players", { names: listOf(names(game)) })}`;
   $("#album-status").textContent = "";
   show($("#album-tools"), true);
   $("#album-share").replaceChildren(icon("share", 18), h("span", { text: t("albumPage.share") }));
@@ -83,8 +83,10 @@ function render() {
   if (ranking.length) renderRanking(ensurePodium(), $("#album-ranking"), ranking, null, game.avatars ?? {});
   show($("#album-drawings"), !isTelephone());
   show($("#album-books"), isTelephone());
-  if (isTelephone()) renderBooks($("#books"), game, { full: fullAlbum });
-  else {
+  if (isTelephone()) {
+    renderBooks($("#books"), game, { full: fullAlbum });
+    $("#album-status").textContent = (game.books ?? []).length ? "" : t("album.empty");
+  } else {
     renderAlbum($("#album"), game, { full: fullAlbum });
     $("#album-status").textContent = (game.turns ?? []).length ? "" : t("album.empty");
   }
@@ -132,7 +134,7 @@ async function saveSheet() {
   const date = formatDate(game.finished_at);
   const blob = await contactSheet(game.turns ?? [], {
     title: t("albumPage.sheetTitle", { date }),
-    subtitle: names(game).join(", "),
+    subtitle: listOf(names(game)),
     by: (name) => t("album.by", { name }),
     blank: (turn) => ({ hidden: t("album.hidden"), blank: t("album.nothing") })[turnState(turn)] ?? "",
   });
@@ -141,19 +143,22 @@ async function saveSheet() {
 
 // --- hiding one's own drawings ----------------------------------------------------------------
 
-/** The seats this browser held in the game's room that drew (or wrote) in this album. */
+/** Every drawing of the album as [author id, hidden]: turns, and telephone drawing pages
+ * (a player hides their drawings; their sentences stay, see docs/DURABILITY.md). */
+const drawings = (game) => [...(game.turns ?? []).map((tu) => [tu.drawer?.id, tu.hidden]),
+  ...(game.books ?? []).flatMap((b) => (b.pages ?? []).filter((p) => p.kind === "drawing")
+    .map((p) => [p.author?.id, p.hidden]))];
+
+/** The seats this browser held in the game's room that drew in this album. The album's
+ * room code is used only to find them in this browser's storage, never shown. */
 function mySeats() {
-  const game = st.game;
-  const authors = new Set([...(game.turns ?? []).map((tu) => tu.drawer?.id),
-    ...(game.books ?? []).flatMap((b) => (b.pages ?? []).map((p) => p.author?.id))]);
-  return store.getSeats(game.room_code).filter((s) => authors.has(s.id));
+  const authors = new Set(drawings(st.game).map(([id]) => id));
+  return store.getSeats(st.game.room_code).filter((s) => authors.has(s.id));
 }
 
 function mineHidden(seats) {
   const ids = new Set(seats.map((s) => s.id));
-  const entries = [...(st.game.turns ?? []).map((tu) => [tu.drawer?.id, tu.hidden]),
-    ...(st.game.books ?? []).flatMap((b) => (b.pages ?? []).map((p) => [p.author?.id, p.hidden]))];
-  const mine = entries.filter(([id]) => ids.has(id));
+  const mine = drawings(st.game).filter(([id]) => ids.has(id));
   return mine.length > 0 && mine.every(([, hidden]) => hidden);
 }
 

@@ -63,23 +63,38 @@ function albumItem(turn, index, whole, kept) {
   }
   const thumb = h("canvas", { class: "album-thumb", width: THUMB_W, height: THUMB_H, role: "img",
     "aria-label": t("album.drawingOf", { word: turn.word, name: who }) });
-  const replay = h("button", { type: "button", class: "btn btn-secondary btn-sm", dataset: { testid: "album-replay" },
-    "aria-label": t("album.replayOf", { word: turn.word }) }, icon("play", 16), t("album.replay"));
-  const play = () => busy(replay, async () => openReplay(await whole(index), replay));
-  replay.addEventListener("click", play);
-  thumb.addEventListener("click", play);
-  const png = h("button", { type: "button", class: "btn btn-ghost btn-sm", dataset: { testid: "album-download" },
-    "aria-label": t("album.pngOf", { word: turn.word }) }, icon("download", 16), t("album.png"));
-  png.addEventListener("click", () => busy(png, async () =>
-    saveBlob(await drawingPng((await whole(index)).ops), `${fileName(turn, index)}.png`)));
-  const gif = h("button", { type: "button", class: "btn btn-ghost btn-sm", dataset: { testid: "album-gif" },
-    "aria-label": t("album.gifOf", { word: turn.word }) }, icon("film", 16), t("album.gif"));
-  gif.addEventListener("click", () => busy(gif, async () => {
-    const drawn = await whole(index);
-    saveBlob(await timelapseGif(drawn.ops, drawn.duration_ms), `${fileName(turn, index)}.gif`);
-  }));
+  const buttons = drawingButtons({
+    title: turn.word, by: t("album.drawnBy", { name: who }), file: fileName(turn, index),
+    whole: () => whole(index), thumb,
+    labels: { replay: t("album.replayOf", { word: turn.word }), png: t("album.pngOf", { word: turn.word }),
+      gif: t("album.gifOf", { word: turn.word }) },
+  });
   return h("li", { class: "album-item", dataset: { testid: "album-item", turn: String(index) } },
-    h("div", { class: "thumb-frame" }, thumb), caption, h("div", { class: "album-actions" }, replay, png, gif));
+    h("div", { class: "thumb-frame" }, thumb), caption, h("div", { class: "album-actions" }, buttons));
+}
+
+/**
+ * A drawing's Replay, PNG and GIF buttons (a classic turn's, or a telephone book's
+ * drawing page's). `whole()` gives the drawing with every point ({ops, duration_ms});
+ * `title` and `by` head the replay; `file` names the files; `labels` are the buttons'
+ * accessible names; a click on `thumb` replays too.
+ */
+export function drawingButtons({ title, by, file, whole, thumb = null, labels }) {
+  const replay = h("button", { type: "button", class: "btn btn-secondary btn-sm", dataset: { testid: "album-replay" },
+    "aria-label": labels.replay }, icon("play", 16), t("album.replay"));
+  const play = () => busy(replay, async () => openReplay({ ...(await whole()), title, by }, replay));
+  replay.addEventListener("click", play);
+  thumb?.addEventListener("click", play);
+  const png = h("button", { type: "button", class: "btn btn-ghost btn-sm", dataset: { testid: "album-download" },
+    "aria-label": labels.png }, icon("download", 16), t("album.png"));
+  png.addEventListener("click", () => busy(png, async () => saveBlob(await drawingPng((await whole()).ops), `${file}.png`)));
+  const gif = h("button", { type: "button", class: "btn btn-ghost btn-sm", dataset: { testid: "album-gif" },
+    "aria-label": labels.gif }, icon("film", 16), t("album.gif"));
+  gif.addEventListener("click", () => busy(gif, async () => {
+    const drawn = await whole();
+    saveBlob(await timelapseGif(drawn.ops, drawn.duration_ms), `${file}.gif`);
+  }));
+  return [replay, png, gif];
 }
 
 const fileName = (turn, index) => `drawgame-${index + 1}-${fileWord(turn.word)}`;
@@ -102,27 +117,37 @@ export async function busy(button, work) {
 
 /** Draw the thumbnails one at a time, those on screen first, so the page never stalls. */
 function drawThumbs(list, turns) {
-  const token = {};
-  list.__thumbs = token;
   const pending = new Map();
   for (const li of list.querySelectorAll("li")) {
     const canvas = li.querySelector("canvas.album-thumb");
-    if (canvas) pending.set(canvas, turns[Number(li.dataset.turn)]);
+    if (canvas) pending.set(canvas, turns[Number(li.dataset.turn)].ops ?? []);
   }
+  drawThumbnails(list, pending);
+}
+
+/**
+ * Draw each canvas of `pending` (canvas → ops) one at a time, those on screen first;
+ * `root.dataset.thumbs` is "drawn" once all are. A later call for the same root
+ * takes over from an earlier one.
+ */
+export function drawThumbnails(root, pending) {
+  const token = {};
+  root.__thumbs = token;
+  delete root.dataset.thumbs;
   const visible = new Set();
   const watch = typeof IntersectionObserver === "function" ? new IntersectionObserver((entries) => {
     for (const e of entries) if (e.isIntersecting) visible.add(e.target);
   }) : null;
   for (const canvas of pending.keys()) watch?.observe(canvas);
   const next = () => {
-    if (list.__thumbs !== token) return watch?.disconnect();
+    if (root.__thumbs !== token) return watch?.disconnect();
     const first = [...pending.keys()].find((c) => visible.has(c)) ?? pending.keys().next().value;
     if (!first) {
-      list.dataset.thumbs = "drawn";
+      root.dataset.thumbs = "drawn";
       performance.mark("album-thumbs-drawn");
       return watch?.disconnect();
     }
-    const ops = pending.get(first).ops ?? [];
+    const ops = pending.get(first);
     pending.delete(first);
     watch?.unobserve(first);
     drawThumb(first, ops).then(() => {
@@ -142,6 +167,7 @@ export async function downloadPng(turn, index = 0) {
 
 let active = null;
 
+/** Replay a drawing ({ops, duration_ms, title, by}) in the modal; focus returns to `opener`. */
 function openReplay(turn, opener) {
   closeReplay();
   const modal = document.getElementById("replay-modal");
@@ -154,8 +180,8 @@ function openReplay(turn, opener) {
     icon("refresh", 16), t("album.replay"));
   const close = h("button", { type: "button", class: "btn btn-primary", dataset: { testid: "replay-close" } }, t("album.close"));
   replaceChildren(modal, h("div", { class: "modal-card" },
-    h("h2", { id: "replay-title", class: "modal-title" }, h("span", { text: turn.word }),
-      h("span", { class: "muted small", text: ` ${t("album.drawnBy", { name: turn.drawer?.name ?? "?" })}` })),
+    h("h2", { id: "replay-title", class: "modal-title" }, h("span", { text: turn.title }),
+      h("span", { class: "muted small", text: ` ${turn.by}` })),
     h("div", { class: "replay-frame" }, canvas),
     h("div", { class: "progress", "aria-hidden": "true" }, bar),
     h("p", { class: "muted small replay-keys", text: t("album.replayKeys") }),

@@ -45,7 +45,7 @@ export class ChatLog {
     return this.add("chat", channel, [
       guessed ? h("span", { class: "channel-tag", title: t("chat.guessedTitle"), text: t("chat.guessedTag") }) : null,
       avatarEl(from, name, { cls: "avatar-sm" }),
-      h("span", { class: `msg-name${from === meId ? " is-me" : ""}`, text: name ?? "?" }),
+      h("span", { class: `msg-name${from === meId ? " is-me" : ""}` }, h("bdi", { text: name ?? "?" })),
       h("span", { class: "msg-text", text }),
     ], guessed ? "msg-guessed" : "");
   }

@@ -123,19 +123,26 @@ const rgbOf = (c) => [(c >> 16) & 0xff, (c >> 8) & 0xff, c & 0xff];
 
 /**
  * The GIF palette for a set of 0xRRGGBB colours and the index of each: the colours
- * themselves when they fit, else gifenc's quantizer over them (the same input gives
- * the same palette). The last slot is the transparent one.
+ * themselves when they fit, else the `exact` ones among them kept as they are (a
+ * drawing's own colours, a card's paper and ink) and gifenc's quantizer over the rest
+ * (the same input gives the same palette). The last slot is the transparent one.
  */
-function paletteFor(list) {
+function paletteFor(list, exact = []) {
   let palette = list.map(rgbOf);
   const index = new Map();
   if (palette.length <= MAX_COLOURS) {
     list.forEach((c, i) => index.set(c, i));
   } else {
-    const rgba = new Uint8Array(list.length * 4);
-    list.forEach((c, i) => rgba.set([...rgbOf(c), 255], i * 4));
-    palette = quantize(rgba, MAX_COLOURS, { format: "rgb444" });
-    for (const c of list) index.set(c, nearestColorIndex(palette, rgbOf(c)));
+    const present = new Set(list);
+    let keep = [...new Set(exact)].filter((c) => present.has(c)).sort((a, b) => a - b);
+    if (keep.length > MAX_COLOURS / 2) keep = [];
+    const kept = new Set(keep);
+    const rest = list.filter((c) => !kept.has(c));
+    const rgba = new Uint8Array(rest.length * 4);
+    rest.forEach((c, i) => rgba.set([...rgbOf(c), 255], i * 4));
+    palette = [...keep.map(rgbOf), ...quantize(rgba, MAX_COLOURS - keep.length, { format: "rgb444" })];
+    keep.forEach((c, i) => index.set(c, i));
+    for (const c of rest) index.set(c, nearestColorIndex(palette, rgbOf(c)));
   }
   const transparent = palette.length;
   return { palette: [...palette, [0, 0, 0]], index, transparent };
@@ -146,8 +153,8 @@ function paletteFor(list) {
  * later one as the pixels that changed, the rest transparent (kept from before).
  */
 class GifFrames {
-  constructor(colourList, width = W, height = H) {
-    Object.assign(this, paletteFor(colourList), { width, height });
+  constructor(colourList, { exact = [], width = W, height = H } = {}) {
+    Object.assign(this, paletteFor(colourList, exact), { width, height });
     this.gif = GIFEncoder();
     this.prev = null;
     this.frames = 0;
@@ -217,6 +224,7 @@ const INK = "#1b1b1f";
 const MUTED = "#5f5f68";
 const PAPER = "#ffffff";
 const SHEET_BG = "#f4f1fb";
+const CARD = "#ede7fb";
 
 /** Lines of `text` that fit `width` at the context's font, at most `max` (the last cut with …). */
 function wrap(ctx, text, width, max) {
@@ -309,22 +317,25 @@ export async function contactSheet(turns, labels) {
   return canvasBlob(canvas);
 }
 
-/** A sentence drawn as a card (1000 x 750): the text large and centred, its author below. */
-export function cardPixels(text, caption) {
+/**
+ * A sentence drawn as a card (1000 x 750): the text large and centred, its author below.
+ * A `blank` card (an empty or hidden page) says so in muted italics.
+ */
+export function cardPixels(text, caption, { blank = false } = {}) {
   const canvas = document.createElement("canvas");
   canvas.width = W;
   canvas.height = H;
   const ctx = canvas.getContext("2d");
   ctx.fillStyle = PAPER;
   ctx.fillRect(0, 0, W, H);
-  ctx.fillStyle = "#ede7fb";
+  ctx.fillStyle = blank ? SHEET_BG : CARD;
   ctx.fillRect(40, 40, W - 80, H - 80);
-  ctx.fillStyle = INK;
+  ctx.fillStyle = blank ? MUTED : INK;
   ctx.textAlign = "center";
   let size = 64;
   let lines;
   for (;; size -= 6) {
-    ctx.font = `800 ${size}px ${FONT}`;
+    ctx.font = `${blank ? "italic 600" : "800"} ${size}px ${FONT}`;
     lines = wrap(ctx, text, W - 200, 5);
     if (lines.length * size * 1.25 <= H - 260 || size <= 30) break;
   }
@@ -339,27 +350,34 @@ export function cardPixels(text, caption) {
   return px;
 }
 
-/** A book page's picture: its drawing, its sentence as a card, or a blank card. */
+/**
+ * A book page's picture: its drawing, its sentence as a card, or a blank card saying
+ * what `labels.blank(page)` says (an empty page, a hidden drawing).
+ */
 function pagePixels(page, labels) {
-  if (page.kind === "drawing" && !labels.blank(page)) return drawingPixels(page.ops ?? []);
-  return cardPixels(labels.blank(page) || page.text || "", labels.by(page.author?.name ?? "?"));
+  const blank = labels.blank(page);
+  if (page.kind === "drawing" && !blank) return drawingPixels(page.ops ?? []);
+  return cardPixels(blank || page.text || "", labels.by(page.author?.name ?? "?"), { blank: Boolean(blank) });
 }
 
 /**
  * A telephone book as an animated GIF (1000 x 750): one frame per page, sentences as
  * cards, each shown for BOOK_PAGE_MS (the last one held longer). Cards hold antialiased
- * text, so a book's palette is quantized from every page's colours (deterministically).
+ * text, so a book may have more colours than a GIF: the drawings' own colours and the
+ * cards' paper and ink are kept exactly, the text's edges quantized (deterministically).
  */
 export async function bookGif(book, labels) {
   const pages = [];
+  const exact = [PAPER, CARD, SHEET_BG, INK, MUTED].map(parseColour);
   for (const page of book.pages ?? []) {
     pages.push(pagePixels(page, labels));
+    if (page.kind === "drawing" && !labels.blank(page)) exact.push(...colours(page.ops ?? []));
     await breathe();
   }
-  if (!pages.length) pages.push(cardPixels("", labels.by(book.owner?.name ?? "?")));
+  if (!pages.length) pages.push(cardPixels("", labels.by(book.owner?.name ?? "?"), { blank: true }));
   const found = new Set();
   for (const px of pages) for (let i = 0; i < px.length; i++) found.add(px[i]);
-  const out = new GifFrames([...found].sort((a, b) => a - b));
+  const out = new GifFrames([...found].sort((a, b) => a - b), { exact });
   for (const [i, px] of pages.entries()) {
     out.add(px, i === pages.length - 1 ? BOOK_PAGE_MS + GIF_HOLD_MS : BOOK_PAGE_MS);
     await breathe();

@@ -1,13 +1,14 @@
-// A room's gallery, in the room's lobby: the albums of its past games, newest first,
-// each with its date, players and a thumbnail, a link to its page, "Hide my drawings"
-// for a player who drew in it (proven by a seat token this browser holds for the room)
-// and "Delete" for the host. The server enforces both; the buttons only ask.
+// A room's gallery, in the room's lobby: the albums of its past games (classic and
+// telephone), newest first, each with its date, players and a thumbnail, a link to its
+// page, "Hide my drawings" for a player who drew in it (proven by a seat token this
+// browser holds for the room) and "Delete" for the host. The server enforces both; the
+// buttons only ask.
 
 import { h, replaceChildren, toast } from "./dom.js";
 import { icon } from "./icons.js";
 import { isBlank } from "./canvas.js";
 import { drawThumb } from "./thumbs.js";
-import { t, language } from "./i18n.js";
+import { t, language, listOf } from "./i18n.js";
 import * as store from "./store.js";
 import { gridKeys } from "./grid-keys.js";
 import { albumHref, busy } from "./album.js";
@@ -111,7 +112,9 @@ function item(album) {
     picture,
     h("div", { class: "gallery-text" },
       h("a", { class: "gallery-link", href: albumHref(album.game_id), text: date }),
-      h("span", { class: "muted small", text: t("gallery.players", { names: album.players.join(", ") }) }),
-      h("span", { class: "muted small", text: t("gallery.drawings", { count: album.drawings }) })),
+      h("span", { class: "muted small", text: t("gallery.players", { names: listOf(album.players) }) }),
+      h("span", { class: "muted small", text: album.mode === "telephone"
+        ? `${t("gallery.books", { count: album.books })} · ${t("gallery.drawings", { count: album.drawings })}`
+        : t("gallery.drawings", { count: album.drawings }) })),
     actions.length ? h("div", { class: "album-actions" }, actions) : null);
 }

@@ -1,8 +1,9 @@
 // One Tab stop for a grid of tiles (an album, a gallery): Tab enters the grid at the
 // control last used and leaves it at once; inside, the arrow keys move. Left and Right
-// go to the previous and next control, Up and Down to the same control of the tile a
-// row above or below (tiles without controls are passed over), Home and End to the
-// first and last control. Controls are the grid's buttons and links; the grid may be
+// go to the previous and next control (next and previous on a right-to-left page, where
+// the grid is mirrored), Up and Down to the same control of the tile a row above or
+// below (tiles without controls are passed over), Home and End to the first and last
+// control. Controls are the grid's buttons and links; the grid may be
 // re-rendered at any time (call refresh()).
 
 const CONTROLS = "button, a[href]";
@@ -60,8 +61,9 @@ export function gridKeys(root, tileSelector = ":scope > li") {
     const i = all.indexOf(e.target);
     if (i < 0) return;
     let next = null;
-    if (e.key === "ArrowRight") next = all[Math.min(all.length - 1, i + 1)];
-    else if (e.key === "ArrowLeft") next = all[Math.max(0, i - 1)];
+    const ahead = getComputedStyle(root).direction === "rtl" ? -1 : 1; // a mirrored grid runs right to left
+    if (e.key === "ArrowRight") next = all[Math.min(all.length - 1, Math.max(0, i + ahead))];
+    else if (e.key === "ArrowLeft") next = all[Math.min(all.length - 1, Math.max(0, i - ahead))];
     else if (e.key === "Home") next = all[0];
     else if (e.key === "End") next = all.at(-1);
     else if (e.key === "ArrowDown" || e.key === "ArrowUp") {

@@ -3,11 +3,23 @@
 
 import { $, secondsLeft } from "./dom.js";
 import { PHASE } from "./protocol.js";
-import { t } from "./i18n.js";
+import { t, textDirection } from "./i18n.js";
+
+const GRAPHEMES = new Intl.Segmenter(undefined, { granularity: "grapheme" });
+
+/** What a reader sees as letters, in order: a revealed Arabic letter with its marks or a
+ * Persian letter with its zero-width non-joiner is one, as the server's hint counts it. */
+export const graphemes = (text) => Array.from(GRAPHEMES.segment(String(text ?? "")), (s) => s.segment);
 
 /** "__ ____" -> "2 4": letters per word (hyphens and spaces are not letters). */
 export function letterCount(hint) {
-  return String(hint ?? "").split(" ").filter(Boolean).map((w) => w.replace(/-/g, "").length).join(" ");
+  return String(hint ?? "").split(" ").filter(Boolean).map((w) => graphemes(w.replace(/-/g, "")).length).join(" ");
+}
+
+/** Give a word's or hint's element the language and direction the word is written in. */
+export function setWordLanguage(el, text, lang) {
+  if (lang) el.lang = lang;
+  el.dir = textDirection(text, lang);
 }
 
 export class Hud {
@@ -61,8 +73,8 @@ export class Hud {
     if (seconds !== null) this.onSecond?.(seconds);
   }
 
-  /** Show the word (drawer, guessed, reveal) or else the hint. */
-  setWord({ phase, hint, word, isDrawer }) {
+  /** Show the word (drawer, guessed, reveal) or else the hint; `lang` is the room's word language. */
+  setWord({ phase, hint, word, isDrawer, lang }) {
     const playing = phase === PHASE.CHOOSING || phase === PHASE.DRAWING || phase === PHASE.REVEAL;
     const showWord = Boolean(word) && (phase === PHASE.DRAWING || phase === PHASE.REVEAL);
     const showHint = !showWord && phase === PHASE.DRAWING && Boolean(hint);
@@ -70,6 +82,8 @@ export class Hud {
     this.el.word.hidden = !showWord;
     this.el.hint.textContent = showHint ? hint : "";
     this.el.hint.hidden = !showHint;
+    setWordLanguage(this.el.hint, hint, lang);
+    setWordLanguage(this.el.word, word, lang);
     this.el.count.textContent = showHint ? `(${letterCount(hint)})` : "";
     this.el.label.textContent = labelFor({ phase, showWord, showHint, isDrawer, playing });
   }

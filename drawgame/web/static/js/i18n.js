@@ -1,7 +1,8 @@
 // The interface's language: every text the client shows comes from a table in
 // locales/<code>.js, looked up with t("key", {params}). The language is the one
 // picked before (localStorage `drawgame.lang`), else the browser's first that
-// we have, else English; English fills any key a table lacks.
+// we have, else English; English fills any key a table lacks. Arabic, Hebrew
+// and Persian are written right to left: <html dir="rtl"> mirrors the layout.
 
 import en from "./locales/en.js";
 
@@ -9,8 +10,34 @@ import en from "./locales/en.js";
 export const LANGUAGES = Object.freeze([
   ["en", "English"], ["de", "Deutsch"], ["fr", "Français"], ["es", "Español"], ["it", "Italiano"],
   ["pt", "Português"], ["nl", "Nederlands"], ["pl", "Polski"], ["sv", "Svenska"], ["tr", "Türkçe"],
-  ["ru", "Русский"], ["el", "Ελληνικά"],
+  ["ru", "Русский"], ["uk", "Українська"], ["el", "Ελληνικά"], ["ar", "العربية"], ["he", "עברית"],
+  ["fa", "فارسی"],
 ]);
+
+/** Languages written right to left (interface and word lists alike). */
+const RTL = new Set(["ar", "he", "fa"]);
+
+/** "rtl" or "ltr": the direction a language is written in (its code or a BCP 47 tag). */
+export const direction = (lang) => (RTL.has(String(lang ?? "").toLowerCase().split("-")[0]) ? "rtl" : "ltr");
+
+const STRONG = /[\p{Script=Arabic}\p{Script=Hebrew}\p{Script=Syriac}\p{Script=Thaana}\p{Script=Nko}]|(\p{L})/u;
+
+/**
+ * The direction of a word or hint: that of its first letter, else (a hint of blanks
+ * only) that of `lang`, the room's word language. A hint's blanks must run the way
+ * its word is written, which they cannot tell by themselves.
+ */
+export function textDirection(text, lang) {
+  const first = STRONG.exec(String(text ?? ""));
+  if (!first) return direction(lang);
+  return first[1] === undefined ? "rtl" : "ltr";
+}
+
+// First strong isolate ... pop directional isolate: a name or word put into a sentence
+// of a right-to-left page keeps its own order ("Bob!" stays "Bob!") and moves nothing
+// around it.
+const FSI = "\u2068";
+const PDI = "\u2069";
 
 const KEY = "drawgame.lang";
 let code = "en";
@@ -43,6 +70,7 @@ export async function use(lang) {
   table = code === "en" ? en : (await import(`./locales/${code}.js`)).default;
   plurals = new Intl.PluralRules(code);
   document.documentElement.lang = code;
+  document.documentElement.dir = direction(code);
 }
 
 /** Pick a language for good: remembered in this browser. */
@@ -59,7 +87,9 @@ export const language = () => code;
 /**
  * The text of `key` with {name} placeholders filled from `params`. With a
  * numeric `count`, the key's plural form is used (`key.one`, `key.few`, ...,
- * `key.other`, as Intl.PluralRules names them for the language).
+ * `key.other`, as Intl.PluralRules names them for the language). On a
+ * right-to-left page each text param is a bidi isolate (names, words and room
+ * codes in any script stay whole); numbers are left as they are.
  */
 export function t(key, params = {}) {
   let text;
@@ -72,7 +102,12 @@ export function t(key, params = {}) {
     console.warn("no text for", key);
     return key;
   }
-  return text.replace(/\{(\w+)\}/g, (all, name) => (name in params ? String(params[name]) : all));
+  const isolate = direction(code) === "rtl";
+  return text.replace(/\{(\w+)\}/g, (all, name) => {
+    if (!(name in params)) return all;
+    const value = String(params[name]);
+    return isolate && typeof params[name] === "string" ? FSI + value + PDI : value;
+  });
 }
 
 /**
@@ -96,6 +131,7 @@ export function languagePicker(select) {
     option.value = value;
     option.textContent = name;
     option.lang = value;
+    option.dir = direction(value);
     return option;
   }));
   select.value = code;
@@ -104,6 +140,9 @@ export function languagePicker(select) {
     window.location.reload();
   });
 }
+
+/** A list of names the language's way: "Ada, Bob, Cy", "آدا، وBob، وCy", "Ada, Bob und Cy". */
+export const listOf = (items) => new Intl.ListFormat(code, { type: "unit", style: "short" }).format(items);
 
 /** Format a number the language's way. */
 export const num = (n) => new Intl.NumberFormat(code).format(n);

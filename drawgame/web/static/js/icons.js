@@ -38,6 +38,9 @@ const PATHS = {
   book: ["M4 19.5A2.5 2.5 0 0 1 6.5 17H20", "M6.5 2H20v20H6.5A2.5 2.5 0 0 1 4 19.5v-15A2.5 2.5 0 0 1 6.5 2z"],
 };
 
+/** Icons that point along the line: mirrored on right-to-left pages (`.icon-mirror`). */
+const MIRRORED = new Set(["send", "leave", "undo"]);
+
 /** An <svg> icon; decorative (aria-hidden) since its button carries the label. */
 export function icon(name, size = 20) {
   const svg = document.createElementNS(NS, "svg");
@@ -52,6 +55,7 @@ export function icon(name, size = 20) {
   svg.setAttribute("aria-hidden", "true");
   svg.setAttribute("focusable", "false");
   svg.classList.add("icon");
+  if (MIRRORED.has(name)) svg.classList.add("icon-mirror");
   for (const d of PATHS[name] ?? []) {
     const path = document.createElementNS(NS, "path");
     path.setAttribute("d", d);

@@ -58,7 +58,7 @@ export function revealOverlay({ reveal, players, meId, drawerId, relaxed = false
     h("h2", { class: "overlay-title" }, t("stage.theWordWas"), " ", h("strong", { class: "reveal-word", text: reveal.word })),
     h("ul", { class: "points-list" }, rows.map((r) => h("li", {
       class: `${r.points > 0 ? "got" : "missed"}${r.id === meId ? " is-me" : ""}`, dataset: { playerId: r.id },
-    }, h("span", { class: "pname-text" }, r.name, r.id === drawerId ? h("span", { class: "muted", text: ` ${t("stage.drew")}` }) : null),
+    }, h("span", { class: "pname-text" }, h("bdi", { text: r.name }), r.id === drawerId ? h("span", { class: "muted", text: ` ${t("stage.drew")}` }) : null),
     h("span", { class: "points", text: mark(r) })))));
 }
 

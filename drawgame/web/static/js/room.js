@@ -15,7 +15,7 @@ import { PlayerList } from "./players.js";
 import { faces } from "./avatars.js";
 import { faceButton } from "./avatar-editor.js";
 import { ChatLog } from "./chat.js";
-import { Hud } from "./hud.js";
+import { Hud, graphemes } from "./hud.js";
 import { buildSettingsFields } from "./settings-form.js";
 import { choosingOverlay, revealOverlay, renderRanking, rankingFromPlayers } from "./panels.js";
 import { renderAlbum, closeReplay } from "./album.js";
@@ -493,7 +493,7 @@ function flagTitle(note) {
 
 function describeHint(hint) {
   const words = String(hint ?? "").split(" ").filter(Boolean);
-  const letters = words.map((w) => w.replace(/-/g, "").length);
+  const letters = words.map((w) => graphemes(w.replace(/-/g, "")).length);
   return words.length > 1
     ? t("say.wordsOf", { words: words.length, letters: letters.join(", ") })
     : t("say.letters", { count: letters[0] ?? 0 });
@@ -525,15 +525,15 @@ function onHint(m) {
 
 /** Letters shown in `after` that were blanks in `before`. */
 function revealedLetters(before, after) {
-  const old = [...String(before ?? "")];
-  return [...String(after ?? "")].filter((ch, i) => ch !== "_" && ch !== " " && old[i] === "_");
+  const old = graphemes(before);
+  return graphemes(after).filter((ch, i) => ch !== "_" && ch !== " " && old[i] === "_");
 }
 
 /** The hint as it would be spelled out: "_ a _ _" reads as "blank, a, blank, blank". */
 function spellHint(hint) {
   const words = String(hint ?? "").split(" ").filter(Boolean);
   const blank = t("say.blank");
-  return words.map((w) => [...w].map((ch) => (ch === "_" ? blank : ch)).join(", ")).join(`; ${t("say.nextWord")} `) + ".";
+  return words.map((w) => graphemes(w).map((ch) => (ch === "_" ? blank : ch)).join(", ")).join(`; ${t("say.nextWord")} `) + ".";
 }
 
 function onChat(m) {
@@ -696,7 +696,7 @@ function renderAll() {
 function renderHud() {
   $("#room-name").textContent = streamer.hideIn(st.room.name || "drawgame", st.code);
   hud.setRound(st.room.round, roundsTotal(), phase());
-  hud.setWord({ phase: phase(), hint: st.room.hint, word: st.room.word, isDrawer: isDrawer() });
+  hud.setWord({ phase: phase(), hint: st.room.hint, word: st.room.word, isDrawer: isDrawer(), lang: st.room.settings.language });
   if (phase() === PHASE.LOBBY) hud.setCountdown(null);
 }
 

@@ -22,7 +22,7 @@ export function renderConnection(el, status, joined) {
   const [state, text, detail] = statusText(status, joined);
   el.dataset.state = state;
   replaceChildren(el, h("span", { class: "conn-text" }, text,
-    detail ? h("span", { class: "conn-latency", text: ` · ${detail}` }) : null));
+    detail ? h("span", { class: "conn-latency" }, " · ", h("bdi", { text: detail })) : null));
   el.title = detail ? `${text} · ${detail}` : text;
   return text;
 }

@@ -90,7 +90,8 @@ function rovingGroup(name, label, items, { columns = 0, before = null } = {}) {
   el.addEventListener("keydown", (e) => {
     const i = items.indexOf(e.target);
     if (i < 0) return;
-    const step = { ArrowRight: 1, ArrowLeft: -1, ArrowDown: columns || 1, ArrowUp: -(columns || 1) }[e.key];
+    const ahead = getComputedStyle(el).direction === "rtl" ? -1 : 1; // the row runs right to left
+    const step = { ArrowRight: ahead, ArrowLeft: -ahead, ArrowDown: columns || 1, ArrowUp: -(columns || 1) }[e.key];
     let next = null;
     if (step) next = items[Math.min(items.length - 1, Math.max(0, i + step))];
     else if (e.key === "Home") next = items[0];
@@ -142,7 +143,7 @@ function actionButton(testid, title, iconName, action) {
 export function bindShortcuts(input, toolbar, isActive) {
   document.addEventListener("keydown", (e) => {
     if (!isActive() || isTyping(e.target)) return;
-    const key = e.key.toLowerCase();
+    const key = shortcutKey(e);
     if ((e.ctrlKey || e.metaKey) && key === "z") {
       e.preventDefault();
       input.undo();
@@ -156,6 +157,18 @@ export function bindShortcuts(input, toolbar, isActive) {
     e.preventDefault();
     toolbar.update();
   });
+}
+
+/**
+ * The shortcut a key press means: the Latin letter or digit it types, else the one printed
+ * beside it on the key (KeyB, Digit1), so B, E, F and 1-5 work on Arabic, Hebrew, Persian,
+ * Russian or Greek keyboards too.
+ */
+function shortcutKey(e) {
+  const typed = e.key.toLowerCase();
+  if (/^[a-z0-9]$/.test(typed)) return typed;
+  const physical = /^(?:Key([A-Z])|Digit([0-9]))$/.exec(e.code ?? "");
+  return physical ? (physical[1] ?? physical[2]).toLowerCase() : typed;
 }
 
 const NON_TEXT_INPUTS = new Set(["button", "checkbox", "color", "radio", "range", "submit"]);

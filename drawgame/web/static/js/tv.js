@@ -16,6 +16,7 @@ import { avatarEl, faces } from "./avatars.js";
 import { sortPlayers } from "./players.js";
 import { fatalScreen } from "./screens.js";
 import { renderConnection } from "./status.js";
+import { setWordLanguage } from "./hud.js";
 import { t, use, detect, translatePage } from "./i18n.js";
 import * as streamer from "./streamer.js";
 
@@ -272,6 +273,7 @@ function renderHud() {
   const showWord = phase === PHASE.REVEAL && word;
   $("#tv-hint").textContent = phase === PHASE.DRAWING ? (hint ?? "") : (showWord ? word : "");
   $("#tv-hint").classList.toggle("is-word", Boolean(showWord));
+  setWordLanguage($("#tv-hint"), $("#tv-hint").textContent, settings.language);
   let label = "";
   if (phase === PHASE.DRAWING) label = t("tv.guessIt");
   else if (phase === PHASE.REVEAL) label = t("hud.wordWas");
