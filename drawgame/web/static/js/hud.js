@@ -26,7 +26,7 @@ export class Hud {
   constructor() {
     this.el = {
       round: $("#round"), timer: $("#timer"), timerBox: $("#timer-box"), hint: $("#hint"),
-      word: $("#word"), count: $("#hint-count"), label: $("#word-label"),
+      word: $("#word"), count: $("#hint-count"), label: $("#word-label"), roundLabel: $(".hud-round .hud-label"),
     };
     this.deadline = null;
     this.total = 1;
@@ -35,8 +35,20 @@ export class Hud {
     setInterval(() => this.tick(), 200);
   }
 
-  setRound(round, rounds, phase) {
+  /** "2/3", or "–/3" before the game; `label` names what is counted (a round, a telephone page). */
+  setRound(round, rounds, phase, label = null) {
     this.el.round.textContent = phase === PHASE.LOBBY || !round ? `–/${rounds ?? "–"}` : `${round}/${rounds}`;
+    if (label && this.el.roundLabel) this.el.roundLabel.textContent = label;
+  }
+
+  /** No hint or word: the word box says only `text` (what the player is doing). */
+  setLabel(text) {
+    for (const el of [this.el.word, this.el.hint]) {
+      el.textContent = "";
+      el.hidden = true;
+    }
+    this.el.count.textContent = "";
+    this.el.label.textContent = text;
   }
 
   /** Start counting down `ms` from now (null stops the timer). */

@@ -12,6 +12,7 @@ const HEALTH_REFRESH_MS = 15000;
 const PHASE_LABEL = {
   lobby: "lobby.phase.lobby", choosing: "lobby.phase.playing", drawing: "lobby.phase.playing",
   reveal: "lobby.phase.playing", results: "lobby.phase.results",
+  writing: "lobby.phase.playing", describing: "lobby.phase.playing", album: "lobby.phase.results",
 };
 const phaseLabel = (phase) => (PHASE_LABEL[phase] ? t(PHASE_LABEL[phase]) : phase);
 

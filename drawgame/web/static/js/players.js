@@ -1,6 +1,7 @@
-// The player list: face, name, score, host, drawer, guessed, disconnected, muted (for
-// the host), and a menu for kick, mute, hide face, vote kick and transfer host where the
-// viewer may use them. Relaxed rooms show no scores or ranks and keep the join order.
+// The player list: face, name, score, host, drawer, guessed, done (a telephone page),
+// disconnected, muted (for the host), and a menu for kick, mute, hide face, vote kick and
+// transfer host where the viewer may use them. Relaxed rooms show no scores or ranks and
+// keep the join order.
 
 import { h, replaceChildren } from "./dom.js";
 import { icon } from "./icons.js";
@@ -65,7 +66,7 @@ export class PlayerList {
     const li = h("li", {
       class: classes, title: p.name,
       dataset: { testid: "player-item", playerId: p.id, score: this.relaxed ? "" : String(p.score), host: String(p.host),
-        drawer: String(p.drawer), guessed: String(p.guessed), connected: String(p.connected),
+        drawer: String(p.drawer), guessed: String(p.guessed), done: String(Boolean(p.done)), connected: String(p.connected),
         muted: String(this.muted.has(p.id)) },
     },
     avatar,
@@ -85,6 +86,7 @@ export class PlayerList {
     if (p.host) list.push(badge("crown", "host", t("players.host")));
     if (p.drawer) list.push(badge("pen", "drawer", t("players.drawing")));
     if (p.guessed) list.push(badge("check", "guessed", t("players.guessed")));
+    if (p.done) list.push(badge("check", "done", t("players.done")));
     if (!p.connected) {
       list.push(h("span", { class: "badge badge-text badge-offline", title: t("players.disconnected"), text: t("players.offline") }));
     }
@@ -165,6 +167,7 @@ function describe(p, isMe, rank, ranked) {
   if (p.host) bits.push(t("players.describeHost"));
   if (p.drawer) bits.push(t("players.describeDrawing"));
   if (p.guessed) bits.push(t("players.describeGuessed"));
+  if (p.done) bits.push(t("players.describeDone"));
   if (!p.connected) bits.push(t("players.describeOffline"));
   return bits.join(", ");
 }

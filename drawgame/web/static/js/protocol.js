@@ -9,6 +9,8 @@ export const MAX_POINTS_PER_LINE = 512;
 export const MIN_WIDTH = 1;
 export const MAX_WIDTH = 60;
 export const MAX_CHAT_LEN = 200;
+/** A telephone sentence page's longest text (`submit` and `draft`). */
+export const MAX_PAGE_TEXT = 100;
 export const MAX_NAME_LEN = 24;
 export const MAX_CUSTOM_WORDS = 1000;
 export const MAX_CUSTOM_WORD_LEN = 32;
@@ -37,6 +39,11 @@ export const C = Object.freeze({
   MUTE: "mute",
   PING: "ping",
   LEAVE: "leave",
+  SUBMIT: "submit",
+  UNSUBMIT: "unsubmit",
+  DRAFT: "draft",
+  ALBUM_NEXT: "album_next",
+  ALBUM_PREV: "album_prev",
   AVATAR: "avatar",
   HIDE_AVATAR: "hide_avatar",
 });
@@ -64,6 +71,9 @@ export const S = Object.freeze({
   MUTED: "muted",
   ROOM: "room",
   PONG: "pong",
+  TASK: "task",
+  PROGRESS: "progress",
+  ALBUM_PAGE: "album_page",
   AVATAR: "avatar",
 });
 
@@ -82,6 +92,9 @@ export const PHASE = Object.freeze({
   DRAWING: "drawing",
   REVEAL: "reveal",
   RESULTS: "results",
+  WRITING: "writing",
+  DESCRIBING: "describing",
+  ALBUM: "album",
 });
 
 export const CHANNEL = Object.freeze({ ALL: "all", GUESSED: "guessed", SYSTEM: "system" });
@@ -113,19 +126,32 @@ export const JOIN_ERRORS = new Set(["bad_name", "name_taken", "bad_token", "room
 /** `draw_time_s` may go this far in relaxed rooms (the table's max otherwise). */
 export const RELAXED_MAX_DRAW_TIME_S = 600;
 
-/** Settings fields with their ranges and defaults (PROTOCOL.md `Settings`); labels are `set.<name>`. */
+/** The game modes (`settings.mode`, `phase.mode`); each one's screens are in modes/<mode>.js. */
+export const MODE = Object.freeze({ CLASSIC: "classic", TELEPHONE: "telephone" });
+
+/**
+ * Settings fields with their ranges and defaults (PROTOCOL.md `Settings`); labels are `set.<name>`.
+ * `modes`: the modes a field applies to (all when absent); `words`: a field of the word
+ * offers, which a telephone game uses only when its first page is a picked word.
+ */
 export const SETTINGS = Object.freeze([
+  { name: "mode", kind: "choice", choices: [MODE.CLASSIC, MODE.TELEPHONE], def: MODE.CLASSIC, labels: "mode",
+    testid: "setting-mode", notes: "modeNote" },
   { name: "max_players", kind: "int", min: 2, max: 16, def: 8 },
-  { name: "rounds", kind: "int", min: 1, max: 10, def: 3 },
+  { name: "rounds", kind: "int", min: 1, max: 10, def: 3, modes: [MODE.CLASSIC] },
   { name: "draw_time_s", kind: "int", min: 30, max: 240, def: 80, step: 10 },
-  { name: "choose_time_s", kind: "int", min: 5, max: 30, def: 15 },
-  { name: "word_choices", kind: "int", min: 1, max: 5, def: 3 },
-  { name: "hints", kind: "int", min: 0, max: 5, def: 2 },
+  { name: "write_time_s", kind: "int", min: 10, max: 120, def: 40, step: 5, modes: [MODE.TELEPHONE] },
+  { name: "steps", kind: "int", min: 2, max: 16, def: null, nullable: "set.stepsAuto", modes: [MODE.TELEPHONE] },
+  { name: "first_page", kind: "choice", choices: ["write", "word"], def: "write", labels: "firstPage",
+    modes: [MODE.TELEPHONE] },
+  { name: "choose_time_s", kind: "int", min: 5, max: 30, def: 15, modes: [MODE.CLASSIC] },
+  { name: "word_choices", kind: "int", min: 1, max: 5, def: 3, words: true },
+  { name: "hints", kind: "int", min: 0, max: 5, def: 2, modes: [MODE.CLASSIC] },
   { name: "language", kind: "language", def: "en" },
-  { name: "difficulty", kind: "choice", choices: ["mixed", "easy", "medium", "hard"], def: "mixed" },
-  { name: "packs", kind: "packs", def: [] },
-  { name: "custom_words", kind: "words", def: [] },
-  { name: "custom_only", kind: "bool", def: false, note: "set.customOnlyNote" },
+  { name: "difficulty", kind: "choice", choices: ["mixed", "easy", "medium", "hard"], def: "mixed", words: true },
+  { name: "packs", kind: "packs", def: [], words: true },
+  { name: "custom_words", kind: "words", def: [], words: true },
+  { name: "custom_only", kind: "bool", def: false, note: "set.customOnlyNote", words: true },
   { name: "relaxed", kind: "bool", def: false, note: "set.relaxedNote" },
   { name: "chat_filter", kind: "choice", choices: ["off", "mask", "block"], def: "mask", labels: "filter" },
 ]);
@@ -135,6 +161,10 @@ export const LEVELS = Object.freeze(["easy", "medium", "hard"]);
 
 /** The largest word file `POST /api/words/parse` reads. */
 export const MAX_WORD_FILE_BYTES = 256 * 1024;
+
+/** A telephone task's kind (`task.kind`), and a page's in the album (`entry.kind`). */
+export const TASK = Object.freeze({ WRITE: "write", DRAW: "draw", DESCRIBE: "describe" });
+export const PAGE = Object.freeze({ TEXT: "text", DRAWING: "drawing" });
 
 /** Why a turn ends (`turn_end.reason`); the text is `reason.<reason>`. */
 export const TURN_END_REASONS = Object.freeze(["all_guessed", "time_up", "drawer_left", "drawer_kicked"]);

@@ -5,7 +5,7 @@ import { h } from "./dom.js";
 import { t } from "./i18n.js";
 import * as api from "./api.js";
 import {
-  SETTINGS, RELAXED_MAX_DRAW_TIME_S, MAX_CUSTOM_WORDS, MAX_CUSTOM_WORD_LEN, MIN_CUSTOM_ONLY_WORDS, MAX_WORD_FILE_BYTES,
+  SETTINGS, MODE, RELAXED_MAX_DRAW_TIME_S, MAX_CUSTOM_WORDS, MAX_CUSTOM_WORD_LEN, MIN_CUSTOM_ONLY_WORDS, MAX_WORD_FILE_BYTES,
 } from "./protocol.js";
 
 const REFUSALS_SHOWN = 8;
@@ -28,16 +28,25 @@ function wordsError(words) {
   return long ? t("set.tooLong", { word: long.slice(0, 40), max: MAX_CUSTOM_WORD_LEN }) : null;
 }
 
+/** Whether a field applies to the settings `mode` and `first_page` (a hidden field is kept, not sent). */
+export function applies(spec, mode, firstPage) {
+  if (spec.modes && !spec.modes.includes(mode ?? MODE.CLASSIC)) return false;
+  return !(spec.words && mode === MODE.TELEPHONE && firstPage !== "word");
+}
+
 function inputFor(spec, idPrefix) {
   const id = `${idPrefix}-${spec.name}`;
-  const common = { id, name: spec.name, "aria-describedby": `${id}-error` };
+  const described = spec.notes ? `${id}-note ${id}-error` : `${id}-error`;
+  const common = { id, name: spec.name, "aria-describedby": described, dataset: spec.testid ? { testid: spec.testid } : null };
   if (spec.kind === "int") {
     return h("input", { ...common, type: "number", inputmode: "numeric", min: spec.min, max: spec.max,
-      step: spec.step ?? 1, value: String(spec.def), required: true });
+      step: spec.step ?? 1, value: spec.def === null ? "" : String(spec.def), required: !spec.nullable,
+      placeholder: spec.nullable ? t(spec.nullable) : null });
   }
   if (spec.kind === "language") return h("select", common);
   if (spec.kind === "choice") {
-    return h("select", common, spec.choices.map((c) => h("option", { value: c, text: t(`${spec.labels ?? "level"}.${c}`) })));
+    return h("select", common, spec.choices.map((c) => h("option", { value: c, text: t(`${spec.labels ?? "level"}.${c}`),
+      selected: c === spec.def })));
   }
   if (spec.kind === "packs") return h("fieldset", { ...common, class: "packs" }, h("legend", { text: t("set.packs") }));
   if (spec.kind === "words") {
@@ -51,14 +60,15 @@ function fieldRow(spec, input, idPrefix) {
   const hint = spec.kind === "int" ? `${spec.min}–${spec.max}` : null;
   const error = h("p", { id: `${id}-error`, class: "field-error", role: "alert" });
   const cls = `field field-${spec.kind}`;
+  const note = spec.notes ? h("p", { id: `${id}-note`, class: "field-note", dataset: { notes: spec.notes } }) : null;
   if (spec.kind === "bool") {
-    return h("div", { class: `${cls} field-${spec.name}` }, h("label", { class: "check", for: id }, input, h("span", { text: t(`set.${spec.name}`) })),
+    return h("div", { class: `${cls} field-${spec.name}`, dataset: { field: spec.name } }, h("label", { class: "check", for: id }, input, h("span", { text: t(`set.${spec.name}`) })),
       spec.note ? h("p", { class: "field-note", text: t(spec.note, { min: MIN_CUSTOM_ONLY_WORDS }) }) : null, error);
   }
-  if (spec.kind === "packs") return h("div", { class: cls }, input, error);
+  if (spec.kind === "packs") return h("div", { class: cls, dataset: { field: spec.name } }, input, error);
   const label = h("label", { for: id }, t(`set.${spec.name}`), hint ? h("span", { class: "range-hint", text: hint }) : null);
   const extra = spec.kind === "words" ? [wordTools(id), h("p", { class: "field-note streamer-only", text: t("streamer.wordsHidden") })] : null;
-  return h("div", { class: cls }, label, input, extra, error);
+  return h("div", { class: cls, dataset: { field: spec.name } }, label, input, note, extra, error);
 }
 
 /** Under the custom words: their count, loading a word file, downloading the list, the file's report. */
@@ -91,11 +101,14 @@ export function buildSettingsFields(container, { idPrefix = "set", onField = nul
     errors[spec.name] = row.querySelector(".field-error");
     container.append(row);
   }
-  const form = new SettingsFields(inputs, errors);
+  const form = new SettingsFields(inputs, errors, container);
   inputs.custom_words.addEventListener("input", () => form.updateWordCount());
   inputs.language.addEventListener("change", () => form.renderPacks());
   inputs.difficulty.addEventListener("change", () => form.renderPacks());
   inputs.relaxed.addEventListener("change", () => form.renderDrawTime());
+  inputs.mode.addEventListener("change", () => form.renderApplies());
+  inputs.first_page.addEventListener("change", () => form.renderApplies());
+  form.renderApplies();
   const tools = inputs.custom_words.parentElement;
   tools.querySelector("[data-testid=word-file]").addEventListener("change", (e) => form.loadFile(e.target));
   tools.querySelector("[data-testid=download-words]").addEventListener("click", () => form.download());
@@ -104,9 +117,10 @@ export function buildSettingsFields(container, { idPrefix = "set", onField = nul
 }
 
 class SettingsFields {
-  constructor(inputs, errors) {
+  constructor(inputs, errors, container) {
     this.inputs = inputs;
     this.errors = errors;
+    this.container = container;
     this.timers = {};
     this.languages = [];
     this.packs = []; // the setting as last read or written: [] means every pack
@@ -118,6 +132,7 @@ class SettingsFields {
     const spec = SETTINGS.find((s) => s.name === name);
     const input = this.inputs[name];
     if (spec.kind === "int") {
+      if (spec.nullable && input.value.trim() === "") return { value: null };
       const error = intError(this.limits(spec), input.value.trim());
       return error ? { error } : { value: Number(input.value) };
     }
@@ -152,18 +167,29 @@ class SettingsFields {
     if (Number(input.value) > spec.max) input.value = String(spec.max);
   }
 
-  /** All fields as a Settings object, or null after marking the invalid ones. */
+  /** Whether a field applies to the mode (and first page) the form shows now. */
+  applies(spec) {
+    return applies(spec, this.inputs.mode.value, this.inputs.first_page.value);
+  }
+
+  /**
+   * All fields as a Settings object, or null after marking the invalid ones. A field that
+   * does not apply to the chosen mode is sent when valid and left out (unmarked) when not.
+   */
   read() {
     const settings = {};
     let ok = true;
     for (const spec of SETTINGS) {
       if (spec.name === "custom_words" && this.hiddenWords !== null) continue;
       const { value, error } = this.readField(spec.name);
-      this.setError(spec.name, error);
-      if (error) ok = false;
-      else settings[spec.name] = value;
+      const counts = this.applies(spec);
+      this.setError(spec.name, counts ? error : null);
+      if (error && counts) ok = false;
+      else if (!error) settings[spec.name] = value;
     }
-    if (ok && settings.custom_only && settings.custom_words.length < MIN_CUSTOM_ONLY_WORDS) {
+    const customOnly = SETTINGS.find((spec) => spec.name === "custom_only");
+    if (ok && this.applies(customOnly) && settings.custom_only
+        && (settings.custom_words?.length ?? 0) < MIN_CUSTOM_ONLY_WORDS) {
       this.setError("custom_only", t("set.needCustom", { min: MIN_CUSTOM_ONLY_WORDS }));
       ok = false;
     }
@@ -187,10 +213,11 @@ class SettingsFields {
       else if (Array.isArray(value)) input.value = value.join("\n");
       else {
         if (input.tagName === "SELECT") this.ensureOption(input, value);
-        input.value = String(value);
+        input.value = value === null ? "" : String(value);
       }
       this.setError(name, null);
     }
+    this.renderApplies();
     this.renderPacks();
     this.renderDrawTime();
     this.updateWordCount();
@@ -208,6 +235,19 @@ class SettingsFields {
       h("option", { value: l.code, text: l.words ? t("set.languageWords", { name: l.name, count: l.words }) : l.name })));
     this.ensureOption(select, current || "en");
     select.value = current || "en";
+    this.renderPacks();
+  }
+
+  /** Show the fields that apply to the chosen mode, and the chosen mode's one-line explanation. */
+  renderApplies() {
+    for (const spec of SETTINGS) {
+      const row = this.container.querySelector(`[data-field="${spec.name}"]`);
+      if (row && spec.kind !== "packs") row.hidden = !this.applies(spec);
+    }
+    for (const note of this.container.querySelectorAll("[data-notes]")) {
+      const input = this.inputs[note.closest("[data-field]").dataset.field];
+      note.textContent = t(`${note.dataset.notes}.${input.value}`);
+    }
     this.renderPacks();
   }
 
@@ -231,7 +271,7 @@ class SettingsFields {
         h("span", { text: t("set.packCount", { name, count }) }));
     });
     box.replaceChildren(h("legend", { text: t("set.packs") }), ...items);
-    box.closest(".field").hidden = !packs.length;
+    box.closest(".field").hidden = !packs.length || !this.applies(SETTINGS.find((spec) => spec.name === "packs"));
   }
 
   /** Read a chosen word file through the server and add its words to the custom words. */

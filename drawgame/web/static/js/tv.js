@@ -2,13 +2,14 @@
 // It joins as a TV watcher (no seat, no name, no keyboard), shows the canvas as large as
 // the screen allows, the round, the timer, the hint, the scores, who guessed, the
 // reactions, the reveal and the podium (the album in relaxed rooms), and a QR code with
-// the short link for phones to join.
+// the short link for phones to join. A telephone game's screens (who is done, then the
+// album as the show) are in modes/telephone-tv.js.
 
 import { h, $, show, replaceChildren, secondsLeft } from "./dom.js";
 import { icon } from "./icons.js";
 import * as api from "./api.js";
 import * as store from "./store.js";
-import { S, PHASE, CLOSE_CODE, TURN_END_REASONS } from "./protocol.js";
+import { S, PHASE, MODE, CLOSE_CODE, TURN_END_REASONS } from "./protocol.js";
 import { Connection, NET } from "./net.js";
 import { Board, isBlank, renderOps } from "./canvas.js";
 import { renderRanking, rankingFromPlayers } from "./panels.js";
@@ -19,6 +20,7 @@ import { renderConnection } from "./status.js";
 import { setWordLanguage } from "./hud.js";
 import { t, use, detect, translatePage } from "./i18n.js";
 import * as streamer from "./streamer.js";
+import { createTelephoneTv } from "./modes/telephone-tv.js";
 
 const FEED_LINES = 6;
 const QR_REVEAL_MS = 8000;
@@ -26,7 +28,10 @@ const QR_REVEAL_MS = 8000;
 const st = {
   code: "",
   joined: false,
-  room: { name: "", settings: {}, phase: PHASE.LOBBY, round: 0, rounds: 0, drawer_id: null, hint: null, word: null },
+  room: {
+    name: "", settings: {}, phase: PHASE.LOBBY, mode: null, round: 0, rounds: 0, step: null, steps: null,
+    drawer_id: null, hint: null, word: null,
+  },
   players: [],
   reveal: null,
   results: null,
@@ -36,7 +41,10 @@ const st = {
 
 let net = null;
 let board = null;
+let telephone = null;
 const relaxed = () => Boolean(st.room.settings.relaxed);
+/** Whether the room plays telephone now (the running game's mode, else the settings'). */
+const isTelephone = () => (st.room.phase !== PHASE.LOBBY && st.room.mode ? st.room.mode : st.room.settings.mode) === MODE.TELEPHONE;
 const nameOf = (id) => st.players.find((p) => p.id === id)?.name ?? t("players.someone");
 
 async function main() {
@@ -75,6 +83,7 @@ function onFatal(code) {
 
 function setup() {
   board = new Board($("#tv-canvas"));
+  telephone = createTelephoneTv({ st, stage: $(".tv-stage"), nameOf });
   new ResizeObserver(resize).observe($("#tv-canvas-wrap"));
   $("#tv-like-icon").append(icon("like", 40));
   $("#tv-dislike-icon").append(icon("dislike", 40));
@@ -121,7 +130,7 @@ function renderName() {
 
 const HANDLERS = {
   [S.WELCOME]: onWelcome,
-  [S.PLAYERS]: (m) => { st.players = m.players ?? []; faces.prune(st.players); renderPlayers(); renderLobby(); },
+  [S.PLAYERS]: (m) => { st.players = m.players ?? []; faces.prune(st.players); renderPlayers(); renderLobby(); telephone.render(isTelephone()); },
   [S.AVATAR]: (m) => faces.set(m.player_id, m.avatar),
   [S.SETTINGS]: (m) => { st.room.settings = { ...st.room.settings, ...(m.settings ?? {}) }; renderAll(); },
   [S.PHASE]: onPhase,
@@ -129,6 +138,12 @@ const HANDLERS = {
   [S.DRAW]: (m) => board.applyAll(m.ops ?? []),
   [S.CORRECT]: onCorrect,
   [S.REACTION]: (m) => { st.reactions = { likes: m.likes ?? 0, dislikes: m.dislikes ?? 0 }; renderReactions(); },
+  [S.PROGRESS]: (m) => { telephone.onProgress(m); renderPlayers(); },
+  [S.ALBUM_PAGE]: (m) => {
+    st.reactions = { likes: m.likes ?? 0, dislikes: m.dislikes ?? 0 };
+    telephone.onAlbumPage(m);
+    renderReactions();
+  },
   [S.TURN_END]: onTurnEnd,
   [S.GAME_OVER]: onGameOver,
   [S.ROOM]: (m) => { st.room.name = m.name ?? st.room.name; renderName(); },
@@ -149,15 +164,18 @@ function onWelcome(m) {
   store.setTvSeat(st.code, { id: m.you.id, token: m.you.token });
   const room = m.room;
   Object.assign(st.room, {
-    name: room.name ?? "", settings: room.settings ?? {}, phase: room.phase, round: room.round,
-    rounds: room.rounds, drawer_id: room.drawer_id, hint: room.hint, word: room.word,
+    name: room.name ?? "", settings: room.settings ?? {}, phase: room.phase, mode: room.mode ?? null, round: room.round,
+    rounds: room.rounds, step: room.step ?? null, steps: room.steps ?? null, drawer_id: room.drawer_id, hint: room.hint,
+    word: room.word,
   });
   st.players = room.players ?? [];
   faces.load(room.avatars);
   st.joined = true;
+  telephone.welcome(room);
+  if (room.album_page) st.reactions = { likes: room.album_page.likes ?? 0, dislikes: room.album_page.dislikes ?? 0 };
   setCountdown(room.ends_in_ms);
   board.load(room.ops ?? []);
-  if (room.phase === PHASE.RESULTS && room.game_id) {
+  if (room.phase === PHASE.RESULTS && room.game_id && !isTelephone()) {
     st.results = { game_id: room.game_id, ranking: rankingFromPlayers(st.players) };
     loadAlbum(room.game_id);
   }
@@ -165,7 +183,11 @@ function onWelcome(m) {
 }
 
 function onPhase(m) {
-  Object.assign(st.room, { phase: m.phase, round: m.round, rounds: m.rounds, drawer_id: m.drawer_id, hint: m.hint ?? null });
+  Object.assign(st.room, {
+    phase: m.phase, mode: m.mode ?? st.room.mode, round: m.round, rounds: m.rounds, step: m.step ?? null,
+    steps: m.steps ?? null, drawer_id: m.drawer_id, hint: m.hint ?? null,
+  });
+  if (m.phase === PHASE.ALBUM || m.phase === PHASE.WRITING) st.reactions = { likes: 0, dislikes: 0 };
   setCountdown(m.ends_in_ms);
   if (m.phase === PHASE.CHOOSING) {
     st.reveal = null;
@@ -192,6 +214,7 @@ function onTurnEnd(m) {
 }
 
 function onGameOver(m) {
+  if (isTelephone()) return; // the album phase is the telephone game's end (telephone-tv.js)
   st.results = { game_id: m.game_id, ranking: m.ranking ?? [] };
   st.reveal = null;
   renderAll();
@@ -257,6 +280,7 @@ function renderAll() {
   renderLobby();
   renderOverlay();
   renderResults();
+  telephone.render(isTelephone());
   resize();
 }
 
@@ -268,6 +292,8 @@ function resize() {
 }
 
 function renderHud() {
+  if (isTelephone()) return telephone.hud();
+  $(".tv-round .tv-label").textContent = t("hud.round");
   const { phase, round, rounds, hint, word, settings } = st.room;
   $("#tv-round").textContent = phase === PHASE.LOBBY || !round ? `–/${settings.rounds ?? rounds ?? "–"}` : `${round}/${rounds}`;
   const showWord = phase === PHASE.REVEAL && word;
@@ -284,24 +310,25 @@ function renderHud() {
 }
 
 function renderPlayers() {
-  const ranked = st.room.phase !== PHASE.LOBBY && !relaxed();
+  const ranked = st.room.phase !== PHASE.LOBBY && !relaxed() && !isTelephone();
   const list = sortPlayers(st.players.filter((p) => !p.spectator), relaxed() || !ranked);
   // Up to 16 players: past 8 the list takes two columns so that everyone stays on screen.
   $("#tv-players").classList.toggle("is-many", list.length > 8);
   replaceChildren($("#tv-players"), list.map((p) => h("li", {
-    class: ["tv-player", p.drawer && "is-drawer", p.guessed && "is-guessed", !p.connected && "is-offline"].filter(Boolean).join(" "),
-    dataset: { testid: "tv-player", playerId: p.id, guessed: String(p.guessed), drawer: String(p.drawer) },
+    class: ["tv-player", p.drawer && "is-drawer", (p.guessed || p.done) && "is-guessed", !p.connected && "is-offline"].filter(Boolean).join(" "),
+    dataset: { testid: "tv-player", playerId: p.id, guessed: String(p.guessed), drawer: String(p.drawer), done: String(Boolean(p.done)) },
   },
-  h("span", { class: "tv-player-mark", "aria-hidden": "true" }, p.drawer ? icon("pen", 28) : (p.guessed ? icon("check", 28) : null)),
+  h("span", { class: "tv-player-mark", "aria-hidden": "true" }, p.drawer ? icon("pen", 28) : (p.guessed || p.done ? icon("check", 28) : null)),
   avatarEl(p.id, p.name, { cls: "tv-avatar" }),
   h("span", { class: "tv-player-name", text: p.name }),
   p.drawer ? h("span", { class: "sr-only", text: t("players.describeDrawing") }) : null,
   p.guessed ? h("span", { class: "sr-only", text: t("players.describeGuessed") }) : null,
+  p.done ? h("span", { class: "sr-only", text: t("players.describeDone") }) : null,
   ranked ? h("span", { class: "tv-player-score", text: String(p.score) }) : null)));
 }
 
 function renderReactions() {
-  const playing = st.room.phase === PHASE.DRAWING || st.room.phase === PHASE.REVEAL;
+  const playing = isTelephone() ? st.room.phase === PHASE.ALBUM : st.room.phase === PHASE.DRAWING || st.room.phase === PHASE.REVEAL;
   $("#tv-likes").textContent = String(st.reactions.likes);
   $("#tv-dislikes").textContent = String(st.reactions.dislikes);
   $("[data-testid=tv-likes]").setAttribute("aria-label", `${t("stage.like")}: ${st.reactions.likes}`);
@@ -334,7 +361,7 @@ function renderOverlay() {
   replaceChildren(overlay, content);
   show(overlay, Boolean(content));
   overlay.dataset.kind = content ? p : "";
-  const playing = p === PHASE.CHOOSING || p === PHASE.DRAWING || p === PHASE.REVEAL;
+  const playing = !isTelephone() && (p === PHASE.CHOOSING || p === PHASE.DRAWING || p === PHASE.REVEAL);
   show($("#tv-canvas-wrap"), playing);
 }
 
