@@ -40,7 +40,7 @@ WHEEL_FLAG = $(if $(WHEEL),--wheel '$(WHEEL)')
 .PHONY: help start serve test check migrate migrate-dry-run health browser proxy clean-venv \
 	deploy deploy-dev deploy-dry-run dist rollback releases status restart stop-service \
 	start-service logs smoke smoke-staging smoke-prod db-check backup backups restore \
-	cleanup maintenance-on maintenance-off rotate-token bench
+	cleanup maintenance-on maintenance-off rotate-token bench pagespeed
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sed $(HELP_VARS) \
@@ -195,3 +195,7 @@ $(VENV)/.installed-bench: pyproject.toml | $(BIN)/python
 
 bench: $(VENV)/.installed-bench bench/node_modules/.installed ## fan-out and memory benchmarks against a websockets relay (BENCH_ARGS=...)
 	$(BIN)/python bench/fanout.py $(BENCH_ARGS)
+
+pagespeed: $(VENV)/.installed-runtime bench/node_modules/.installed browser ## Lighthouse (mobile) and repeat-visit bytes for the lobby and a room (BEFORE=<another checkout> compares)
+	cd bench && CHROME_PATH=/usr/bin/chromium taskset -c 1 node pagespeed.mjs \
+	  $(if $(BEFORE),--checkout 'before=$(BEFORE)') --checkout this=.. $(PAGESPEED_ARGS)

@@ -54,7 +54,8 @@ def create_app(services: Services) -> QuartTrio:
         app.register_blueprint(blueprint)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)
-    app.asgi_app = Middleware(app.asgi_app)  # type: ignore[method-assign,assignment,arg-type]
+    pages.install(app, services.config)
+    app.asgi_app = Middleware(app.asgi_app, services.config.root_path)  # type: ignore[method-assign,assignment,arg-type]
     metrics.install(app, services)
     return app
 

@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 PREFIX = "DRAWGAME_"
 ENVIRONMENTS = ("development", "staging", "production", "test")
@@ -136,6 +137,20 @@ def _database_url(raw: str) -> str:
         conninfo_to_dict(value)
     except ProgrammingError:
         raise ValueError from None
+    return value
+
+
+ROOT_PATH_MAX = 100
+_ROOT_PATH = re.compile(r"(?:/[A-Za-z0-9._~-]+)+")
+
+
+def _root_path(raw: str) -> str:
+    value = raw.strip().rstrip("/")
+    if not value:
+        return ""
+    if (len(value) > ROOT_PATH_MAX or not _ROOT_PATH.fullmatch(value)
+            or any(part in (".", "..") for part in value.split("/"))):
+        raise ValueError
     return value
 
 
@@ -275,6 +290,14 @@ FIELDS: tuple[Field, ...] = (
         _optional_text,
         "a URL or empty",
         "Public base URL, used by smoke tests and share links when set.",
+    ),
+    Field(
+        "root_path",
+        _root_path,
+        "empty, or a path like /draw (letters, digits and - . _ ~ between slashes)",
+        "Serve everything (pages, files, API, WebSockets) under this path of a site, as a "
+        "proxy passes it on unchanged; other paths answer 404 (docs/RUNBOOK.md). With it, "
+        "`DRAWGAME_PUBLIC_URL` ends with it.",
     ),
     Field(
         "max_connections",
@@ -583,6 +606,7 @@ class Config:
     metrics_token: str = ""
     metrics_allow: tuple[str, ...] = ("127.0.0.0/8", "::1/128")
     public_url: str = ""
+    root_path: str = ""
     max_connections: int = 5000
     max_connections_per_ip: int = 20
     max_rooms: int = 1000
@@ -684,7 +708,16 @@ def load_config(
         except ValueError:
             shown = mask_secret(raw) if field.secret else raw
             raise ConfigError(field.variable, shown, field.expected) from None
+    _check_public_url(values.get("public_url", ""), values.get("root_path", ""))
     return Config(**values)
+
+
+def _check_public_url(public_url: str, root_path: str) -> None:
+    """Under a root path, share links are the public URL plus ``/r/<code>``: the public
+    URL must end with the root path, or every link would miss it."""
+    if public_url and root_path and urlsplit(public_url).path.rstrip("/") != root_path:
+        raise ConfigError(PREFIX + "PUBLIC_URL", public_url,
+                          f"a URL ending with DRAWGAME_ROOT_PATH ({root_path})")
 
 
 def _show_default(value: Any) -> str:

@@ -144,15 +144,25 @@ class Browser:
         self.confirms: dict[str, int] = {}
         """Confirm dialogs a player's page may show and that are accepted (a kick's)."""
 
-    def player(self, label: str, **context_options: Any) -> Player:
-        """A new player (its own context and page), watched for errors."""
-        context = self.chromium.new_context(base_url=self.url, **context_options)
+    def player(self, label: str, *, profile: Path | None = None, **context_options: Any
+               ) -> Player:
+        """A new player (its own context and page), watched for errors.
+
+        With ``profile`` (a folder), the player's browser keeps a real profile there
+        instead of an incognito one: what installing the web app needs.
+        """
+        if profile is None:
+            context = self.chromium.new_context(base_url=self.url, **context_options)
+        else:
+            context = self.chromium.browser_type.launch_persistent_context(
+                profile, executable_path=str(CHROMIUM), headless=True, args=LAUNCH_ARGS,
+                base_url=self.url, **context_options)
         context.set_default_timeout(WAIT_MS)
         context.expose_binding(
             "__reportCsp", lambda _source, text: self.problems.append(f"{label}: CSP: {text}")
         )
         context.add_init_script(REPORT_CSP)
-        page = context.new_page()
+        page = context.pages[0] if context.pages else context.new_page()
         page.on("console", lambda msg: self._console(label, msg))
         page.on("pageerror", lambda err: self.problems.append(f"{label}: uncaught: {err}"))
         page.on("dialog", lambda dialog: self._dialog(label, dialog))

@@ -56,10 +56,12 @@ class Cluster:
     proc: subprocess.Popen[str]
     url: str
     lines: list[str] = field(default_factory=list)
+    root: str = ""
+    """``DRAWGAME_ROOT_PATH``: every path the cluster answers is under it."""
 
     async def http(self, method: str, path: str, body: Any = None) -> httpx.Response:
         async with httpx.AsyncClient(base_url=self.url, timeout=5) as client:
-            return await client.request(method, path, json=body)
+            return await client.request(method, self.root + path, json=body)
 
     async def health(self) -> dict[str, Any]:
         answer = await self.http("GET", "/api/health")
@@ -105,9 +107,9 @@ class Cluster:
 
 @asynccontextmanager
 async def running_cluster(tmp_path: Path, workers: int = 3, nofile: int | None = None,
-                          **env: str) -> AsyncIterator[Cluster]:
+                          root: str = "", **env: str) -> AsyncIterator[Cluster]:
     """A cluster of ``workers`` behind HAProxy (``nofile``: a lower descriptor hard
-    limit for the whole cluster, the proxy included)."""
+    limit for the whole cluster, the proxy included; ``root``: its root path)."""
     require_haproxy()
     port = free_port()
     environ = {
@@ -124,10 +126,11 @@ async def running_cluster(tmp_path: Path, workers: int = 3, nofile: int | None =
         "DRAWGAME_ROOMS_PER_MINUTE_PER_IP": "1000",
         "DRAWGAME_RESTART_BACKOFF_S": "1",
         "PYTHONPATH": str(ROOT),
+        "DRAWGAME_ROOT_PATH": root,
         **env,
     }
     proc = spawn(tmp_path, environ, nofile)
-    cluster = Cluster(proc, f"http://127.0.0.1:{port}")
+    cluster = Cluster(proc, f"http://127.0.0.1:{port}", root=root)
 
     def drain() -> None:
         assert proc.stderr is not None

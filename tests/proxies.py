@@ -107,17 +107,24 @@ def replace_once(text: str, old: str, new: str) -> str:
 
 @dataclass
 class Proxy:
-    """A running proxy: its public HTTPS port and the CA its certificate comes from."""
+    """A running proxy: its public HTTPS port, the CA its certificate comes from, and the
+    path drawgame is under (``DRAWGAME_ROOT_PATH``; empty: the whole site)."""
 
     name: str
     port: int
     ca_file: Path
     proc: subprocess.Popen[Any]
     log: Path
+    root: str = ""
 
     @property
     def url(self) -> str:
         return f"https://localhost:{self.port}"
+
+    @property
+    def site(self) -> str:
+        """drawgame's base URL through the proxy (under its root path)."""
+        return self.url + self.root
 
     def ssl_context(self) -> ssl.SSLContext:
         return ssl.create_default_context(cafile=str(self.ca_file))
@@ -133,8 +140,9 @@ class Proxy:
 
 
 @contextmanager
-def caddy(folder: Path, upstream: str) -> Iterator[Proxy]:
-    """deploy/Caddyfile with ``tls internal``, test ports and its files under ``folder``."""
+def caddy(folder: Path, upstream: str, root: str = "") -> Iterator[Proxy]:
+    """deploy/Caddyfile with ``tls internal``, test ports and its files under ``folder``
+    (drawgame under ``root``, as its ``DRAWGAME_ROOT_PATH`` setting says)."""
     binary = ensure_package("caddy", "caddy")
     port, http_port = free_port(), free_port()
     text = (DEPLOY / "Caddyfile").read_text()
@@ -147,11 +155,13 @@ def caddy(folder: Path, upstream: str) -> Iterator[Proxy]:
     log = folder / "caddy.log"
     env = {**os.environ, "HOME": str(folder), "XDG_DATA_HOME": str(folder / "data"),
            "XDG_CONFIG_HOME": str(folder / "config"), "DRAWGAME_SITE": f"localhost:{port}",
-           "DRAWGAME_UPSTREAM": upstream, "DRAWGAME_TLS": "internal"}
+           "DRAWGAME_UPSTREAM": upstream, "DRAWGAME_TLS": "internal",
+           "DRAWGAME_ROOT_PATH": root}
     with open(log, "wb") as out:
         proc = subprocess.Popen([binary, "run", "--config", str(config), "--adapter",
                                  "caddyfile"], cwd=folder, env=env, stdout=out, stderr=out)
-    proxy = Proxy("caddy", port, folder / "data/caddy/pki/authorities/local/root.crt", proc, log)
+    proxy = Proxy("caddy", port, folder / "data/caddy/pki/authorities/local/root.crt", proc, log,
+                  root)
     try:
         wait_listening(port, proc, log)
         wait_certificate(proxy)
@@ -161,8 +171,9 @@ def caddy(folder: Path, upstream: str) -> Iterator[Proxy]:
 
 
 @contextmanager
-def nginx(folder: Path, upstream: str) -> Iterator[Proxy]:
-    """deploy/nginx.conf inside a minimal nginx.conf, with a certificate made here."""
+def nginx(folder: Path, upstream: str, root: str = "") -> Iterator[Proxy]:
+    """deploy/nginx.conf inside a minimal nginx.conf, with a certificate made here (with
+    its two locations under ``root``, as its comments say, when that is given)."""
     binary = ensure_package("nginx", "nginx")
     port, http_port = free_port(), free_port()
     ca = trustme.CA()
@@ -184,6 +195,10 @@ def nginx(folder: Path, upstream: str) -> Iterator[Proxy]:
         ("/etc/letsencrypt/live/game.example.org/privkey.pem", str(key)),
     ):
         site = replace_once(site, old, new)
+    if root:
+        site = replace_once(site, "location = /metrics {", f"location = {root}/metrics {{")
+        site = replace_once(site, "    location / {\n        proxy_pass",
+                            f"    location {root}/ {{\n        proxy_pass")
     temp = {name: folder / name for name in ("body", "proxy", "fastcgi", "uwsgi", "scgi")}
     for path in temp.values():
         path.mkdir()
@@ -200,7 +215,7 @@ def nginx(folder: Path, upstream: str) -> Iterator[Proxy]:
     with open(log, "wb") as out:
         proc = subprocess.Popen([binary, "-p", str(folder), "-c", str(config), "-g",
                                  "daemon off;"], cwd=folder, stdout=out, stderr=out)
-    proxy = Proxy("nginx", port, ca_file, proc, folder / "error.log")
+    proxy = Proxy("nginx", port, ca_file, proc, folder / "error.log", root)
     try:
         wait_listening(port, proc, proxy.log)
         wait_certificate(proxy)
@@ -268,6 +283,21 @@ def https(proxy: Proxy, method: str, path: str, body: Any = None,
         conn.close()
 
 
+def https_raw(proxy: Proxy, path: str, **headers: str) -> tuple[int, dict[str, str], bytes]:
+    """One GET through the proxy: status, headers (lower-case names) and the body as it
+    came (not decoded)."""
+    import http.client
+
+    conn = http.client.HTTPSConnection("localhost", proxy.port, timeout=10,
+                                       context=proxy.ssl_context())
+    try:
+        conn.request("GET", path, headers={k.replace("_", "-"): v for k, v in headers.items()})
+        answer = conn.getresponse()
+        return answer.status, {k.lower(): v for k, v in answer.getheaders()}, answer.read()
+    finally:
+        conn.close()
+
+
 @asynccontextmanager
 async def wss(proxy: Proxy, path: str, *, source: str, origin: str | None = None,
               forwarded_for: str | None = None) -> AsyncIterator[WebSocketConnection]:
@@ -314,7 +344,7 @@ async def hello(ws: WebSocketConnection, name: str) -> Player:
 def run_smoke(proxy: Proxy) -> subprocess.CompletedProcess[str]:
     """``python -m smoke https://...`` through the proxy, trusting its CA (the make
     smoke-prod path with DRAWGAME_PROD_URL set to the public name)."""
-    return subprocess.run([sys.executable, "-m", "smoke", proxy.url], cwd=ROOT,
+    return subprocess.run([sys.executable, "-m", "smoke", proxy.site], cwd=ROOT,
                           env={**os.environ, "SSL_CERT_FILE": str(proxy.ca_file)},
                           capture_output=True, text=True, timeout=120)
 
@@ -327,11 +357,11 @@ async def play_a_turn_through(proxy: Proxy) -> None:
     """
     origin = proxy.url
     status, created = await trio.to_thread.run_sync(
-        lambda: https(proxy, "POST", "/api/rooms", {
+        lambda: https(proxy, "POST", f"{proxy.root}/api/rooms", {
             "name": "through " + proxy.name, "private": True,
             "settings": {**ROOM_SETTINGS, "max_players": 3}}, source="127.0.0.2"))
     assert status == 201, created
-    path = f"/ws/{created['code']}"
+    path = f"{proxy.root}/ws/{created['code']}"
     with trio.fail_after(60):
         # A foreign Origin is refused at the handshake, through the proxy too.
         assert await refused_status(proxy, path, "https://evil.example") == 403

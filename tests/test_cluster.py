@@ -296,3 +296,27 @@ async def test_every_worker_is_routed_once_the_cluster_says_it_is_ready(tmp_path
             answers = {w: (await client.get(f"/w/{w}/ws/")).status_code
                        for w in ("w1", "w2", "w3")}
         assert answers == {"w1": 426, "w2": 426, "w3": 426}
+
+
+async def test_a_cluster_under_a_root_path_routes_every_worker_and_plays(tmp_path: Path) -> None:
+    # DRAWGAME_ROOT_PATH=/draw: the proxy routes /draw/w/<id>/ to each worker and checks
+    # /draw/api/health; rooms tell clients their WebSocket there; nothing answers outside.
+    async with running_cluster(tmp_path, workers=2, root="/draw") as cluster:
+        async with httpx.AsyncClient(base_url=cluster.url, timeout=5) as client:
+            routed = {w: (await client.get(f"/draw/w/{w}/ws/")).status_code for w in ("w1", "w2")}
+            outside = [(await client.get(path)).status_code
+                       for path in ("/api/health", "/w/w1/ws/", "/", "/static/css/app.css")]
+            page = await client.get("/draw/")
+        assert routed == {"w1": 426, "w2": 426}
+        assert outside == [404, 404, 404, 404]
+        assert page.status_code == 200 and 'content="/draw"' in page.text
+        rooms = [await cluster.create_room(**GAME) for _ in range(2)]
+        assert {r["worker"] for r in rooms} == {"w1", "w2"}
+        for room in rooms:
+            summary = await cluster.summary(room["code"])
+            assert summary["ws_path"] == f"/draw/w/{room['worker']}/ws/{room['code']}"
+            with trio.fail_after(60):
+                async with AsyncExitStack() as stack:
+                    seats = await seat_pair(cluster, stack, room["code"])
+                    over = await play_game(seats)
+            assert len(over["ranking"]) == 2

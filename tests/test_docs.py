@@ -59,7 +59,7 @@ OTHER_SETTINGS = frozenset({
     "host", "port", "db_path", "database_url", "environment", "log_level", "log_format", "log_file",
     "allowed_origins", "trust_proxy_headers", "metrics_token", "metrics_allow", "public_url",
     "workers", "worker_id", "proxy", "worker_host", "worker_port", "worker_first",
-    "worker_python",
+    "worker_python", "root_path",
     "reconnect_in_ms", "backup_dir",
     "backup_keep", "deploy_root", "deploy_port", "staging_root", "staging_port", "prod_url",
     "staging_url", "service_manager", "releases_keep", "health_timeout_s", "deflate",

@@ -129,6 +129,7 @@ class Cluster:
             "DRAWGAME_LOG_FILE": "",
             # As resolved here (make start's development default included).
             "DRAWGAME_ENVIRONMENT": self.config.environment,
+            "DRAWGAME_ROOT_PATH": self.config.root_path,
         }
         command = [self.config.worker_python or sys.executable, "-m", "drawgame", "serve"]
         worker = Worker(WorkerState(up.id), command, env, self.policy, self.log,  # type: ignore[arg-type]
@@ -149,7 +150,7 @@ class Cluster:
         """Wait until the proxy routes the worker's prefix to it (its health check has
         passed): until then a room placed there would be answered 503 by the proxy."""
         host = self._local_host()
-        probe = (f"GET /w/{up.id}/ws/ HTTP/1.1\r\nHost: {host}\r\n"
+        probe = (f"GET {self.config.root_path}/w/{up.id}/ws/ HTTP/1.1\r\nHost: {host}\r\n"
                  "Connection: close\r\n\r\n").encode()
         with trio.move_on_after(ROUTED_TIMEOUT_S):
             while True:

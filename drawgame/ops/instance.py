@@ -75,9 +75,10 @@ class Instance:
 
     @property
     def url(self) -> str:
-        """The local address of the service (what health waits and deploy smoke use)."""
+        """The local address of the service (what health waits and deploy smoke use),
+        with the root path (``DRAWGAME_ROOT_PATH``) when there is one."""
         if self.served_url:
-            return self.served_url
+            return self.served_url + self.config.root_path
         host = self.config.host
         if host in ("0.0.0.0", ""):
             host = "127.0.0.1"
@@ -85,7 +86,7 @@ class Instance:
             host = "[::1]"
         elif ":" in host and not host.startswith("["):
             host = f"[{host}]"
-        return f"http://{host}:{self.config.port}"
+        return f"http://{host}:{self.config.port}{self.config.root_path}"
 
     @property
     def smoke_url(self) -> str:

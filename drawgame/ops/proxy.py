@@ -1,6 +1,7 @@
 """The cluster's reverse proxy: HAProxy (Debian's package), configured from a template.
 
 One public port for every worker: ``/w/<id>/...`` goes to worker ``<id>``
+(``<root>/w/<id>/...`` under a root path, ``DRAWGAME_ROOT_PATH``)
 (the room directory's ``ws_path`` says which), everything else to any
 healthy worker, least connections first. Each worker is health-checked on
 ``/api/health`` every second (a worker that is down, stopping or whose
@@ -108,14 +109,15 @@ def config_text(config: Config, upstreams: Sequence[Upstream], pidfile: Path,
         f"    bind {bind}",
         forwarded.rstrip("\n"),
     ]
+    root = config.root_path  # every path is under it, the workers' own included
     for up in upstreams:
-        lines.append(f"    use_backend worker_{up.id} if {{ path_beg /w/{up.id}/ }}")
+        lines.append(f"    use_backend worker_{up.id} if {{ path_beg {root}/w/{up.id}/ }}")
     lines += ["    default_backend workers", "",
               "backend workers",
               "    balance leastconn",
               "    http-reuse never",
               "    option httpchk",
-              f"    http-check send meth GET uri /api/health hdr {CHECK_HEADER} proxy",
+              f"    http-check send meth GET uri {root}/api/health hdr {CHECK_HEADER} proxy",
               "    http-check expect status 200"]
     lines += [f"    server {up.id} {up.address} {check}" for up in upstreams]
     for up in upstreams:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import html
 import json
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -30,12 +29,12 @@ from drawgame.rooms.limits import KeyedLimiter
 from drawgame.rooms.recorder import utc_now
 from drawgame.store import albums
 from drawgame.store.connection import Connection
+from drawgame.web import pages
 from drawgame.web.body import json_body
 from drawgame.web.context import services
 from drawgame.web.errors import error_response
 from drawgame.web.ws import client_address
 
-STATIC_DIR = Path(__file__).resolve().parent / "static"
 MAX_GAME_ID = 64
 OG_WORDS = 6
 """Words the link preview's description names at most."""
@@ -84,13 +83,10 @@ async def album_page(game_id: str) -> Response:
     preview = None
     if len(game_id) <= MAX_GAME_ID:
         preview = await services().store.read(lambda conn: link_preview(conn, game_id))
-    page = (STATIC_DIR / "album.html").read_text(encoding="utf-8")
     title, description = preview or ("drawgame", "This album does not exist (any more).")
-    page = (page.replace("{{og_title}}", html.escape(title))
-            .replace("{{og_description}}", html.escape(description))
-            .replace("{{game_id}}", quote(game_id, safe="")))
-    return Response(page, status=200 if preview else 404, content_type="text/html",
-                    headers={"Cache-Control": "no-cache"})
+    return await pages.page("album.html", values={
+        "og_title": html.escape(title), "og_description": html.escape(description),
+        "game_id": quote(game_id, safe="")}, status=200 if preview else 404)
 
 
 def link_preview(conn: Connection, game_id: str) -> tuple[str, str] | None:

@@ -18,7 +18,9 @@ from drawgame.game.words import MAX_IMPORT_BYTES, parse_import
 from drawgame.rooms.registry import MAX_ROOM_NAME, TooManyRooms
 from drawgame.store.albums import thumbnail_album, visible_album
 from drawgame.store.connection import Connection
+from drawgame.web import pages
 from drawgame.web.albums import album_limit
+from drawgame.web.assets import REVALIDATE, Blob
 from drawgame.web.body import json_body
 from drawgame.web.context import services
 from drawgame.web.errors import error_response
@@ -49,7 +51,8 @@ async def get_room(code: str) -> Response:
     summary = await services().registry.room_summary(code)
     if summary is None:
         return error_response(404, "room_not_found", "there is no open room with this code")
-    return _json(summary)
+    # Under a root path, the WebSocket is there too (the directory knows only the worker).
+    return _json({**summary, "ws_path": services().config.root_path + summary["ws_path"]})
 
 
 @blueprint.get("/api/games/<game_id>")
@@ -99,7 +102,10 @@ def album_json(conn: Connection, game_id: str, *, thumbs: bool = False,
 
 @blueprint.get("/api/languages")
 async def languages() -> Response:
-    return _json({"languages": services().registry.words.languages()})
+    """The word lists: the same until a restart, so compressed once and revalidated."""
+    body = json.dumps({"languages": services().registry.words.languages()},
+                      separators=(",", ":")).encode()
+    return await pages.send(Blob(body, "application/json"), REVALIDATE)
 
 
 @blueprint.post("/api/words/parse")
@@ -161,7 +167,7 @@ async def create_room() -> Response:
     except TooManyRooms as exc:
         return error_response(503, "too_many_rooms", str(exc), Retry_After="30")
     code = summary["code"]
-    return _json({"code": code, "url": f"/r/{code}", "room": summary}, 201)
+    return _json({"code": code, "url": f"{svc.config.root_path}/r/{code}", "room": summary}, 201)
 
 
 async def _create_body() -> tuple[dict[str, Any], Response | None]:

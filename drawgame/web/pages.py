@@ -1,44 +1,249 @@
 """The browser client: the lobby at /, a room at /r/<code>, its TV screen at /r/<code>/tv
-(with the room's join QR code at /r/<code>/qr.svg), assets under /static/."""
+(with the room's join QR code at /r/<code>/qr.svg), the offline page at /offline, the
+web app's manifest and service worker, and the files under /static/.
+
+A page is an HTML file of ``static/`` served through :func:`page`, which
+makes it ready for the browser once per version of the files (drawgame/web/
+assets.py): every ``/static/...`` URL in it becomes the file's hashed URL,
+every other absolute path gets the root path (``DRAWGAME_ROOT_PATH``) in
+front, and before its first module script it gets the root path as a meta
+tag, an import map from each module's plain URL to its hashed one (so the
+modules' own imports, static and dynamic, load hashed files) and a
+``modulepreload`` link for every module it imports, however deep. Pages are
+revalidated on every visit (``no-cache`` with an ETag); the files they name
+are cached for a year.
+"""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import html
 import io
+import json
+import re
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 import segno
-from quart import Blueprint, Response, request, send_from_directory
+import trio
+from quart import Blueprint, Response, current_app, request
 
 from drawgame.config import Config
+from drawgame.web import pwa
+from drawgame.web.assets import ENCODINGS, IMMUTABLE, REVALIDATE, STATIC_DIR, AssetTable, Blob
 from drawgame.web.context import services
 from drawgame.web.errors import error_response
+from drawgame.web.middleware import content_security_policy
 
-STATIC_DIR = Path(__file__).resolve().parent / "static"
+RESCAN_S = 0.5
+"""Pages look at the files on disk again at most this often (about 1 ms for 50 files):
+a file saved in an editor is in the page reloaded after it."""
 QR_SCALE = 10
 """SVG units per QR module; the page scales the picture to fit anyway."""
+SITE_KEY = "drawgame.site"
 
 blueprint = Blueprint("pages", __name__)
 
+_URL_ATTRIBUTE = re.compile(r'\b(href|src)="(/[^"]*)"')
+_MODULE_SCRIPT = re.compile(r'<script type="module" src="/static/([^"]+)"')
+_INJECT_BEFORE = re.compile(r'<script type="module"|</head>')
 
-async def _page(name: str) -> Response:
-    response: Response = await send_from_directory(STATIC_DIR, name)
-    response.headers["Cache-Control"] = "no-cache"
-    return response
+
+@dataclass(frozen=True)
+class Made:
+    """A page as sent: the body and the policy naming its import map's hash."""
+
+    blob: Blob
+    policy: str
+
+
+class Site:
+    """What the pages are made from: the files, the root path, the pages made so far."""
+
+    def __init__(self, config: Config, folder: Path | None = None) -> None:
+        self.root = config.root_path
+        self.table = AssetTable(folder or STATIC_DIR)
+        self._made: dict[str, tuple[str, Made]] = {}
+        self._scanned = time.monotonic()
+
+    def static_url(self, path: str) -> str:
+        """The hashed URL of the file at ``path`` under ``static/``."""
+        return f"{self.root}/static/{self.table.hashed(path)}"
+
+    def fresh(self) -> str:
+        """The version of the files after a look at the disk (a stat per file, at most
+        every ``RESCAN_S``)."""
+        now = time.monotonic()
+        if now - self._scanned >= RESCAN_S:
+            self._scanned = now
+            self.table.refresh()
+        return self.table.version
+
+    def made(self, key: str, make: Callable[[], Made]) -> Made:
+        """``make()`` once per version of the files."""
+        version = self.fresh()
+        known = self._made.get(key)
+        if known is None or known[0] != version:
+            known = (version, make())
+            self._made[key] = known
+        return known[1]
+
+    def page(self, name: str) -> Made:
+        return self.made(name, lambda: self.render(name))
+
+    def render(self, name: str) -> Made:
+        """The page ``static/<name>`` ready to send (see the module's docstring)."""
+        asset = self.table.get(name)
+        if asset is None:
+            raise FileNotFoundError(name)
+        text = asset.body.decode("utf-8")
+        entries = _MODULE_SCRIPT.findall(text)
+        text = _URL_ATTRIBUTE.sub(self._rewrite, text)
+        imports = {f"{self.root}/static/{m.path}": f"{self.root}/static/{m.hashed_path}"
+                   for m in self.table.modules()}
+        importmap = json.dumps({"imports": imports}, separators=(",", ":"),
+                               sort_keys=True).replace("<", "\\u003c")
+        head = [f'<meta name="drawgame-root" content="{html.escape(self.root)}">']
+        hashes = []
+        if entries:
+            head.append(f'<script type="importmap">{importmap}</script>')
+            hashes.append(base64.b64encode(hashlib.sha256(importmap.encode()).digest()).decode())
+            head += [f'<link rel="modulepreload" href="{self.static_url(p)}">'
+                     for p in self.table.graph(entries)]
+        at = _INJECT_BEFORE.search(text)
+        cut = at.start() if at is not None else 0
+        text = text[:cut] + "\n  ".join(head) + "\n  " + text[cut:]
+        return Made(Blob(text.encode(), "text/html; charset=utf-8"),
+                    content_security_policy(hashes))
+
+    def _rewrite(self, match: re.Match[str]) -> str:
+        attribute, value = match.groups()
+        if value.startswith("//"):
+            return match.group(0)
+        if value.startswith("/static/"):
+            value = self.static_url(value.removeprefix("/static/"))
+        else:
+            value = self.root + value
+        return f'{attribute}="{value}"'
+
+
+def site() -> Site:
+    found: Site = current_app.extensions[SITE_KEY]
+    return found
+
+
+def install(app: object, config: Config) -> None:
+    """Give ``app`` (a Quart app) the client's files and pages."""
+    app.extensions[SITE_KEY] = Site(config)  # type: ignore[attr-defined]
+
+
+async def send(blob: Blob, cache_control: str, headers: dict[str, str] | None = None,
+               status: int = 200) -> Response:
+    """``blob`` compressed as the client accepts (br, else gzip), with an ETag: a client
+    holding this very body gets 304 (for a 200)."""
+    coding = None
+    body = blob.body
+    if blob.compressible:
+        accepted = request.accept_encodings
+        best = max(ENCODINGS, key=accepted.quality)  # br when both are as welcome
+        coding = best if accepted.quality(best) > 0 else None
+        if coding is not None:
+            encoded = blob.encoded()
+            if encoded is None:  # the first request for it: compressed once, off the loop
+                encoded = await trio.to_thread.run_sync(blob.encode)
+            body = encoded.get(coding, body)
+            coding = coding if coding in encoded else None
+    response = Response(body, status=status, content_type=blob.content_type,
+                        headers=headers or {})
+    response.headers["Cache-Control"] = cache_control
+    if blob.compressible:
+        response.headers["Vary"] = "Accept-Encoding"
+    if coding is not None:
+        response.headers["Content-Encoding"] = coding
+    if status != 200:
+        return response
+    response.set_etag(f"{blob.digest}-{coding or 'identity'}")
+    conditional: Response = await response.make_conditional(request)
+    return conditional
+
+
+async def page(name: str, fetches: tuple[str, ...] = (), *,
+               values: Mapping[str, str] | None = None, status: int = 200) -> Response:
+    """The page ``static/<name>``, made ready (hashed files, root path, preloads).
+
+    ``fetches``: API paths the page's script asks for as it starts, named in a
+    ``Link`` header so the browser fetches them while the modules load (the
+    script's own request then takes the answer). ``values``: text for the
+    page's ``{{name}}`` placeholders, already escaped, for this request only.
+    """
+    current = site()
+    made = current.page(name)
+    blob = made.blob
+    if values:
+        text = blob.body.decode()
+        for key, value in values.items():
+            text = text.replace("{{" + key + "}}", value)
+        blob = Blob(text.encode(), blob.content_type, shared=False)
+    headers = {"Content-Security-Policy": made.policy}
+    if fetches:
+        headers["Link"] = ", ".join(f"<{current.root}{path}>; rel=preload; as=fetch; "
+                                    "crossorigin=anonymous" for path in fetches)
+    return await send(blob, REVALIDATE, headers, status)
+
+
+def _api_room(code: str) -> str:
+    """``/api/rooms/<code>`` exactly as the pages' script asks for it (api.js)."""
+    return "/api/rooms/" + quote(code.strip(), safe="!~*'()")
 
 
 @blueprint.get("/")
 async def lobby() -> Response:
-    return await _page("index.html")
+    return await page("index.html")
 
 
 @blueprint.get("/r/<code>")
 async def room_page(code: str) -> Response:
-    return await _page("room.html")
+    return await page("room.html", (_api_room(code),))
 
 
 @blueprint.get("/r/<code>/tv")
 async def tv_page(code: str) -> Response:
-    return await _page("tv.html")
+    return await page("tv.html", (_api_room(code),))
+
+
+@blueprint.get("/offline")
+async def offline_page() -> Response:
+    """What the service worker shows when the server cannot be reached."""
+    return await page("offline.html")
+
+
+@blueprint.get("/manifest.webmanifest")
+async def manifest() -> Response:
+    current = site()
+    made = current.made("manifest.webmanifest", lambda: Made(pwa.manifest(current), ""))
+    return await send(made.blob, REVALIDATE)
+
+
+@blueprint.get("/sw.js")
+async def service_worker() -> Response:
+    """The service worker, at the root so that its scope is the whole site."""
+    current = site()
+    made = current.made("sw.js", lambda: Made(pwa.service_worker(current), ""))
+    return await send(made.blob, REVALIDATE)
+
+
+@blueprint.get("/static/<path:path>")
+async def asset(path: str) -> Response:
+    """A file by its hashed name (kept a year) or its plain one (revalidated)."""
+    found = site().table.lookup(path)
+    if found is None:
+        return error_response(404, "not_found", "no such file")
+    file, immutable = found
+    return await send(file, IMMUTABLE if immutable else REVALIDATE)
 
 
 @blueprint.get("/r/<code>/qr.svg")
@@ -54,9 +259,10 @@ async def room_qr(code: str) -> Response:
 
 
 def join_link(config: Config, host_url: str, code: str) -> str:
-    """The room's link: on `DRAWGAME_PUBLIC_URL` when it is set, else on the host asked."""
-    base = (config.public_url or host_url).rstrip("/")
-    return f"{base}/r/{code}"
+    """The room's link: on `DRAWGAME_PUBLIC_URL` when it is set (it holds the root path),
+    else on the host asked, under the root path."""
+    base = config.public_url or host_url.rstrip("/") + config.root_path
+    return f"{base.rstrip('/')}/r/{code}"
 
 
 def qr_svg(link: str) -> bytes:
@@ -66,10 +272,3 @@ def qr_svg(link: str) -> bytes:
         out, kind="svg", scale=QR_SCALE, border=4, dark="#000", light="#fff", title=link,
         omitsize=True)
     return out.getvalue()
-
-
-@blueprint.get("/static/<path:path>")
-async def asset(path: str) -> Response:
-    response: Response = await send_from_directory(STATIC_DIR, path)
-    response.headers["Cache-Control"] = "no-cache"
-    return response

@@ -44,7 +44,13 @@ from drawgame.web.middleware import SECURITY_HEADERS
 
 log = get_logger("server")
 
-WS_REQUEST_LINE = re.compile(rb"^GET (?:/w/[A-Za-z0-9-]{1,16})?/ws/")
+WS_REQUEST_LINE = rb"^GET (?:/w/[A-Za-z0-9-]{1,16})?/ws/"
+
+
+def ws_request_line(root_path: str) -> re.Pattern[bytes]:
+    """A request line for drawgame's WebSocket transport: ``/ws/...`` under the root path
+    (``DRAWGAME_ROOT_PATH``); outside it the app answers 404."""
+    return re.compile(WS_REQUEST_LINE.replace(b"^GET ", b"^GET " + re.escape(root_path.encode())))
 MAX_REQUEST_LINE = 8192
 HANDSHAKE_TIMEOUT_S = 10.0
 CLOSE_TIMEOUT_S = 3.0
@@ -165,6 +171,7 @@ class FrontDoor:
         self.hypercorn = hypercorn
         self.app = wrap_app(app, hypercorn.wsgi_max_body_size, "asgi")
         self.websockets = websockets
+        self.ws_request_line = ws_request_line(config.root_path)
         self.caps = caps
         self.context = WorkerContext(None)
         self.lifespan_state: dict[str, Any] = {}
@@ -238,7 +245,7 @@ class FrontDoor:
             first = await _read_request_line(sock, self.config.http_keep_alive_s)
             if not first:
                 return
-            if WS_REQUEST_LINE.match(first):
+            if self.ws_request_line.match(first):
                 self.http_open -= 1
                 moved = True
                 await self._websocket(sock, peer, first)

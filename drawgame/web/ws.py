@@ -32,7 +32,19 @@ blueprint = Blueprint("ws", __name__)
 NO_HELLO_CLOSE = (4401, "no hello in time")
 OVERLOAD_CLOSE = 1013
 ROOM_PATH = re.compile(r"^(?:/w/[A-Za-z0-9-]{1,16})?/ws/([^/]{1,64})/?$")
-"""``/ws/<code>``, or ``/w/<worker>/ws/<code>`` as the cluster's proxy routes it."""
+"""``/ws/<code>``, or ``/w/<worker>/ws/<code>`` as the cluster's proxy routes it (below
+the root path, when there is one)."""
+
+
+def room_code(config: Config, path: str) -> str | None:
+    """The room code of a WebSocket path, which must be under the root path."""
+    root = config.root_path
+    if root:
+        if not path.startswith(root + "/"):
+            return None
+        path = path[len(root):]
+    match = ROOM_PATH.match(path)
+    return match.group(1) if match else None
 
 
 def client_address(config: Config, headers: Mapping[str, str] | Any, remote: str | None) -> str:
@@ -86,7 +98,7 @@ class RoomSockets:
 
     def check(self, request: UpgradeRequest) -> None:
         """Refuse before the handshake (HandshakeError) what must not open at all."""
-        if ROOM_PATH.match(request.path) is None:
+        if room_code(self.svc.config, request.path) is None:
             raise HandshakeError(404, "not_found", "no such WebSocket path")
         if not origin_allowed(self.svc.config, request.headers.get("origin"), request.host):
             raise HandshakeError(403, "origin_not_allowed", "origin not allowed")
@@ -99,8 +111,8 @@ class RoomSockets:
         if refusal is not None:
             ws.close(*refusal)
             return
-        match = ROOM_PATH.match(request.path)
-        room, elsewhere = await svc.registry.find(match.group(1)) if match else (None, None)
+        code = room_code(config, request.path)
+        room, elsewhere = await svc.registry.find(code) if code else (None, None)
         if room is None:
             ws.close(*(MOVED_CLOSE if elsewhere is not None else ROOM_GONE_CLOSE))
             return

@@ -1,6 +1,7 @@
 // HTTP API calls. Errors come back as ApiError carrying the protocol's error body.
 
 import { t } from "./i18n.js";
+import { url } from "./paths.js";
 
 export class ApiError extends Error {
   constructor(status, body) {
@@ -13,14 +14,14 @@ export class ApiError extends Error {
   }
 }
 
-async function request(method, path, body) {
+async function request(method, path, body, cache = "no-store") {
   let res;
   try {
-    res = await fetch(path, {
+    res = await fetch(url(path), {
       method,
       headers: body === undefined ? {} : { "Content-Type": "application/json" },
       body: body === undefined ? undefined : JSON.stringify(body),
-      cache: "no-store",
+      cache,
     });
   } catch {
     throw new ApiError(0, { error: { message: t("net.unreachable") } });
@@ -54,7 +55,7 @@ export const getGame = (id) => request("GET", `/api/games/${encodeURIComponent(i
 export async function parseWordFile(text) {
   let res;
   try {
-    res = await fetch("/api/words/parse", {
+    res = await fetch(url("/api/words/parse"), {
       method: "POST", headers: { "Content-Type": "text/plain; charset=utf-8" }, body: text, cache: "no-store",
     });
   } catch {
@@ -68,7 +69,8 @@ export async function parseWordFile(text) {
 let languagesPromise = null;
 /** The shipped word lists, fetched once; falls back to English alone. */
 export function getLanguages() {
-  languagesPromise ??= request("GET", "/api/languages")
+  // Revalidated, not fetched again: the server answers 304 until its word lists change.
+  languagesPromise ??= request("GET", "/api/languages", undefined, "no-cache")
     .then((data) => data.languages ?? [])
     .catch(() => [{ code: "en", name: "English", words: 0 }]); // the list's own name for it
   return languagesPromise;

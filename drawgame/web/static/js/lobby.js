@@ -6,6 +6,7 @@ import * as api from "./api.js";
 import { buildSettingsFields } from "./settings-form.js";
 import { t, use, detect, translatePage, languagePicker, language } from "./i18n.js";
 import * as streamer from "./streamer.js";
+import { url } from "./paths.js";
 
 const ROOMS_REFRESH_MS = 4000;
 const HEALTH_REFRESH_MS = 15000;
@@ -78,7 +79,7 @@ async function onCreate(event) {
   button.disabled = true;
   try {
     const answer = await api.createRoom(payload);
-    window.location.assign(answer.url || `/r/${answer.code}`);
+    window.location.assign(answer.url || url(`/r/${answer.code}`));
   } catch (err) {
     button.disabled = false;
     showCreateError(err);
@@ -130,7 +131,7 @@ async function onJoin(event) {
 }
 
 function goToRoom(code) {
-  window.location.assign(`/r/${encodeURIComponent(code)}`);
+  window.location.assign(url(`/r/${encodeURIComponent(code)}`));
 }
 
 function onQuickPlay() {

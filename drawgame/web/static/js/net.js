@@ -4,6 +4,7 @@
 // with several workers a room moves when its worker stops or dies.
 
 import { findRoom } from "./api.js";
+import { url } from "./paths.js";
 import { C, S, CLOSE_CODE, FATAL_CLOSES } from "./protocol.js";
 
 const PING_EVERY_MS = 5000;
@@ -66,7 +67,7 @@ export class Connection {
     const mine = ++this.connects;
     let path;
     try {
-      path = (await findRoom(this.code)).ws_path || `/ws/${encodeURIComponent(this.code)}`;
+      path = (await findRoom(this.code)).ws_path || url(`/ws/${encodeURIComponent(this.code)}`);
     } catch (err) {
       if (mine !== this.connects || this.state === NET.STOPPED) return;
       if (err.status === 404) {

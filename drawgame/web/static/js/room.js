@@ -26,6 +26,7 @@ import { showScreen, showRoomView, nameScreen, fatalScreen, waitingScreen } from
 import { renderConnection, renderVeil } from "./status.js";
 import { t, use, detect, translatePage, languagePicker } from "./i18n.js";
 import * as streamer from "./streamer.js";
+import { here, url } from "./paths.js";
 
 // --- state -------------------------------------------------------------------------
 
@@ -75,7 +76,7 @@ async function main() {
   translatePage();
   languagePicker($("#ui-language"));
   document.documentElement.classList.remove("is-loading");
-  st.code = decodeURIComponent(window.location.pathname.split("/")[2] ?? "").trim();
+  st.code = decodeURIComponent(here().split("/")[2] ?? "").trim();
   if (!st.code) return fatal("not_found");
   try {
     st.summary = await api.findRoom(st.code);
@@ -84,7 +85,7 @@ async function main() {
   }
   if (st.summary?.code && st.summary.code !== st.code) {
     st.code = st.summary.code;
-    window.history.replaceState(null, "", `/r/${encodeURIComponent(st.code)}`);
+    window.history.replaceState(null, "", url(`/r/${encodeURIComponent(st.code)}`));
   }
   setTitle(st.summary?.name);
   setupRoomUi();
@@ -210,7 +211,7 @@ function setupControls() {
   $("#start-game").addEventListener("click", () => send({ type: C.START }));
   $("#copy-link").addEventListener("click", copyShareLink);
   // A button, not a link: a link's address would show in the browser's status bar (streamers).
-  $("#tv-link").addEventListener("click", () => window.open(`/r/${encodeURIComponent(st.code)}/tv`, "_blank", "noopener"));
+  $("#tv-link").addEventListener("click", () => window.open(url(`/r/${encodeURIComponent(st.code)}/tv`), "_blank", "noopener"));
   streamer.secret($("#room-code"), () => st.code, { onClick: copyShareLink });
   streamer.secret($("#share-link"), shareUrl);
   streamer.toggleButton($("#streamer-toggle"));
@@ -233,7 +234,7 @@ function resizeCanvas() {
 }
 
 function shareUrl() {
-  return `${window.location.origin}/r/${encodeURIComponent(st.code)}`;
+  return `${window.location.origin}${url(`/r/${encodeURIComponent(st.code)}`)}`;
 }
 
 /** Screens where a phone may take the controller layout while a TV screen shows the game. */
@@ -276,7 +277,7 @@ function leave() {
   net.send({ type: C.LEAVE });
   net.stop();
   store.setSeat(st.code, null);
-  window.location.assign("/");
+  window.location.assign(url("/"));
 }
 
 function renderMute() {

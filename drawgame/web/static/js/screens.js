@@ -5,6 +5,7 @@ import { MAX_NAME_LEN } from "./protocol.js";
 import { t } from "./i18n.js";
 import { AvatarEditor } from "./avatar-editor.js";
 import * as store from "./store.js";
+import { url } from "./paths.js";
 
 export function showScreen(...children) {
   replaceChildren($("#screen-body"), children);
@@ -64,7 +65,7 @@ const FATAL = new Set(["not_found", "full", "kicked", "replaced", "refused"]);
 export function fatalScreen(kind, retry = null) {
   const known = FATAL.has(kind) ? kind : "refused";
   const [title, text] = [t(`fatal.${known}`), t(`fatal.${known}.text`)];
-  const actions = [h("a", { class: "btn btn-primary", href: "/", text: t("fatal.back") })];
+  const actions = [h("a", { class: "btn btn-primary", href: url("/"), text: t("fatal.back") })];
   if (retry) {
     actions.push(h("button", { type: "button", class: "btn btn-secondary", text: retry.label, on: { click: retry.run } }));
   }
@@ -87,5 +88,5 @@ export function waitingScreen(text, busy, onRetry) {
     h("p", { class: "muted", role: "status", dataset: { waitingStatus: "" }, text }),
     h("div", { class: "screen-actions" },
       h("button", { type: "button", class: "btn btn-primary", text: t("wait.retry"), on: { click: onRetry } }),
-      h("a", { class: "btn btn-secondary", href: "/", text: t("fatal.back") })));
+      h("a", { class: "btn btn-secondary", href: url("/"), text: t("fatal.back") })));
 }

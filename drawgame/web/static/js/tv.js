@@ -21,6 +21,7 @@ import { setWordLanguage } from "./hud.js";
 import { t, use, detect, translatePage } from "./i18n.js";
 import * as streamer from "./streamer.js";
 import { createTelephoneTv } from "./modes/telephone-tv.js";
+import { here, url } from "./paths.js";
 
 const FEED_LINES = 6;
 const QR_REVEAL_MS = 8000;
@@ -51,7 +52,7 @@ async function main() {
   await use(detect());
   translatePage();
   document.documentElement.classList.remove("is-loading");
-  st.code = decodeURIComponent(window.location.pathname.split("/")[2] ?? "").trim();
+  st.code = decodeURIComponent(here().split("/")[2] ?? "").trim();
   try {
     const summary = await api.findRoom(st.code);
     st.code = summary.code;
@@ -87,10 +88,10 @@ function setup() {
   new ResizeObserver(resize).observe($("#tv-canvas-wrap"));
   $("#tv-like-icon").append(icon("like", 40));
   $("#tv-dislike-icon").append(icon("dislike", 40));
-  $("#tv-qr").src = `/r/${encodeURIComponent(st.code)}/qr.svg`;
+  $("#tv-qr").src = url(`/r/${encodeURIComponent(st.code)}/qr.svg`);
   $("#tv-qr").alt = t("tv.qrAlt");
   // A zero-width space lets a long link break before its path rather than inside the code.
-  const link = `${window.location.host}\u200b/r/${st.code}`;
+  const link = `${window.location.host}\u200b${url(`/r/${st.code}`)}`;
   streamer.secret($("#tv-link"), link);
   streamer.toggleButton($("#streamer-toggle"));
   streamer.watch(renderQr);

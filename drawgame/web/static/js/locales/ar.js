@@ -614,6 +614,9 @@ export default {
   "tel.bookPngOf": "احفظ كتاب {name} صورةً بصيغة PNG",
   "tel.bookPngLater": "يمكن حفظ الكتاب بعد عرض صفحاته كلها.",
   "tel.booksTitle": "الكتب",
+  // --- the offline page
+  "offline.title": "تعذّر الوصول إلى اللعبة",
+  "offline.text": "تحقّق من اتصالك. ستفتح هذه الصفحة اللعبة من جديد تلقائيًا فور أن يستجيب الخادم.",
   // Drawn avatars
   "avatar.title": "وجهك",
   "avatar.hint": "ارسم وجهًا صغيرًا: يراه الآخرون بجانب اسمك.",

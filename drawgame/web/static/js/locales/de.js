@@ -550,6 +550,9 @@ export default {
   "books.timelapseOf": "Zeitraffer von Seite {page} von {title} als animiertes GIF herunterladen",
   "gallery.books.one": "{count} Buch",
   "gallery.books.other": "{count} Bücher",
+  // --- the offline page
+  "offline.title": "Das Spiel ist nicht erreichbar",
+  "offline.text": "Prüfe deine Verbindung. Diese Seite öffnet das Spiel von selbst wieder, sobald der Server antwortet.",
   // Drawn avatars
   "avatar.title": "Dein Gesicht",
   "avatar.hint": "Zeichne ein kleines Gesicht: Die anderen sehen es neben deinem Namen.",

@@ -550,6 +550,9 @@ export default {
   "books.timelapseOf": "Λήψη του time-lapse της σελίδας {page} του «{title}» ως κινούμενο GIF",
   "gallery.books.one": "{count} βιβλίο",
   "gallery.books.other": "{count} βιβλία",
+  // --- the offline page
+  "offline.title": "Το παιχνίδι δεν είναι διαθέσιμο",
+  "offline.text": "Έλεγξε τη σύνδεσή σου. Η σελίδα θα ανοίξει ξανά το παιχνίδι μόνη της μόλις απαντήσει ο διακομιστής.",
   // Drawn avatars
   "avatar.title": "Το πρόσωπό σου",
   "avatar.hint": "Ζωγράφισε ένα μικρό πρόσωπο: οι άλλοι το βλέπουν δίπλα στο όνομά σου.",

@@ -565,6 +565,9 @@ export default {
   "books.timelapseOf": "Download the time-lapse of page {page} of {title} as an animated GIF",
   "gallery.books.one": "{count} book",
   "gallery.books.other": "{count} books",
+  // --- the offline page
+  "offline.title": "Cannot reach the game",
+  "offline.text": "Check your connection. This page opens the game again by itself as soon as the server answers.",
   // Drawn avatars
   "avatar.title": "Your face",
   "avatar.hint": "Draw a little face: the others see it next to your name.",

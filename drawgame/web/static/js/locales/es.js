@@ -550,6 +550,9 @@ export default {
   "books.timelapseOf": "Descargar el time-lapse de la página {page} de {title} como GIF animado",
   "gallery.books.one": "{count} libro",
   "gallery.books.other": "{count} libros",
+  // --- the offline page
+  "offline.title": "No se puede acceder al juego",
+  "offline.text": "Comprueba tu conexión. Esta página vuelve a abrir el juego por sí sola en cuanto el servidor responda.",
   // Drawn avatars
   "avatar.title": "Tu cara",
   "avatar.hint": "Dibuja una carita: los demás la ven junto a tu nombre.",

@@ -562,6 +562,9 @@ export default {
   "tel.bookPngOf": "ذخیرهٔ کتابِ {name} به‌صورت تصویر PNG",
   "tel.bookPngLater": "کتاب را وقتی همهٔ صفحه‌هایش نشان داده شد می‌توان ذخیره کرد.",
   "tel.booksTitle": "کتاب‌ها",
+  // --- the offline page
+  "offline.title": "دسترسی به بازی ممکن نیست",
+  "offline.text": "اتصال خود را بررسی کنید. این صفحه به‌محض پاسخ دادن سرور، بازی را خودش دوباره باز می‌کند.",
   // Drawn avatars
   "avatar.title": "چهره‌ی تو",
   "avatar.hint": "یک چهره‌ی کوچک بکش: دیگران آن را کنار نامت می‌بینند.",

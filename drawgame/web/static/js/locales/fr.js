@@ -550,6 +550,9 @@ export default {
   "books.timelapseOf": "Télécharger l'accéléré de la page {page} de {title} en GIF animé",
   "gallery.books.one": "{count} livre",
   "gallery.books.other": "{count} livres",
+  // --- the offline page
+  "offline.title": "Le jeu est injoignable",
+  "offline.text": "Vérifiez votre connexion. Cette page rouvre le jeu d'elle-même dès que le serveur répond.",
   // Drawn avatars
   "avatar.title": "Ton visage",
   "avatar.hint": "Dessine un petit visage : les autres le voient à côté de ton nom.",

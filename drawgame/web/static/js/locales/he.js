@@ -575,6 +575,9 @@ export default {
   "tel.bookPngOf": "שמירת הספר של {name} כתמונת PNG",
   "tel.bookPngLater": "אפשר לשמור את הספר אחרי שכל העמודים שלו הוצגו.",
   "tel.booksTitle": "הספרים",
+  // --- the offline page
+  "offline.title": "אין גישה למשחק",
+  "offline.text": "בדקו את החיבור. הדף הזה יפתח את המשחק מחדש מעצמו ברגע שהשרת יענה.",
   // Drawn avatars
   "avatar.title": "הפנים שלך",
   "avatar.hint": "ציירו פרצוף קטן: האחרים רואים אותו ליד השם שלכם.",

@@ -550,6 +550,9 @@ export default {
   "books.timelapseOf": "Scarica il time-lapse della pagina {page} di {title} come GIF animata",
   "gallery.books.one": "{count} libro",
   "gallery.books.other": "{count} libri",
+  // --- the offline page
+  "offline.title": "Il gioco non è raggiungibile",
+  "offline.text": "Controlla la connessione. Questa pagina riapre il gioco da sola appena il server risponde.",
   // Drawn avatars
   "avatar.title": "La tua faccia",
   "avatar.hint": "Disegna una faccina: gli altri la vedono accanto al tuo nome.",

@@ -550,6 +550,9 @@ export default {
   "books.timelapseOf": "Download de timelapse van pagina {page} van {title} als geanimeerde GIF",
   "gallery.books.one": "{count} boek",
   "gallery.books.other": "{count} boeken",
+  // --- the offline page
+  "offline.title": "Het spel is niet bereikbaar",
+  "offline.text": "Controleer je verbinding. Deze pagina opent het spel vanzelf weer zodra de server antwoordt.",
   // Drawn avatars
   "avatar.title": "Jouw gezicht",
   "avatar.hint": "Teken een klein gezicht: de anderen zien het naast je naam.",

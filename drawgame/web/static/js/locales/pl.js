@@ -574,6 +574,9 @@ export default {
   "gallery.books.few": "{count} książki",
   "gallery.books.many": "{count} książek",
   "gallery.books.other": "{count} książek",
+  // --- the offline page
+  "offline.title": "Nie można połączyć się z grą",
+  "offline.text": "Sprawdź połączenie. Ta strona sama otworzy grę ponownie, gdy tylko serwer odpowie.",
   // Drawn avatars
   "avatar.title": "Twoja twarz",
   "avatar.hint": "Narysuj małą buźkę: inni zobaczą ją obok twojego imienia.",

@@ -550,6 +550,9 @@ export default {
   "books.timelapseOf": "Baixar o time-lapse da página {page} de {title} como GIF animado",
   "gallery.books.one": "{count} livro",
   "gallery.books.other": "{count} livros",
+  // --- the offline page
+  "offline.title": "Não foi possível acessar o jogo",
+  "offline.text": "Verifique sua conexão. Esta página abre o jogo de novo sozinha assim que o servidor responder.",
   // Drawn avatars
   "avatar.title": "O teu rosto",
   "avatar.hint": "Desenha um pequeno rosto: os outros veem-no ao lado do teu nome.",

@@ -574,6 +574,9 @@ export default {
   "gallery.books.few": "{count} книги",
   "gallery.books.many": "{count} книг",
   "gallery.books.other": "{count} книг",
+  // --- the offline page
+  "offline.title": "Игра недоступна",
+  "offline.text": "Проверьте подключение. Эта страница сама снова откроет игру, как только сервер ответит.",
   // Drawn avatars
   "avatar.title": "Твоё лицо",
   "avatar.hint": "Нарисуй маленькое лицо: остальные увидят его рядом с твоим именем.",

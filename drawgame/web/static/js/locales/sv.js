@@ -550,6 +550,9 @@ export default {
   "books.timelapseOf": "Ladda ner tidsförloppet av sida {page} av {title} som animerad GIF",
   "gallery.books.one": "{count} bok",
   "gallery.books.other": "{count} böcker",
+  // --- the offline page
+  "offline.title": "Spelet går inte att nå",
+  "offline.text": "Kontrollera din anslutning. Sidan öppnar spelet igen av sig själv så snart servern svarar.",
   // Drawn avatars
   "avatar.title": "Ditt ansikte",
   "avatar.hint": "Rita ett litet ansikte: de andra ser det bredvid ditt namn.",

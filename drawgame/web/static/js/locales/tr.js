@@ -550,6 +550,9 @@ export default {
   "books.timelapseOf": "{title}, sayfa {page}: hızlandırılmış hali hareketli GIF olarak indir",
   "gallery.books.one": "{count} kitap",
   "gallery.books.other": "{count} kitap",
+  // --- the offline page
+  "offline.title": "Oyuna ulaşılamıyor",
+  "offline.text": "Bağlantını kontrol et. Sunucu yanıt verir vermez bu sayfa oyunu kendiliğinden yeniden açar.",
   // Drawn avatars
   "avatar.title": "Yüzün",
   "avatar.hint": "Küçük bir yüz çiz: diğerleri onu adının yanında görür.",
