@@ -67,7 +67,8 @@ def draw_face_with_keyboard(page: Player) -> None:
 
 
 def a_face_everywhere(browser: Browser) -> None:
-    ada = browser.player("Ada", viewport=NARROW)
+    # Reduced motion: axe reads colours once the podium has risen (no animation).
+    ada = browser.player("Ada", viewport=NARROW, reduced_motion="reduce")
     link = ada.create_room(rounds=1)
     ada.page.goto(link)
     # The name prompt at 375 px, with the keyboard alone: draw, undo, a random face.
@@ -103,9 +104,9 @@ def a_face_everywhere(browser: Browser) -> None:
     ada.by("name-submit").click()
     ada.id = ada.wait_online()
 
-    bob = browser.player("Bob")
+    bob = browser.player("Bob", reduced_motion="reduce")
     bob.join(link, "Bob")
-    tv = browser.player("TV", viewport=TV_SIZE)
+    tv = browser.player("TV", viewport=TV_SIZE, reduced_motion="reduce")
     tv.page.goto(f"{browser.url}{link}/tv")
     expect(tv.by("connection-status")).to_have_attribute("data-state", "online")
     for page in (ada, bob):
@@ -181,7 +182,7 @@ def open_menu(host: Player, pid: str) -> None:
 
 
 def hide_and_kick(browser: Browser) -> None:
-    ada, bob = browser.player("Ada"), browser.player("Bob")
+    ada, bob = (browser.player(n, reduced_motion="reduce") for n in ("Ada", "Bob"))
     link = ada.create_room()
     ada.join(link, "Ada")
     bob.join(link, "Bob")
