@@ -233,6 +233,15 @@ def _page_reaction(conn: Connection, code: str, d: dict[str, Any], at: str) -> N
                  (d["likes"], d["dislikes"], d["game_id"], d["book"], d["page"]))
 
 
+def _game_avatar(conn: Connection, code: str, d: dict[str, Any], at: str) -> None:
+    game = _game_id(conn, d["game_id"])
+    conn.execute("DELETE FROM game_avatars WHERE game_id = ? AND player_public_id = ?",
+                 (game, d["player_id"]))
+    if d["avatar"] is not None:
+        conn.execute("INSERT INTO game_avatars (game_id, player_public_id, avatar)"
+                     " VALUES (?, ?, ?)", (game, d["player_id"], d["avatar"]))
+
+
 def _room_closed(conn: Connection, code: str, d: dict[str, Any], at: str) -> None:
     conn.execute(
         "UPDATE rooms SET is_active = 0, closed_at = ?, snapshot = NULL WHERE code = ?",
@@ -265,6 +274,7 @@ WRITERS: dict[str, Callable[[Connection, str, dict[str, Any], str], None]] = {
     "page_text": _page_text,
     "step_ended": _step_ended,
     "page_reaction": _page_reaction,
+    "game_avatar": _game_avatar,
 }
 
 

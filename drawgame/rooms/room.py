@@ -415,7 +415,8 @@ class Room:
         token = hello.token or secrets.token_urlsafe(24)
         try:
             if hello.token:
-                pid, effects = rules.resume(self.state, now, hash_token(token))
+                pid, effects = rules.resume(self.state, now, hash_token(token),
+                                            avatar=hello.avatar, avatar_given=hello.avatar_given)
             else:
                 pid, effects = self._seat_new(hello, token, now)
         except GameError as exc:
@@ -442,7 +443,7 @@ class Room:
             raise Maintenance(message or "the server is in maintenance: no new players")
         pid = self._new_player_id()
         effects = rules.join(self.state, now, pid, hello.name, hash_token(token), hello.spectate,
-                             tv=hello.tv, marker=hello.marker)
+                             tv=hello.tv, marker=hello.marker, avatar=hello.avatar)
         return pid, effects
 
     def _new_player_id(self) -> str:
@@ -550,7 +551,7 @@ class Room:
         self.connections.clear()
 
 
-IN_SNAPSHOT = frozenset({"players", "chat"})
+IN_SNAPSHOT = frozenset({"players", "chat", "avatar"})
 """What a `welcome` snapshot already shows, so the joiner is not sent it twice."""
 
 NO_SNAPSHOT_SENDS = frozenset({"draw", "chat", "close", "pong", "error", "notice"})

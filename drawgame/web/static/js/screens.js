@@ -3,6 +3,8 @@
 import { h, $, show, replaceChildren } from "./dom.js";
 import { MAX_NAME_LEN } from "./protocol.js";
 import { t } from "./i18n.js";
+import { AvatarEditor } from "./avatar-editor.js";
+import * as store from "./store.js";
 import { url } from "./paths.js";
 
 export function showScreen(...children) {
@@ -26,7 +28,8 @@ export function nameProblem(name) {
 }
 
 /**
- * Ask for a name. `onSubmit(name, spectate)` gets a trimmed NFC name.
+ * Ask for a name, and offer to draw a face (kept in this browser as it is drawn, sent
+ * with `hello`). `onSubmit(name, spectate)` gets a trimmed NFC name.
  * @param {{title: string, subtitle: string, name: string, spectate: boolean, error?: string, onSubmit: Function}} o
  */
 export function nameScreen({ title, subtitle, name, spectate, error = "", onSubmit }) {
@@ -34,10 +37,12 @@ export function nameScreen({ title, subtitle, name, spectate, error = "", onSubm
     autocomplete: "nickname", required: true, value: name, "aria-describedby": "name-error", placeholder: t("name.placeholder") });
   const watch = h("input", { type: "checkbox", id: "spectate", checked: spectate });
   const errorBox = h("p", { id: "name-error", class: "field-error", role: "alert", text: error });
+  const face = new AvatarEditor({ strokes: store.getAvatar(), onChange: (strokes) => store.setAvatar(strokes) });
   const form = h("form", { class: "name-form", novalidate: true },
     h("label", { for: "name-input", class: "name-label", text: t("name.label") }),
     nameInput, errorBox,
     h("label", { class: "check", for: "spectate" }, watch, h("span", { text: t("name.watch") })),
+    face.el,
     h("button", { type: "submit", class: "btn btn-primary btn-lg btn-block", dataset: { testid: "name-submit" }, text: t("name.play") }));
   form.addEventListener("submit", (e) => {
     e.preventDefault();
