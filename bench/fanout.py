@@ -23,7 +23,10 @@ the relay's.
              the ops found in the database afterwards against the ops sent.
              The classic load's figures of the same run are printed beside it.
     idle     PLAYERS-player rooms filled with seated idle players (hello sent);
-             prints the server's RSS growth per player.
+             prints the server's RSS growth per player. ``--avatars`` adds a
+             run of the drawgame under test whose players' hello carries a
+             drawn avatar of the largest size (512 bytes, ``drawgame+avatars``);
+             the other servers get none (``--before`` may not take them).
 
 Run: ``make bench`` or ``.venv/bin/python bench/fanout.py [--rooms 100] [--repeat 3]
 [--deflate both|on|off] [--idle-players 2000] [--only drawgame|relay]
@@ -260,14 +263,16 @@ def rss_kb(pid: int) -> int:
 
 def run_idle(kind: str, args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
     rooms = args.idle_players // args.idle_room
+    avatar = "max" if kind.endswith("+avatars") else "none"
     with server(kind, True, tmp) as (proc, url):
         # Warm up the code paths (and their caches) once before the baseline reading.
-        warm = loadgen(url, proc.pid, kind, mode="idle", rooms=1, players=args.idle_room, hold=0)
+        warm = loadgen(url, proc.pid, kind, mode="idle", rooms=1, players=args.idle_room, hold=0,
+                       avatar=avatar)
         warm.communicate(timeout=60)
         time.sleep(1.0)
         base = rss_kb(proc.pid)
         gen = loadgen(url, proc.pid, kind, mode="idle", rooms=rooms, players=args.idle_room,
-                      hold=600)
+                      hold=600, avatar=avatar)
         assert gen.stdout is not None
         line = gen.stdout.readline()
         time.sleep(3.0)
@@ -276,7 +281,8 @@ def run_idle(kind: str, args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
         gen.wait()
     info = json.loads(line) if line.strip() else {"seated": 0}
     seated = info.get("seated", 0)
-    return {"server": kind, "seated": seated, "rss_base_kb": base, "rss_seated_kb": seated_rss,
+    return {"server": kind, "avatar": avatar, "seated": seated, "rss_base_kb": base,
+            "rss_seated_kb": seated_rss,
             "kb_per_player": (seated_rss - base) / max(1, seated), "closes": info.get("closes")}
 
 
@@ -325,6 +331,9 @@ def main() -> None:
     parser.add_argument("--skip-fanout", action="store_true")
     parser.add_argument("--skip-idle", action="store_true")
     parser.add_argument("--skip-telephone", action="store_true")
+    parser.add_argument("--avatars", action="store_true",
+                        help="also measure idle players of the drawgame under test who send "
+                             "largest avatars")
     args = parser.parse_args()
     kinds: tuple[str, ...] = (args.only,) if args.only else ("drawgame", "relay")
     if args.before:
@@ -359,9 +368,15 @@ def main() -> None:
             telephone_table(phone, classic)
         if not args.skip_idle:
             print(f"\nidle: {args.idle_players} seated players in rooms of {args.idle_room}")
-            for kind in (k for k in kinds if not k.startswith("cluster")):
-                rows = [run_idle(kind, args, tmp) for _ in range(args.repeat)]
-                print(f"  {kind:<10} {median(rows, 'kb_per_player'):6.1f} KB per player "
+            idle_kinds = [k for k in kinds if not k.startswith("cluster")]
+            if args.avatars and "drawgame" in idle_kinds:
+                idle_kinds.insert(idle_kinds.index("drawgame") + 1, "drawgame+avatars")
+            idle: dict[str, list[dict[str, Any]]] = {kind: [] for kind in idle_kinds}
+            for _ in range(args.repeat):  # alternating, so that all see the same machine
+                for kind in idle_kinds:
+                    idle[kind].append(run_idle(kind, args, tmp))
+            for kind, rows in idle.items():
+                print(f"  {kind:<17} {median(rows, 'kb_per_player'):6.1f} KB per player "
                       f"(median of {len(rows)}; seated {[r['seated'] for r in rows]}, "
                       f"runs {[round(r['kb_per_player'], 1) for r in rows]})")
 

@@ -16,7 +16,9 @@
 // in the database afterwards) that every op sent was stored.
 //
 // idle: ROOMS rooms of PLAYERS clients who join (hello, welcome) and then only
-// stay connected; the orchestrator reads the server's memory meanwhile.
+// stay connected; the orchestrator reads the server's memory meanwhile. With
+// --avatar=max each player's hello carries a drawn avatar of its largest size
+// (MAX_AVATAR_BYTES of JSON, different for every player).
 //
 // Servers: `drawgame` (rooms made over HTTP, a game started and a word chosen
 // so that the drawer may draw) or `relay` (bench/relay_websockets.py: a bare
@@ -49,6 +51,21 @@ const DEFLATE = args.deflate === "1" || args.deflate === "on";
 const SERVER_PIDS = args.pid ? String(args.pid).split(",").map(Number) : [];
 const HOLD_S = Number(args.hold ?? 0);
 const GAME = args.game ?? "classic";
+const AVATAR = args.avatar ?? "none";
+const MAX_AVATAR_BYTES = 512; // drawgame/game/avatar.py
+
+/** A drawn avatar of exactly MAX_AVATAR_BYTES bytes of JSON, different for each `seed`. */
+function largestAvatar(seed) {
+  let x = seed * 2654435761 % 4294967296;
+  const next = (lo, hi) => { x = (x * 1103515245 + 12345) % 2147483648; return lo + (x % (hi - lo + 1)); };
+  const stroke = [1, 2];
+  const size = () => JSON.stringify([stroke]).length;
+  while (size() + 6 <= MAX_AVATAR_BYTES - 40) stroke.push(next(10, 63), next(10, 63));
+  while (size() + 4 <= MAX_AVATAR_BYTES) stroke.push(next(1, 9), next(1, 9));
+  // 0..3 bytes short: that many one-digit coordinates become two-digit ones.
+  for (let i = stroke.length - 1; size() < MAX_AVATAR_BYTES; i--) stroke[i] += 10;
+  return [stroke];
+}
 
 const wsBase = BASE.replace(/^http/, "ws");
 const log = (...m) => process.stderr.write(m.join(" ") + "\n");
@@ -154,7 +171,9 @@ async function seatRoom(i) {
     room.players.push(player);
     await player.open();
     const welcome = player.waitFor((m) => m.type === "welcome");
-    player.send({ type: "hello", name: `p${p}` });
+    const hello = { type: "hello", name: `p${p}` };
+    if (AVATAR === "max") hello.avatar = largestAvatar(i * PLAYERS + p + 1);
+    player.send(hello);
     player.id = (await welcome).you.id;
   }
   return room;

@@ -17,7 +17,7 @@ from drawgame.config import ENVIRONMENTS, LOG_TO_STDOUT, Config, ConfigError, lo
 from drawgame.logs import setup_logging
 from drawgame.ops import cli as ops_cli
 from drawgame.ops.probe import fetch_health
-from drawgame.ops.serverlock import DatabaseInUse, ServerLock
+from drawgame.ops.serverlock import DatabaseInUse, ServerLock, alone_on
 from drawgame.ops.serverlock import target as serverlock_target
 from drawgame.store import MigrationError, apply_migrations, pending_migrations
 from drawgame.store.connection import Error as DATABASE_ERRORS
@@ -54,7 +54,7 @@ def cmd_serve(config: Config, args: argparse.Namespace) -> int:
 
         setup_logging(config)
         return run_cluster(config, args.ready_fd)
-    lock = ServerLock(serverlock_target(config))
+    lock = ServerLock(serverlock_target(config), exclusive=alone_on(config))
     try:
         lock.acquire()
     except DatabaseInUse as exc:

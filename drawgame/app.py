@@ -121,13 +121,15 @@ async def serve(
         _tune_collector()
         caps = Caps.for_config(config)
         sockets = ws.RoomSockets(services, caps.websockets)
-        door = FrontDoor(config, create_app(services), hypercorn_config(config), sockets, caps)
+        door = FrontDoor(config, create_app(services), hypercorn_config(config), sockets, caps,
+                         services.stats)
         async with trio.open_nursery() as nursery:
             binds: list[str] = await nursery.start(door.serve)
             services.registry.serving_at(binds[0])
             event(log, logging.INFO, "serving", binds=binds, environment=config.environment,
                   database=describe(location(config)), descriptors=caps.descriptors,
-                  max_http_connections=caps.http, max_connections=caps.websockets)
+                  max_http_connections=caps.http, max_connections=caps.websockets,
+                  max_http_connections_per_ip=caps.http_per_ip)
             task_status.started(list(binds))
             await stop.wait()
             deadline = trio.current_time() + config.shutdown_grace_s

@@ -411,6 +411,16 @@ FIELDS: tuple[Field, ...] = (
         "limit); past it new ones get 503.",
     ),
     Field(
+        "max_http_connections_per_ip",
+        _int_in(1, 100_000),
+        "an integer 1..100000",
+        "Open HTTP connections (and WebSockets not past their handshake) one client address "
+        "may hold (an IPv6 /64 counts as one address); at most an eighth of the HTTP "
+        "connections allowed, never fewer than 16; past it new ones get 429 at once. Not "
+        "applied with DRAWGAME_TRUST_PROXY_HEADERS: every connection then comes from your "
+        "proxy, which should limit clients itself.",
+    ),
+    Field(
         "http_keep_alive_s",
         _float_in(0.5, 300),
         "a number of seconds 0.5..300",
@@ -625,6 +635,7 @@ class Config:
     deflate: bool = True
     deflate_min_bytes: int = 256
     max_http_connections: int = 1000
+    max_http_connections_per_ip: int = 64
     http_keep_alive_s: float = 5.0
     inbox_size: int = 1024
     chat_rate: float = 2.0

@@ -83,6 +83,11 @@ class Stats:
         """Messages sent to clients, by type (a batched frame counts each of its messages)."""
         self.ws_closes: Counter[int] = Counter()
         """WebSocket connections ended, by close code (ours, the client's, or 1006)."""
+        self.http_connections = 0
+        """Open HTTP connections (WebSockets not past their handshake included)."""
+        self.http_refused: Counter[str] = Counter()
+        """Connections answered at once and closed: ``busy`` (the HTTP budget is
+        taken) or ``per_address`` (their address holds its share)."""
         self.draw_handled = Buckets(DRAW_BUCKETS_S)
         """Seconds from a `draw` frame's arrival until its room handled it: relayed to the
         others (classic) and its record queued for the store."""

@@ -33,6 +33,8 @@ LAUNCH_ARGS = [
 ]
 WAIT_MS = 5000
 """How long any single expectation may wait: several times what it takes on 2 busy cores."""
+FINGER_GAP_MS = 600
+"""How long a finger stays up after a touch stroke (more than Chromium's double-tap window)."""
 
 CANVAS_W, CANVAS_H = 1000, 750
 WHITE = (255, 255, 255)
@@ -310,6 +312,10 @@ class Player:
                 touch("touchMove", (x0 + (x1 - x0) * f, y0 + (y1 - y0) * f))
         touch("touchEnd", None)
         cdp.detach()
+        # Chromium's gesture detector takes a tap that comes within its double-tap
+        # window of a touch sequence ending as the second tap of a double tap, and
+        # sends no click for it: a finger lifts and moves on no faster than a person.
+        self.page.wait_for_timeout(FINGER_GAP_MS)
 
     # --- pixels --------------------------------------------------------------------
 

@@ -107,9 +107,11 @@ class Cluster:
 
 @asynccontextmanager
 async def running_cluster(tmp_path: Path, workers: int = 3, nofile: int | None = None,
-                          root: str = "", **env: str) -> AsyncIterator[Cluster]:
+                          root: str = "", wait: bool = True, **env: str
+                          ) -> AsyncIterator[Cluster]:
     """A cluster of ``workers`` behind HAProxy (``nofile``: a lower descriptor hard
-    limit for the whole cluster, the proxy included; ``root``: its root path)."""
+    limit for the whole cluster, the proxy included; ``root``: its root path), once every
+    worker is up (``wait``; else at once, the cluster just started)."""
     require_haproxy()
     port = free_port()
     environ = {
@@ -139,9 +141,10 @@ async def running_cluster(tmp_path: Path, workers: int = 3, nofile: int | None =
 
     threading.Thread(target=drain, daemon=True).start()
     try:
-        await cluster.until_workers(
-            lambda found: len(found) == workers and all(w["status"] == "up"
-                                                        for w in found.values()), within=60)
+        if wait:
+            await cluster.until_workers(
+                lambda found: len(found) == workers and all(w["status"] == "up"
+                                                            for w in found.values()), within=60)
         yield cluster
     finally:
         if proc.poll() is None:

@@ -279,6 +279,10 @@ def album(players: list[Player], sam: Player, tv: Player) -> list[str]:
         expect(watcher.by("album-page")).to_have_attribute("data-page", "1")
         watcher.wait_pixel(*ON_STROKE[1], rgb(BLUE), target=ALBUM_CANVAS)
     tv.wait_pixel(*ON_STROKE[1], rgb(BLUE), target=TV_PAGE_CANVAS)
+    # The page's author beside it, by face (a letter for one who drew none), here and on the TV.
+    expect(ada.by("album-page").locator(".tel-page-by .avatar")).to_have_attribute(
+        "data-face-of", str(bob.id))
+    expect(tv.by("tv-album-page").locator(".avatar")).to_have_attribute("data-face-of", str(bob.id))
     # A drawing is replayed from nothing, stroke by stroke.
     ada.by("page-replay").click()
     shown = ada.pixel(*ON_STROKE[1], ALBUM_CANVAS)[:3]

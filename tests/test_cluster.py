@@ -7,17 +7,22 @@ from Debian, the workers, and players who find their room through
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import signal
+import sqlite3
 from collections import Counter
 from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import Any
 
 import httpx
+import psycopg
 import pytest
 import trio
 from playwright.sync_api import expect
+from trio_websocket import ConnectionClosed
 
 from drawgame.config import Config
 from drawgame.ops.proxy import PROXY_SPARE_DESCRIPTORS, Upstream, config_text, proxy_maxconn
@@ -206,6 +211,119 @@ async def test_a_paused_worker_never_serves_a_room_another_one_took(
         assert all(e["records"] >= 0 for e in fenced)
 
 
+class LeaseBlocker:
+    """Keeps one worker from renewing its lease, with nothing else stopped: on PostgreSQL
+    its ``workers`` row locked (its heartbeat waits, its records are still written); on
+    SQLite the whole file held by another process (every worker stalls)."""
+
+    def __init__(self, tmp_path: Path, store: dict[str, str], worker: str) -> None:
+        self.url = store.get("DRAWGAME_DATABASE_URL")
+        self.db = tmp_path / "cluster.sqlite3"
+        self.worker = worker
+        self.held: Any = None
+
+    def hold(self) -> None:
+        if self.url:
+            conn = psycopg.connect(self.url)
+            conn.execute("SELECT 1 FROM workers WHERE id = %s FOR UPDATE", (self.worker,))
+            self.held = conn
+        else:
+            conn = sqlite3.connect(self.db, isolation_level=None, timeout=30)
+            conn.execute("BEGIN EXCLUSIVE")
+            self.held = conn
+
+    def release(self) -> None:
+        if self.held is not None:
+            self.held.rollback() if self.url else self.held.execute("ROLLBACK")
+            self.held.close()
+            self.held = None
+
+    def stored_strokes(self, code: str) -> list[int]:
+        query = ("SELECT o.ops FROM turn_ops o JOIN turns t ON t.id = o.turn_id"
+                 " JOIN games g ON g.id = t.game_id JOIN rooms r ON r.id = g.room_id"
+                 " WHERE r.code = {} ORDER BY t.number, o.seq")
+        if self.url:
+            with psycopg.connect(self.url) as conn:
+                rows = conn.execute(query.format("%s"), (code,)).fetchall()
+        else:
+            with contextlib.closing(sqlite3.connect(self.db)) as conn:
+                rows = conn.execute(query.format("?"), (code,)).fetchall()
+        return [op["id"] for row in rows for op in json.loads(row[0])]
+
+
+async def healthy(cluster: Cluster) -> None:
+    """Until every worker answers health ok with nothing left to write (the proxy routes
+    to the first that does)."""
+    with trio.fail_after(30):
+        while True:
+            try:
+                report = await cluster.health()
+                if report["status"] == "ok" and \
+                        report["checks"]["database"]["pending_records"] == 0:
+                    return
+            except (httpx.HTTPError, ValueError, KeyError):
+                pass
+            await trio.sleep(0.2)
+
+
+async def test_a_worker_whose_lease_lapses_tells_its_players_and_loses_nothing_relayed(
+    tmp_path: Path, shared_store: dict[str, str],
+) -> None:
+    async with running_cluster(tmp_path, workers=2, **shared_store) as cluster:
+        room = await cluster.create_room(**GAME)
+        code, first = room["code"], room["worker"]
+        blocker = LeaseBlocker(tmp_path, shared_store, first)
+        async with AsyncExitStack() as stack:
+            seats = await seat_pair(cluster, stack, code)
+            await seats[0].send({"type": "start"})
+            drawer, guesser, word = await start_turn(seats, 1)
+            seen = [1]
+            await trio.to_thread.run_sync(blocker.hold)
+            try:
+                # The drawer goes on drawing: every stroke is relayed until the worker
+                # stops serving the room, and then both players are told (4300).
+                stroke = 1
+                with trio.fail_after(30):
+                    while drawer.ws.close_code is None and guesser.ws.close_code is None:
+                        stroke += 1
+                        with contextlib.suppress(ConnectionClosed):
+                            await drawer.send({"type": "draw", "ops": [line(stroke, 1, 2, 3, 4)]})
+                        try:
+                            await guesser.ws.wait_for(
+                                "draw", lambda m, s=stroke: m["ops"][0]["id"] == s, within=2)
+                            seen.append(stroke)
+                        except AssertionError:
+                            if guesser.ws.close_code is None and drawer.ws.close_code is None:
+                                raise  # neither relayed nor told: a stroke in limbo
+                        await trio.sleep(0.05)
+                for seat in seats:
+                    assert await seat.ws.wait_closed(within=10) == 4300
+                assert len(seen) >= 5
+                if blocker.url:  # the other worker takes the room over meanwhile
+                    with trio.fail_after(20):
+                        while True:
+                            if (await cluster.summary(code))["worker"] != first:
+                                break
+                            await trio.sleep(0.2)
+            finally:
+                await trio.to_thread.run_sync(blocker.release)
+            await healthy(cluster)
+            # Every stroke relayed before the worker stopped serving is kept: the room
+            # comes back (on the other worker, from the database, with PostgreSQL; on the
+            # same one with SQLite, whose every worker stalled) with exactly that canvas.
+            for seat in seats:
+                await seat.join(within=20)
+                assert seat.welcomes[-1]["room"]["phase"] == "drawing"
+                assert [op["id"] for op in seat.welcomes[-1]["room"]["ops"]] == seen
+            assert blocker.stored_strokes(code) == seen
+            expected = first if not blocker.url else next(w for w in ("w1", "w2") if w != first)
+            assert (await cluster.summary(code))["worker"] == expected
+            await drawer.send({"type": "draw", "ops": [line(stroke + 1, 5, 6, 7, 8)]})
+            await guesser.wait_for("draw", lambda m: m["ops"][0]["id"] == stroke + 1)
+            await finish_game(seats, guesser, word, stroke + 2)
+        assert cluster.events("room_fenced")
+
+
 async def test_a_rolling_restart_keeps_the_games_going(tmp_path: Path) -> None:
     async with running_cluster(tmp_path, workers=2) as cluster:
         rooms = [await cluster.create_room(**GAME) for _ in range(2)]
@@ -251,11 +369,13 @@ async def test_a_browser_follows_its_room_to_another_worker(tmp_path: Path) -> N
             ada = browser.player("Ada")
             seen["before"] = ada.join(f"/r/{code}", "Ada")
             os.kill(pid, signal.SIGKILL)
-            # The page drops, asks where the room is now, and resumes its seat there.
+            # The page drops, asks where the room is now, and resumes its seat there: once
+            # the dead worker's lease lapses (5 s), at the page's next try (backoff up to
+            # 15 s; a try that reaches the restarting worker may wait its 10 s timeout).
             expect(ada.by("connection-status")).not_to_have_attribute(
                 "data-state", "online", timeout=10_000)
             expect(ada.by("connection-status")).to_have_attribute(
-                "data-state", "online", timeout=20_000)
+                "data-state", "online", timeout=45_000)
             seen["after"] = ada.me_id()
 
         # A killed worker's sockets fail in the page's console; that is the point here.
@@ -274,6 +394,33 @@ async def test_a_cluster_starts_under_a_low_descriptor_limit(tmp_path: Path) -> 
             ada, bob = await seat_pair(cluster, stack, room["code"])
             await ada.send({"type": "chat", "text": "hello"})
             await bob.wait_for("chat", lambda m: m["text"] == "hello")
+
+
+async def test_health_names_the_workers_still_missing_while_a_cluster_starts(
+    tmp_path: Path,
+) -> None:
+    expected = {"w1", "w2", "w3"}
+    reports = []
+    async with running_cluster(tmp_path, workers=3, wait=False) as cluster:
+        with trio.fail_after(60):
+            while True:
+                try:
+                    report = await cluster.health()
+                except (httpx.HTTPError, ValueError):
+                    await trio.sleep(0.02)  # the proxy routes to nobody yet
+                    continue
+                reports.append(report)
+                if report["status"] == "ok":
+                    break
+                await trio.sleep(0.02)
+    for report in reports:
+        serving = {w["id"] for w in report["cluster"]["workers"] if w["status"] == "up"}
+        assert report["cluster"]["missing"] == sorted(expected - serving), report["cluster"]
+        if serving != expected:  # (degraded may have other reasons too: a loop lagging)
+            assert report["status"] == "degraded", report
+    # The first answers came while the other workers were still starting.
+    assert reports[0]["cluster"]["missing"] and reports[0]["status"] == "degraded"
+    assert reports[-1]["cluster"]["missing"] == []
 
 
 def test_the_proxy_takes_every_connection_the_descriptors_allow() -> None:

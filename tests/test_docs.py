@@ -50,7 +50,8 @@ LIMIT_SETTINGS = frozenset({
     "album_reads_per_minute_per_ip",
     "shutdown_grace_s", "seat_grace_s", "room_idle_close_s", "retention_days",
     "cleanup_interval_s", "hello_timeout_s", "max_frame_bytes", "outbox_bytes",
-    "slow_consumer_s", "max_http_connections", "http_keep_alive_s", "inbox_size",
+    "slow_consumer_s", "max_http_connections", "max_http_connections_per_ip",
+    "http_keep_alive_s", "inbox_size",
     "chat_rate", "chat_burst", "draw_rate", "draw_burst", "msg_rate", "msg_burst",
     "abuse_limit", "lag_degraded_ms", "log_max_bytes", "log_backups", "restart_limit",
 })

@@ -76,7 +76,7 @@ def test_every_type_parses() -> None:
     assert set(CLIENT_TYPES) == {
         "hello", "settings", "start", "choose", "draw", "chat", "react", "kick",
         "vote_kick", "transfer_host", "mute", "ping", "leave",
-        "submit", "unsubmit", "draft", "album_next", "album_prev",
+        "submit", "unsubmit", "draft", "album_next", "album_prev", "avatar", "hide_avatar",
     }
 
 

@@ -724,9 +724,9 @@ def test_snapshot_shape_and_word_visibility() -> None:
     assert set(snap) == {"code", "name", "game_id", "settings", "phase", "round", "rounds",
                          "host_id", "drawer_id", "ends_in_ms", "hint", "word", "players", "ops",
                          "chat", "tvs", "muted", "mode", "step", "steps", "task", "progress",
-                         "album_page"}
+                         "album_page", "avatars"}
     assert set(snap["players"][0]) == {"id", "name", "score", "connected", "host", "drawer",
-                                       "guessed", "done", "spectator"}
+                                       "guessed", "done", "spectator", "avatar"}
     assert snap["word"] is None and snap["hint"] == "_" * len(word)
     assert snapshot(g.room, g.now, "p_ada")["word"] == word
     assert snapshot(g.room, g.now, "p_bob")["word"] == word

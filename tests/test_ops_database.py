@@ -219,6 +219,22 @@ def test_a_server_does_not_start_while_its_database_is_being_replaced(tmp_path: 
     assert serverlock.servers(db) == []
 
 
+def test_a_second_single_server_on_the_same_file_refuses_to_start(tmp_path: Path) -> None:
+    """A single server holds its SQLite file alone (its rooms need no lease: nobody else
+    can serve them), so another one started on it, on another port, stops at once."""
+    db = tmp_path / "db.sqlite3"
+    first, url = serverproc.start_and_wait(tmp_path, DRAWGAME_DB_PATH=str(db))
+    try:
+        second = serverproc.start(tmp_path, DRAWGAME_DB_PATH=str(db))
+        assert second.wait(timeout=30) == 1
+        assert second.stderr is not None
+        assert f"a server uses {db} (pid {first.pid} at {url}): stop it first" \
+            in second.stderr.read()
+        assert [s["pid"] for s in serverlock.servers(db)] == [first.pid]
+    finally:
+        serverproc.stop(first)
+
+
 def test_each_kind_of_backup_has_its_own_retention(tmp_path: Path) -> None:
     regular = [database.backup_name(label="") .replace(".sqlite3", f"{i}.sqlite3")
                for i in range(3)]

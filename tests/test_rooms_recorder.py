@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 
 import pytest
 
 from drawgame.game.effects import Record
+from drawgame.game.ops import stored_size
 from drawgame.rooms import recorder as recorder_module
 from drawgame.rooms.recorder import Recorder, coalesce, utc_now
 from drawgame.store import Store, apply_migrations
+from drawgame.store import db as db_module
 
 
 def ops(*ids: int) -> list[dict[str, object]]:
@@ -77,16 +80,79 @@ async def test_a_failing_database_keeps_the_batch_for_the_next_flush(database: s
     assert len(rec.pending) == 1
 
 
-def test_ops_are_dropped_past_the_pending_cap(
+def test_a_room_s_newer_snapshot_takes_the_place_of_the_one_waiting() -> None:
+    rec = Recorder(store=None)  # type: ignore[arg-type]
+    for n in range(1000):  # a long outage: a snapshot every 5 s per room
+        rec.add("AAAA", Record("snapshot", {"state": {"n": n}}))
+        rec.add("BBBB", Record("snapshot", {"state": {"n": -n}}))
+    rec.add("AAAA", Record("ops", {"game_id": "g", "turn": 1, "ops": ops(1)}))
+    assert [(c, r.kind, r.data.get("state")) for c, r, _ in rec.pending] == [
+        ("AAAA", "snapshot", {"n": 999}), ("BBBB", "snapshot", {"n": -999}),
+        ("AAAA", "ops", None)]
+
+
+def test_past_the_queue_s_maximum_records_are_dropped_counted_and_logged(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(recorder_module, "MAX_PENDING", 4)
+    monkeypatch.setattr(recorder_module, "DRAWING_STOPS_AT", 2)
+    rec = Recorder(store=None)  # type: ignore[arg-type]
+    rec.add("ROOMCODE", Record("ops", {"game_id": "g", "turn": 1, "ops": ops(1)}))
+    assert not rec.full
+    rec.add("ROOMCODE", Record("ops", {"game_id": "g", "turn": 1, "ops": ops(2)}))
+    assert rec.full  # drawing stops here; what a game cannot do without still waits
+    rec.add("ROOMCODE", Record("turn_ended", {"game_id": "g", "turn": 1}))
+    rec.add("ROOMCODE", Record("snapshot", {"state": {}}))
+    rec.add("ROOMCODE", Record("game_over", {"game_id": "g", "ranking": []}))
+    rec.add("ROOMCODE", Record("snapshot", {"state": {"newer": True}}))  # takes its place
+    assert [r.kind for _, r, _ in rec.pending] == ["ops", "ops", "turn_ended", "snapshot"]
+    assert rec.pending[-1][1].data["state"] == {"newer": True}
+    assert rec.dropped == {"game_over": 1}
+    assert [r.getMessage() for r in caplog.records].count("record_dropped") == 1
+    assert "record_queue_full" in [r.getMessage() for r in caplog.records]
+
+
+def test_the_queue_is_full_for_drawing_at_its_bytes_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(recorder_module, "MAX_PENDING_OPS_BYTES", 2000)
+    rec = Recorder(store=None)  # type: ignore[arg-type]
+    big = [{"op": "line", "id": 1, "c": "#000000", "w": 2, "p": [5] * 300}]  # 1,559 bytes
+    rec.add("ROOMCODE", Record("ops", {"game_id": "g", "turn": 1, "ops": big}))
+    assert not rec.full and rec.waiting_ops_bytes == stored_size(big)
+    rec.add("ROOMCODE", Record("ops", {"game_id": "g", "turn": 1, "ops": big}))
+    assert rec.full and rec.waiting == 2
+
+
+async def test_records_wait_while_the_file_is_locked_and_are_all_written_in_order(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(recorder_module, "MAX_PENDING", 3)
-    rec = Recorder(store=None)  # type: ignore[arg-type]
-    for i in range(5):
-        rec.add("ROOMCODE", Record("ops", {"game_id": "g", "turn": 1, "ops": ops(i)}))
-    rec.add("ROOMCODE", Record("game_over", {"game_id": "g", "ranking": []}))
-    assert [r.kind for _, r, _ in rec.pending] == ["ops", "ops", "ops", "game_over"]
-    assert rec.dropped == 2
+    """Another connection holds the SQLite file (BEGIN EXCLUSIVE) through several tries."""
+    monkeypatch.setattr(db_module, "BUSY_TIMEOUT_MS", 50)
+    store = await seeded_store(str(tmp_path / "db.sqlite3"))
+    rec = Recorder(store)
+    rec.add("ROOMCODE", Record("game_started", {"game_id": "g_1"}))
+    rec.add("ROOMCODE", Record("player_joined", {"player_id": "p_1", "name": "Ada",
+                                                 "spectator": False, "token_hash": "h"}))
+    rec.add("ROOMCODE", Record("turn_started", {"game_id": "g_1", "turn": 1, "round": 1,
+                                                "drawer_id": "p_1", "word": "cat"}))
+    other = sqlite3.connect(tmp_path / "db.sqlite3", isolation_level=None)
+    other.execute("BEGIN EXCLUSIVE")
+    for i in range(1, 4):
+        rec.add("ROOMCODE", Record("ops", {"game_id": "g_1", "turn": 1, "ops": ops(i)}))
+        rec.add("ROOMCODE", Record("snapshot", {"state": {"n": i}}))
+        await rec.flush()
+        assert rec.last_error is not None and "locked" in rec.last_error
+        assert rec.waiting == 3 + i + 1  # every record kept; one snapshot of the room
+    other.execute("ROLLBACK")
+    other.close()
+    await rec.flush()
+    assert rec.last_error is None and rec.waiting == 0 and sum(rec.dropped.values()) == 0
+    rows = await store.run(lambda c: c.execute(
+        "SELECT o.ops FROM turn_ops o ORDER BY o.seq").fetchall())
+    assert [op["id"] for row in rows for op in json.loads(row[0])] == [1, 2, 3]
+    snapshot = await store.run(lambda c: c.execute(
+        "SELECT snapshot FROM rooms WHERE code = 'ROOMCODE'").fetchone()[0])
+    assert json.loads(snapshot)["n"] == 3
+    await store.close()
 
 
 async def test_ops_for_a_turn_not_there_are_skipped_and_the_rest_is_written(

@@ -443,3 +443,65 @@ async def test_departures_and_notices_are_not_lost_when_the_inbox_is_full(
         players = {p["id"]: p for p in ada.last("players")["players"]}
         assert players[bob.id]["connected"] is False
         assert "maintenance starts" in [m["text"] for m in ada.of("notice")]
+
+
+# ---------------------------------------------------------------- the lease and the queue
+
+
+async def test_a_room_whose_lease_lapsed_tells_its_players_and_takes_nothing(
+    autojump_clock: MockClock,
+) -> None:
+    async with running_room(rounds=1, draw_time_s=60) as h:
+        ada, bob = await join_all(h, "Ada", "Bob")
+        await ada.send({"type": "start"})
+        drawer, _ = await choose([ada, bob])
+        guesser = bob if drawer is ada else ada
+        await drawer.send({"type": "draw", "ops": [stroke(1, 1, 1, 50, 50)]})
+        assert [m["ops"][0]["id"] for m in guesser.of("draw")] == [1]
+        lease = [False]
+        h.room.hooks.lease_ok = lambda: lease[0]
+        kept = len(h.records)
+        # The stroke is neither relayed nor kept: both players are told to look again.
+        await drawer.send({"type": "draw", "ops": [stroke(2, 5, 5, 60, 60)]})
+        assert drawer.closed is not None and drawer.closed[0] == 4300
+        assert guesser.closed is not None and guesser.closed[0] == 4300
+        assert [m["ops"][0]["id"] for m in guesser.of("draw")] == [1]
+        # Nothing changes meanwhile: no join, no timer, no record.
+        newcomer = h.player("Cy")
+        await newcomer.send({"type": "hello", "name": "Cy"})
+        assert newcomer.closed is not None and newcomer.closed[0] == 4300
+        await drawer.drop()
+        await guesser.drop()
+        await trio.sleep(120)  # past the turn's end
+        assert len(h.records) == kept
+        # Renewed: the room serves again, the turn's time caught up, the seats held.
+        lease[0] = True
+        h.room.wake()
+        await settle()
+        back = [h.player(p.name) for p in (drawer, guesser)]
+        for player, old in zip(back, (drawer, guesser), strict=True):
+            welcome = await player.hello(token=old.token)
+            assert welcome["you"]["id"] == old.id
+        assert "turn_ended" in h.kinds()[kept:]
+
+
+async def test_draws_are_refused_while_the_write_queue_is_full(
+    autojump_clock: MockClock,
+) -> None:
+    async with running_room(rounds=1, draw_time_s=60) as h:
+        ada, bob = await join_all(h, "Ada", "Bob")
+        await ada.send({"type": "start"})
+        drawer, _ = await choose([ada, bob])
+        guesser = bob if drawer is ada else ada
+        full, refused = [True], []
+        h.room.hooks.store_full = lambda: full[0]
+        h.room.hooks.refused_draw = lambda: refused.append(1)
+        await drawer.send({"type": "draw", "ops": [stroke(1, 1, 1, 50, 50)]})
+        assert drawer.errors() == ["storage_full"] and drawer.last("error")["ref"] == "draw"
+        assert guesser.of("draw") == [] and "ops" not in h.kinds() and refused == [1]
+        await guesser.send({"type": "chat", "text": "anything yet?"})
+        assert drawer.last("chat")["text"] == "anything yet?"  # the game goes on
+        full[0] = False
+        await drawer.send({"type": "draw", "ops": [stroke(2, 1, 1, 50, 50)]})
+        assert [m["ops"][0]["id"] for m in guesser.of("draw")] == [2] and "ops" in h.kinds()
+        assert drawer.closed is None

@@ -17,7 +17,8 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,7 @@ from conftest import Launch, RunningServer
 from websockets.sync.client import connect as ws_connect
 
 from tests.rawws import RawClient, client_frame, deflated, open_raw, text
-from tests.serverproc import wait_for_event
+from tests.serverproc import start_and_wait_logging_to, stop, wait_for_event
 
 WAIT_S = 10.0
 
@@ -347,6 +348,94 @@ async def test_http_connections_are_capped_and_idle_ones_closed(launch: Launch) 
         assert (await client.messages("pong"))["t"] == 1
 
 
+async def one_shot(host: str, port: int, request: bytes) -> bytes:
+    """One request on a new connection, kept alive (HTTP/1.1), its whole answer read; then
+    the client closes (what a script or a health probe does)."""
+    stream = await trio.open_tcp_stream(host, port)
+    async with stream:
+        await stream.send_all(request)
+        answer = b""
+        while b"\r\n\r\n" not in answer:
+            chunk = await stream.receive_some(65536)
+            assert chunk, answer
+            answer += chunk
+        head, body = answer.split(b"\r\n\r\n", 1)
+        length = int(next(line.split(b":", 1)[1] for line in head.split(b"\r\n")
+                          if line.lower().startswith(b"content-length:")))
+        while len(body) < length:
+            body += await stream.receive_some(65536)
+        return head
+
+
+@asynccontextmanager
+async def server_process(tmp_path: Path, **env: str) -> AsyncIterator[tuple[str, int]]:
+    """A server process (its log in a file) with these settings: its host and port."""
+    proc, url = await trio.to_thread.run_sync(lambda: start_and_wait_logging_to(
+        tmp_path, tmp_path / "server.log", DRAWGAME_ENVIRONMENT="test", **env))
+    try:
+        host, port = url.removeprefix("http://").rsplit(":", 1)
+        yield host, int(port)
+    finally:
+        await trio.to_thread.run_sync(stop, proc)
+
+
+async def test_a_client_that_closes_frees_its_connection_at_once(tmp_path: Path) -> None:
+    # 16 connections allowed, kept alive for a minute: were a closed connection kept until
+    # its keep-alive ran out (CLOSE-WAIT), requests would soon be refused.
+    async with server_process(tmp_path, DRAWGAME_MAX_HTTP_CONNECTIONS="16",
+                              DRAWGAME_HTTP_KEEP_ALIVE_S="60") as (host, port):
+        get = f"GET /api/rooms HTTP/1.1\r\nHost: {host}\r\n\r\n".encode()
+        made_up = f"BREW /api/rooms HTTP/1.1\r\nHost: {host}\r\n\r\n".encode()
+        with trio.fail_after(60):
+            statuses = [(await one_shot(host, port, made_up if i % 3 else get)).split(b" ")[1]
+                        for i in range(300)]
+            assert {s: statuses.count(s) for s in set(statuses)} == {b"200": 100, b"405": 200}
+            await no_close_wait(port)
+            server = RunningServer(url=f"http://{host}:{port}", stop=trio.Event(),
+                                   done=trio.Event())
+            assert (await health(server))["status"] == "ok"
+
+
+async def test_one_address_holding_its_share_of_idle_sockets_locks_nobody_out(
+    tmp_path: Path,
+) -> None:
+    # A budget of 64 HTTP connections, 8 for one address; connections idle for a minute.
+    async with server_process(tmp_path, DRAWGAME_MAX_HTTP_CONNECTIONS="64",
+                              DRAWGAME_MAX_HTTP_CONNECTIONS_PER_IP="8",
+                              DRAWGAME_HTTP_KEEP_ALIVE_S="60") as (host, port):
+        server = RunningServer(url=f"http://{host}:{port}", stop=trio.Event(), done=trio.Event())
+        with trio.fail_after(WAIT_S):
+            # 127.0.0.2 opens 100 connections that send nothing, or half a WebSocket upgrade.
+            crowd = []
+            for i in range(100):
+                stream = await trio.open_tcp_stream(host, port, local_address="127.0.0.2")
+                if i % 2:
+                    await stream.send_all(b"GET /ws/ABCD2345 HTTP/1.1\r\n")
+                crowd.append(stream)
+            # Its share is taken at once; every connection past it is answered 429 right away.
+            for stream in crowd[8:]:
+                answer = await stream.receive_some(4096)
+                assert answer.startswith(b"HTTP/1.1 429 "), answer
+                assert b'"too_many_connections"' in answer and b"Retry-After: 2" in answer
+            async with httpx.AsyncClient(base_url=server.url, timeout=5) as http:
+                metrics = (await http.get("/metrics")).text
+            assert 'drawgame_http_connections_refused_total{reason="per_address"} 92.0' \
+                in metrics
+            # Another address loads the page, creates a room and plays.
+            async with httpx.AsyncClient(base_url=server.url, timeout=5) as http:
+                page = await http.get("/")
+                assert page.status_code == 200 and b"<html" in page.content.lower()
+                assert (await http.get("/api/health")).json()["status"] == "ok"
+            code = await create_room(server)
+            ada = await joined(server, code, "Ada")
+            bob = await joined(server, code, "Bob")
+            await ada.send(text({"type": "chat", "text": "still here"}))
+            while (await bob.messages("chat"))["text"] != "still here":
+                pass
+            for stream in crowd:
+                await stream.aclose()
+
+
 async def test_an_upgrade_on_a_kept_alive_connection_is_426(launch: Launch) -> None:
     server = await launch()
     code = await create_room(server)
@@ -416,7 +505,10 @@ async def test_idle_sockets_past_the_descriptor_limit_never_stop_the_server(
         player = await joined(server, code, "Ada")  # a WebSocket opened before the flood
         host, port = url.removeprefix("http://").rsplit(":", 1)
         with trio.fail_after(WAIT_S):
-            idle = [await trio.open_tcp_stream(host, int(port)) for _ in range(300)]
+            # From 20 addresses: one address may hold only its share (16 here).
+            idle = [await trio.open_tcp_stream(host, int(port),
+                                               local_address=f"127.0.0.{2 + i % 20}")
+                    for i in range(300)]
             # Past the cap, connections are answered at once (503), not left hanging...
             answer = await idle[-1].receive_some(4096)
             assert answer.startswith(b"HTTP/1.1 503 ")

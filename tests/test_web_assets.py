@@ -89,7 +89,7 @@ async def test_a_page_names_hashed_files_and_preloads_every_module_it_needs(
 ) -> None:
     # (page, modules it runs at once, after its first paint, when the player acts)
     pages = (("/", ["lobby.js"], ["install.js"], []),
-             ("/r/ABCD", [], ["install.js"], ["room.js"]),
+             ("/r/ABCD", [], ["room.js", "install.js"], []),
              ("/r/ABCD/tv", ["tv.js", "install.js"], [], []))
     for path, early, paint, interaction in pages:
         answer = await client.get(path)

@@ -16,6 +16,7 @@ from collections import deque
 from collections.abc import Callable, Collection
 from typing import Any
 
+from drawgame.game.avatar import restored_avatar
 from drawgame.game.filter import FilterBank
 from drawgame.game.modes import MODES
 from drawgame.game.settings import Settings
@@ -60,9 +61,14 @@ def dump_state(room: RoomState, now: float, *, drawings: bool = True) -> dict[st
 
 
 def _dump_player(p: PlayerState) -> dict[str, Any]:
-    return {"id": p.id, "name": p.name, "token_hash": p.token_hash,
+    data = {"id": p.id, "name": p.name, "token_hash": p.token_hash,
             "spectator": p.spectator, "score": p.score, "tv": p.tv,
             "marker_hash": p.marker_hash}
+    if p.avatar is not None:
+        data["avatar"] = p.avatar  # its compact JSON, as kept
+    if p.avatar_hidden:
+        data["avatar_hidden"] = True
+    return data
 
 
 def _dump_rng(rng: random.Random) -> list[Any]:
@@ -149,6 +155,8 @@ def _load_player(raw: dict[str, Any], now: float) -> PlayerState:
         connected=False, disconnected_at=now, score=int(raw["score"]),
         tv=bool(raw.get("tv", False)),
         marker_hash=None if raw.get("marker_hash") is None else str(raw["marker_hash"]),
+        avatar=restored_avatar(raw.get("avatar")),
+        avatar_hidden=bool(raw.get("avatar_hidden", False)),
     )
 
 

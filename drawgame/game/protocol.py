@@ -22,6 +22,7 @@ from typing import Any, ClassVar, NoReturn
 import orjson
 import regex
 
+from drawgame.game.avatar import validate_avatar
 from drawgame.game.errors import BadJson, BadMessage, BadName, BadToken, GameError, UnknownType
 from drawgame.game.matching import JOINER_IN_WORD
 from drawgame.game.ops import Op, validate_ops
@@ -61,6 +62,10 @@ class Hello:
     marker: str | None = None
     """The browser's own random marker for this room: a kick bans it, so the same
     browser cannot come back under a new name."""
+    avatar: str | None = None
+    """The player's drawn avatar as compact JSON (game/avatar.py), None for none."""
+    avatar_given: bool = False
+    """Whether the frame had an `avatar` field (a resume without one keeps the seat's)."""
 
 
 @dataclass(frozen=True)
@@ -144,6 +149,23 @@ class Mute:
 
 
 @dataclass(frozen=True)
+class SetAvatar:
+    """A player's own drawn avatar, new or changed (None: the letter again)."""
+
+    type: ClassVar[str] = "avatar"
+    avatar: str | None
+
+
+@dataclass(frozen=True)
+class HideAvatar:
+    """Host hides (or with `hidden: false` shows again) a player's avatar in the room."""
+
+    type: ClassVar[str] = "hide_avatar"
+    player_id: str
+    hidden: bool = True
+
+
+@dataclass(frozen=True)
 class Ping:
     """Latency probe, answered by the connection layer with `pong`."""
 
@@ -198,12 +220,13 @@ class Leave:
 Command = (
     Hello | SettingsCmd | Start | Choose | Draw | Chat | React | Kick | VoteKick
     | TransferHost | Mute | Ping | Leave | Submit | Unsubmit | Draft | AlbumNext | AlbumPrev
+    | SetAvatar | HideAvatar
 )
 
 CLIENT_TYPES: tuple[str, ...] = (
     "hello", "settings", "start", "choose", "draw", "chat", "react", "kick",
     "vote_kick", "transfer_host", "mute", "ping", "leave",
-    "submit", "unsubmit", "draft", "album_next", "album_prev",
+    "submit", "unsubmit", "draft", "album_next", "album_prev", "avatar", "hide_avatar",
 )
 """Every client message type of PROTOCOL.md."""
 
@@ -259,17 +282,22 @@ def _only(data: dict[str, Any], allowed: frozenset[str]) -> None:
 
 
 def _parse_hello(data: dict[str, Any]) -> Hello:
-    _only(data, frozenset({"name", "token", "spectate", "tv", "marker"}))
+    _only(data, frozenset({"name", "token", "spectate", "tv", "marker", "avatar"}))
     token = data.get("token")
     spectate, tv = _flag(data, "spectate"), _flag(data, "tv")
     name = data.get("name")
     marker = data.get("marker")
+    avatar = validate_avatar(data.get("avatar"))
+    if tv and avatar is not None:
+        raise BadMessage("a TV screen has no avatar", field="avatar")
     return Hello(
         name=TV_NAME if tv and name is None else clean_name(name),
         token=None if token is None else clean_token(token),
         spectate=spectate or tv,
         tv=tv,
         marker=None if marker is None else clean_marker(marker),
+        avatar=avatar,
+        avatar_given="avatar" in data,
     )
 
 
@@ -295,6 +323,21 @@ def _parse_mute(data: dict[str, Any]) -> Mute:
         raise BadMessage("muted must be true or false", field="muted")
     rest = {k: v for k, v in data.items() if k != "muted"}
     return Mute(player_id=_player_id(rest), muted=muted)
+
+
+def _parse_avatar(data: dict[str, Any]) -> SetAvatar:
+    _only(data, frozenset({"avatar"}))
+    if "avatar" not in data:
+        raise BadMessage("avatar is required (null for none)", field="avatar")
+    return SetAvatar(avatar=validate_avatar(data["avatar"]))
+
+
+def _parse_hide_avatar(data: dict[str, Any]) -> HideAvatar:
+    hidden = data.get("hidden", True)
+    if not isinstance(hidden, bool):
+        raise BadMessage("hidden must be true or false", field="hidden")
+    rest = {k: v for k, v in data.items() if k != "hidden"}
+    return HideAvatar(player_id=_player_id(rest), hidden=hidden)
 
 
 def _parse_settings(data: dict[str, Any]) -> SettingsCmd:
@@ -399,6 +442,8 @@ _PARSERS: dict[str, Callable[[dict[str, Any]], Command]] = {
     "draft": _parse_draft,
     "album_next": _bare(AlbumNext),
     "album_prev": _bare(AlbumPrev),
+    "avatar": _parse_avatar,
+    "hide_avatar": _parse_hide_avatar,
 }
 
 

@@ -40,12 +40,24 @@ Choices made where PROTOCOL.md is silent (each mode's module lists its own):
 - The chat filter (`chat_filter`, game/filter.py) masks or blocks chat
   lines that reach others, names at hello, and the room name; switching it
   on (from `off`) masks the names already seated and the room name.
+- Drawn avatars (game/avatar.py) travel once: in the snapshot's `avatars`
+  and in an `avatar` message to everyone when a seat's shown avatar appears,
+  changes, or is hidden or shown again; `Player.avatar` only says there is
+  one. A seat that is freed (left, expired, kicked) takes its avatar with it
+  (clients forget the avatars of ids no longer in `players`). The host's
+  `hide_avatar` lasts as long as the seat: a new drawing from that player
+  stays hidden. A TV screen has no avatar. A `hello` that resumes a seat
+  with an `avatar` field (null included) replaces the seat's avatar; one
+  without the field keeps it.
 
 Record kinds of the core (Record.data fields); the modes list theirs:
 
 - `player_joined`: player_id, name, spectator, token_hash (TV screens: none)
 - `player_left`: player_id, reason (`left`/`expired`/`kicked`)
 - `settings`: settings (the Settings dict)
+- `game_avatar`: game_id, player_id, avatar (compact JSON, or None: none or
+  hidden): a player's avatar as the game's album shows it; one for each
+  player at the game's start, and again whenever it changes during the game
 """
 
 from __future__ import annotations
@@ -81,10 +93,12 @@ from drawgame.game.protocol import (
     Chat,
     Command,
     Hello,
+    HideAvatar,
     Kick,
     Leave,
     Mute,
     Ping,
+    SetAvatar,
     SettingsCmd,
     Start,
     TransferHost,
@@ -95,6 +109,7 @@ from drawgame.game.protocol import (
 from drawgame.game.settings import Settings
 from drawgame.game.state import AWAY_S, LOBBY, PlayerState, RoomState
 from drawgame.game.views import (
+    avatar_msg,
     muted_msg,
     player_view,
     players_msg,
@@ -185,7 +200,7 @@ def new_room(
 
 def join(
     room: RoomState, now: float, player_id: str, name: str, token_hash: str, spectate: bool,
-    *, tv: bool = False, marker: str | None = None,
+    *, tv: bool = False, marker: str | None = None, avatar: str | None = None,
 ) -> list[Effect]:
     """Seat a new player (or spectator, or TV screen); the room layer then sends
     `welcome` from `snapshot`.
@@ -207,14 +222,28 @@ def join(
         raise NameTaken(f"the name {name!r} is taken in this room", field="name")
     _check_free_seat(room, spectate)
     p = PlayerState(player_id, name, token_hash, spectate, joined_at=now, connected_since=now,
-                    marker_hash=marker_hash)
+                    marker_hash=marker_hash, avatar=avatar)
     room.players[player_id] = p
     if room.host_id is None and not spectate:
         room.host_id = player_id
     record = Record("player_joined", {"player_id": player_id, "name": name,
                                       "spectator": spectate, "token_hash": token_hash})
     game = [] if room.mode is None else room.mode.joined(room, now, p)
-    return [record, *game, common.players(room), common.system(room, f"{name} joined")]
+    face = _avatar_news(room, p) if avatar is not None else []
+    return [record, *game, *face, common.players(room), common.system(room, f"{name} joined")]
+
+
+def _avatar_news(room: RoomState, p: PlayerState) -> list[Effect]:
+    """A seat's shown avatar changed: everyone gets it (the joiner has it in its
+    snapshot), and a running game's album keeps it."""
+    return [Send(None, avatar_msg(p)), *_game_avatar(room, p)]
+
+
+def _game_avatar(room: RoomState, p: PlayerState) -> list[Effect]:
+    if room.game is None or room.game_id is None or p.spectator or p.tv:
+        return []
+    return [Record("game_avatar", {"game_id": room.game_id, "player_id": p.id,
+                                   "avatar": p.shown_avatar})]
 
 
 def hash_marker(marker: str) -> str:
@@ -245,10 +274,15 @@ def _check_free_seat(room: RoomState, spectate: bool) -> None:
         raise RoomFull("the room is full")
 
 
-def resume(room: RoomState, now: float, token_hash: str) -> tuple[str, list[Effect]]:
+def resume(
+    room: RoomState, now: float, token_hash: str, *, avatar: str | None = None,
+    avatar_given: bool = False,
+) -> tuple[str, list[Effect]]:
     """Take a held seat back by token; returns the player id and the effects.
 
-    Score and the seat's place in the running game are kept. Raises
+    Score, avatar and the seat's place in the running game are kept; with
+    `avatar_given` (the hello had an `avatar` field) `avatar` replaces the
+    seat's (not a TV screen's: it has none). Raises
     Forbidden for a kicked token and BadToken for an unknown one (or an
     expired seat). A seat that is still connected is taken over: the room
     layer closes the old connection with 4409.
@@ -263,7 +297,11 @@ def resume(room: RoomState, now: float, token_hash: str) -> tuple[str, list[Effe
     p.disconnected_at, p.away = None, False
     if room.host_id is None and not p.spectator:
         room.host_id = p.id
-    effects: list[Effect] = [common.players(room)]
+    effects: list[Effect] = []
+    if avatar_given and not p.tv and avatar != p.avatar:
+        p.avatar = avatar
+        effects += _avatar_news(room, p) if not p.avatar_hidden else []
+    effects.append(common.players(room))
     if room.mode is not None:
         effects += room.mode.resumed(room, now, p)
     return p.id, effects
@@ -379,6 +417,10 @@ def _dispatch(room: RoomState, now: float, pid: str, cmd: Command) -> list[Effec
             return _transfer_host(room, pid, target)
         case Mute(player_id=target, muted=muted):
             return _mute(room, pid, target, muted)
+        case SetAvatar(avatar=avatar):
+            return _set_avatar(room, pid, avatar)
+        case HideAvatar(player_id=target, hidden=hidden):
+            return _hide_avatar(room, pid, target, hidden)
         case Leave():
             return leave(room, now, pid)
         case Ping(t=t):
@@ -445,7 +487,12 @@ def _start(room: RoomState, now: float, pid: str) -> list[Effect]:
     need = mode.min_players
     if sum(1 for p in room.seated() if p.connected) < need:
         raise NotEnoughPlayers(f"at least {need} connected players are needed to start")
-    return mode.start(room, now)
+    effects = mode.start(room, now)
+    # After the mode's `game_started` record: the album keeps each player's avatar.
+    for p in room.seated():
+        if p.shown_avatar is not None:
+            effects += _game_avatar(room, p)
+    return effects
 
 
 # ---------------------------------------------------------------- chat
@@ -522,6 +569,25 @@ def _mute(room: RoomState, pid: str, target: str, muted: bool) -> list[Effect]:
     else:
         room.muted.discard(target)
     return [Send((pid,), muted_msg(room))]
+
+
+def _set_avatar(room: RoomState, pid: str, avatar: str | None) -> list[Effect]:
+    p = room.players[pid]
+    if avatar == p.avatar:
+        return [Send((pid,), avatar_msg(p))]
+    p.avatar = avatar
+    if p.avatar_hidden:
+        return [Send((pid,), avatar_msg(p))]
+    return [*_avatar_news(room, p), common.players(room)]
+
+
+def _hide_avatar(room: RoomState, pid: str, target: str, hidden: bool) -> list[Effect]:
+    _require_host(room, pid)
+    p = _require_target(room, pid, target)
+    if hidden == p.avatar_hidden:
+        return [Send((pid,), avatar_msg(p))]
+    p.avatar_hidden = hidden
+    return [*_avatar_news(room, p), common.players(room)]
 
 
 def _transfer_host(room: RoomState, pid: str, target: str) -> list[Effect]:

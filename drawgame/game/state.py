@@ -46,6 +46,15 @@ class PlayerState:
     """A TV screen: a watcher in no player list, under its own limit (MAX_TVS)."""
     marker_hash: str | None = None
     """The hash of the browser's room marker (hello `marker`), banned with a kick."""
+    avatar: str | None = None
+    """The player's drawn avatar as its compact JSON (game/avatar.py), None for none."""
+    avatar_hidden: bool = False
+    """The host hid this seat's avatar for the room (kept when the player draws a new one)."""
+
+    @property
+    def shown_avatar(self) -> str | None:
+        """The avatar others see: none when the host hid it."""
+        return None if self.avatar_hidden else self.avatar
 
     @property
     def present(self) -> bool:

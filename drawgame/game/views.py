@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from drawgame.game.avatar import avatar_strokes
 from drawgame.game.state import PlayerState, RoomState
 
 SNAPSHOT_CHAT = 50
@@ -25,7 +26,16 @@ def player_view(room: RoomState, p: PlayerState) -> dict[str, Any]:
         "host": p.id == room.host_id,
         **(NO_FLAGS if room.mode is None else room.mode.player_flags(room, p)),
         "spectator": p.spectator,
+        "avatar": avatar_state(p),
     }
+
+
+def avatar_state(p: PlayerState) -> str | None:
+    """`Player.avatar`: `"hidden"` when the host hid the seat's avatar, `"shown"` when it has
+    one others see, else None. The strokes travel apart (`avatars_view`, `avatar_msg`)."""
+    if p.avatar_hidden:
+        return "hidden"
+    return None if p.avatar is None else "shown"
 
 
 NO_FLAGS = {"drawer": False, "guessed": False, "done": False}
@@ -40,6 +50,18 @@ def player_list(room: RoomState) -> list[dict[str, Any]]:
 def players_msg(room: RoomState) -> dict[str, Any]:
     """The `players` message: every seat in join order, and how many TV screens watch."""
     return {"type": "players", "players": player_list(room), "tvs": room.tvs()}
+
+
+def avatar_msg(p: PlayerState) -> dict[str, Any]:
+    """The `avatar` message: a seat's avatar appeared, changed, was hidden or shown again."""
+    return {"type": "avatar", "player_id": p.id, "avatar": avatar_strokes(p.shown_avatar)}
+
+
+def avatars_view(room: RoomState) -> dict[str, Any]:
+    """Every seat's shown avatar by player id (the snapshot's `avatars`): avatars travel
+    here and in `avatar` messages, once, and `Player.avatar` only says there is one."""
+    return {p.id: avatar_strokes(p.shown_avatar) for p in room.seated(spectators=True)
+            if p.shown_avatar is not None}
 
 
 def muted_msg(room: RoomState) -> dict[str, Any]:
@@ -122,6 +144,7 @@ def snapshot(room: RoomState, now: float, viewer_id: str | None) -> dict[str, An
         "host_id": room.host_id,
         "ends_in_ms": ends_in_ms(room, now),
         "players": player_list(room),
+        "avatars": avatars_view(room),
         "tvs": room.tvs(),
         "muted": sorted(room.muted) if viewer_id is not None and viewer_id == room.host_id
         else [],

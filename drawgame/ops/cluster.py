@@ -26,6 +26,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -100,21 +101,25 @@ class Cluster:
 
     async def run(self) -> int:
         """Start the proxy and the workers, then supervise until stopped; the exit code."""
-        async with trio.open_nursery() as nursery:
-            if self.config.proxy == "haproxy":
-                await nursery.start(self._run_proxy)
-            for up in self.upstreams:
-                await nursery.start(self._start_worker, up, nursery)
-            self.log.event(logging.INFO, "cluster_ready", workers=[u.id for u in self.upstreams],
-                           public=f"{self.config.host}:{self.config.port}")
-            if self.ready_fd is not None:  # the built-in supervisor waits for this line
-                os.write(self.ready_fd, b"ready\n")
-                os.close(self.ready_fd)
-            nursery.start_soon(self._watch_signals, nursery)
-            await self.stopping.wait()
-            await self._stop_workers()
-            self._stop_proxy()
-            nursery.cancel_scope.cancel()
+        # Signals are taken from the start: one that comes while the workers start waits
+        # until they have (instead of ending this process and leaving them running).
+        with trio.open_signal_receiver(signal.SIGTERM, signal.SIGINT, signal.SIGHUP) as signals:
+            async with trio.open_nursery() as nursery:
+                if self.config.proxy == "haproxy":
+                    await nursery.start(self._run_proxy)
+                for up in self.upstreams:
+                    await nursery.start(self._start_worker, up, nursery)
+                self.log.event(logging.INFO, "cluster_ready",
+                               workers=[u.id for u in self.upstreams],
+                               public=f"{self.config.host}:{self.config.port}")
+                if self.ready_fd is not None:  # the built-in supervisor waits for this line
+                    os.write(self.ready_fd, b"ready\n")
+                    os.close(self.ready_fd)
+                nursery.start_soon(self._watch_signals, nursery, signals)
+                await self.stopping.wait()
+                await self._stop_workers()
+                self._stop_proxy()
+                nursery.cancel_scope.cancel()
         failed = [w.state.id for w in self.workers.values() if w.state.status == "failed"]
         return 1 if failed else 0
 
@@ -122,6 +127,9 @@ class Cluster:
         env = {
             **os.environ,
             "DRAWGAME_WORKER_ID": up.id,
+            # Each worker's health lists those of this box that do not serve yet.
+            "DRAWGAME_WORKERS": str(self.config.workers),
+            "DRAWGAME_WORKER_FIRST": str(self.config.worker_first),
             "DRAWGAME_HOST": up.host,
             "DRAWGAME_PORT": str(up.port),
             # The proxy writes X-Forwarded-For (drawgame/ops/proxy.py): the workers read it.
@@ -192,15 +200,15 @@ class Cluster:
         for worker in self.workers.values():  # past the grace: a worker that hangs is killed
             worker.kill()
 
-    async def _watch_signals(self, nursery: trio.Nursery) -> None:
-        with trio.open_signal_receiver(signal.SIGTERM, signal.SIGINT, signal.SIGHUP) as signals:
-            async for signum in signals:
-                if signum == signal.SIGHUP:
-                    nursery.start_soon(self.rolling_restart, nursery)
-                    continue
-                self.log.event(logging.INFO, "cluster_stopping")
-                self.stopping.set()
-                return
+    async def _watch_signals(self, nursery: trio.Nursery,
+                             signals: AsyncIterator[int]) -> None:
+        async for signum in signals:
+            if signum == signal.SIGHUP:
+                nursery.start_soon(self.rolling_restart, nursery)
+                continue
+            self.log.event(logging.INFO, "cluster_stopping")
+            self.stopping.set()
+            return
 
     # ------------------------------------------------------------ the proxy
 

@@ -1,12 +1,15 @@
 """Which servers use a database, whatever their port: the lock file beside it.
 
 Every server process (``python -m drawgame serve``, under ``make start``, the
-built-in supervisor or systemd) holds a shared ``flock`` on ``<db>.lock`` for
-its whole life and writes one line there, its pid and the address it serves
-on. Several servers may share a database (workers of one service); an
-operation that replaces the database (restore, a deploy's rollback of its
-migrations) takes the lock exclusively, so it refuses while any server runs
-and no server starts while it works. The kernel drops a dead process's lock,
+built-in supervisor or systemd) holds an ``flock`` on ``<db>.lock`` for its
+whole life and writes one line there, its pid and the address it serves on.
+The workers of a cluster share the database and hold the lock shared; a
+single process on the SQLite file holds it exclusively: it is then the only
+server on the file, which is why it needs no lease on its rooms (drawgame/
+rooms/registry.py) and a second server refuses to start. An operation that
+replaces the database (restore, a deploy's rollback of its migrations) takes
+the lock exclusively, so it refuses while any server runs and no server
+starts while it works. The kernel drops a dead process's lock,
 so a crash never leaves the database locked; lines of dead servers are
 ignored and cleared by the next server that finds itself alone.
 
@@ -93,15 +96,24 @@ def _describe(db: Path) -> str:
     return f"a server uses {db} ({who})"
 
 
-class ServerLock:
-    """The shared lock a server holds on its database for as long as it runs."""
+def alone_on(config: Config) -> bool:
+    """Whether this server must be the only one on its database: a single process (not a
+    cluster's worker) on the SQLite file."""
+    return not config.database_url and not config.worker_id
 
-    def __init__(self, db: Path) -> None:
+
+class ServerLock:
+    """The lock a server holds on its database for as long as it runs (``exclusive``:
+    no other server may run on it meanwhile)."""
+
+    def __init__(self, db: Path, *, exclusive: bool = False) -> None:
         self.db = db
+        self.exclusive = exclusive
         self.file: IO[str] | None = None
 
     def acquire(self) -> None:
-        """Take the lock; raises DatabaseInUse while the database is being replaced."""
+        """Take the lock; raises DatabaseInUse while the database is being replaced (or,
+        for an exclusive lock, while another server uses it)."""
         path = lock_path(self.db)
         path.parent.mkdir(parents=True, exist_ok=True)
         handle = open(path, "a+", encoding="utf-8")  # noqa: SIM115 (held for the process)
@@ -110,8 +122,10 @@ class ServerLock:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 handle.truncate(0)  # alone: the lines of earlier servers are stale
             except BlockingIOError:
-                pass
-            fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+                if self.exclusive:
+                    raise
+            if not self.exclusive:
+                fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
         except BlockingIOError:
             handle.close()
             raise DatabaseInUse(_describe(self.db)) from None

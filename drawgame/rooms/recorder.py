@@ -7,10 +7,20 @@ is logged and skipped without losing the rest of the batch: the batch is
 written whole first (on PostgreSQL its statements pipelined, so a batch costs
 a round trip per lookup rather than several per record); only when a record
 fails is it written again record by record, each under its own savepoint.
+
+While the database does not answer (locked, full, away), records wait in a
+bounded queue and are all written, in order, when it answers again: a room
+never waits for the store. A room's newer snapshot takes the place of the one
+still waiting. When the queue is full (:data:`DRAWING_STOPS_AT` records, or
+:data:`MAX_PENDING_OPS_BYTES` of drawing), rooms refuse new drawing with
+``storage_full`` (the drawer is told; nothing is relayed that would not be
+kept); only past :data:`MAX_PENDING` records is a record dropped, and then
+logged and counted, never silently.
 """
 
 from __future__ import annotations
 
+import collections
 import json
 import logging
 import time
@@ -22,6 +32,7 @@ import orjson
 import trio
 
 from drawgame.game.effects import Record
+from drawgame.game.ops import stored_size
 from drawgame.logs import event, get_logger
 from drawgame.store import Connection, Store
 from drawgame.store.connection import Cursor, Error, OperationalError, pipelined
@@ -31,8 +42,23 @@ log = get_logger("recorder")
 FLUSH_INTERVAL_S = 0.1
 FLUSH_AT = 2000
 """Pending records that trigger a flush before the interval is over."""
+RETRY_INTERVAL_S = 1.0
+"""While writes fail, the next try comes this long after the last one (not at every record)."""
 MAX_PENDING = 100_000
-"""Past this many pending records, drawing ops are dropped (and counted) until a flush."""
+"""Records waiting to be written, at most: past it a new record is dropped, logged and
+counted (only after a long outage: drawing stops well before)."""
+DRAWING_STOPS_AT = 90_000
+"""Records waiting at which rooms refuse new drawing (``storage_full``) until some are
+written: the rest of MAX_PENDING is kept for what a game cannot do without (turns, scores,
+seats)."""
+MAX_PENDING_OPS_BYTES = 16 * 1024 * 1024
+"""Drawing waiting to be written (counted as its largest stored JSON, ``stored_size``) at
+which rooms refuse new drawing too; about 100 MB of memory at most."""
+DRAWING_KINDS = frozenset({"ops", "page_ops"})
+"""Records that hold drawing ops (counted against MAX_PENDING_OPS_BYTES)."""
+LATE_AFTER_S = 10.0
+"""A record waiting longer than this makes health report the database as failing, even
+while no write has failed yet (a write that hangs)."""
 
 FLUSH_NOW = frozenset({"game_over"})
 """Kinds written at once: players ask for the album as soon as a game ends."""
@@ -207,6 +233,15 @@ def _page_reaction(conn: Connection, code: str, d: dict[str, Any], at: str) -> N
                  (d["likes"], d["dislikes"], d["game_id"], d["book"], d["page"]))
 
 
+def _game_avatar(conn: Connection, code: str, d: dict[str, Any], at: str) -> None:
+    game = _game_id(conn, d["game_id"])
+    conn.execute("DELETE FROM game_avatars WHERE game_id = ? AND player_public_id = ?",
+                 (game, d["player_id"]))
+    if d["avatar"] is not None:
+        conn.execute("INSERT INTO game_avatars (game_id, player_public_id, avatar)"
+                     " VALUES (?, ?, ?)", (game, d["player_id"], d["avatar"]))
+
+
 def _room_closed(conn: Connection, code: str, d: dict[str, Any], at: str) -> None:
     conn.execute(
         "UPDATE rooms SET is_active = 0, closed_at = ?, snapshot = NULL WHERE code = ?",
@@ -239,6 +274,7 @@ WRITERS: dict[str, Callable[[Connection, str, dict[str, Any], str], None]] = {
     "page_text": _page_text,
     "step_ended": _step_ended,
     "page_reaction": _page_reaction,
+    "game_avatar": _game_avatar,
 }
 
 
@@ -316,7 +352,9 @@ def write_batch(conn: Connection, batch: list[Pending], fence: Fence | None = No
         conn.execute("ROLLBACK TO batch")
         errors = _one_by_one(conn, records)
     conn.execute("RELEASE batch")
-    touched = {code: at for code, _, _, at in records}
+    touched: dict[str, str] = {}
+    for code, _, _, at in records:  # the latest (a room's snapshot waits where its first did)
+        touched[code] = max(at, touched.get(code, at))
     conn.executemany(
         "UPDATE rooms SET last_active_at = ? WHERE code = ?",
         [(at, code) for code, at in touched.items()],
@@ -362,11 +400,22 @@ class Recorder:
         self.store = store
         self.fence = fence
         self.pending: list[Pending] = []
-        self.dropped = 0
+        """Records not handed to the database yet, in order."""
+        self._snapshots: dict[str, int] = {}
+        """Where each room's snapshot waits in ``pending`` (a newer one takes its place)."""
+        self._in_flight: list[Pending] = []
+        """The batch being written now (put back in front of ``pending`` if it fails)."""
+        self._pending_ops_bytes = 0
+        self._in_flight_ops_bytes = 0
+        self.dropped: collections.Counter[str] = collections.Counter()
+        """Records not kept because the queue was full, by kind."""
+        self.refused_draws = 0
+        """Draw frames refused (``storage_full``) because the queue was full."""
         self.fenced = 0
         """Records not written because another worker owns their room now."""
         self.written = 0
         self.batches = 0
+        self._full_since: str | None = None
         self._wake = trio.Event()
         self._flushing = trio.Lock()
         self.on_batch: list[Callable[[list[Pending]], None]] = []
@@ -375,25 +424,103 @@ class Recorder:
         self.failing_since: str | None = None
         """When writes started failing (ISO 8601 UTC), while they fail."""
 
+    # ------------------------------------------------------------ the queue
+
+    @property
+    def waiting(self) -> int:
+        """Records not written yet: the batch being written and those pending."""
+        return len(self._in_flight) + len(self.pending)
+
+    @property
+    def waiting_ops_bytes(self) -> int:
+        return self._in_flight_ops_bytes + self._pending_ops_bytes
+
+    @property
+    def full(self) -> bool:
+        """Whether new drawing must be refused: the queue holds as much as it may."""
+        return self.waiting >= DRAWING_STOPS_AT or self.waiting_ops_bytes >= MAX_PENDING_OPS_BYTES
+
+    def waiting_for_s(self, now: float | None = None) -> float:
+        """How long the oldest record not written yet has waited (0 when none waits)."""
+        for queue in (self._in_flight, self.pending):
+            if queue:
+                when = queue[0][2]
+                if isinstance(when, float):
+                    return max(0.0, (time.time() if now is None else now) - when)
+        return 0.0
+
+    def refuse_draw(self) -> None:
+        """A room refused a draw frame because the queue is full (counted, logged once)."""
+        self.refused_draws += 1
+        self._note_full()
+
     def add(self, room_code: str, record: Record) -> None:
         """Queue a record (never blocks); the next flush writes it.
 
         Its time is kept as a number and formatted when written: a busy
         server adds thousands of op records a second, merged into a few rows.
+        A room's snapshot replaces the one of the same room still waiting
+        (only the newest is ever written). Past MAX_PENDING the record is
+        dropped, counted and logged.
         """
-        if len(self.pending) >= MAX_PENDING and record.kind == "ops":
-            self.dropped += 1
+        entry = (room_code, record, time.time())
+        if record.kind == "snapshot":
+            at = self._snapshots.get(room_code)
+            if at is not None:
+                self.pending[at] = entry
+                return
+        if self.waiting >= MAX_PENDING:
+            self._drop(room_code, record)
             return
-        self.pending.append((room_code, record, time.time()))
+        if record.kind == "snapshot":
+            self._snapshots[room_code] = len(self.pending)
+        elif record.kind in DRAWING_KINDS:
+            self._pending_ops_bytes += _ops_size(record)
+        self.pending.append(entry)
         if len(self.pending) >= FLUSH_AT or record.kind in FLUSH_NOW:
             self._wake.set()
 
+    def _drop(self, room_code: str, record: Record) -> None:
+        self.dropped[record.kind] += 1
+        self._note_full()
+        event(log, logging.ERROR, "record_dropped", room=room_code, kind=record.kind,
+              waiting=self.waiting, dropped=sum(self.dropped.values()),
+              why="the write queue is full: the database has not answered for long")
+
+    def _note_full(self) -> None:
+        if self._full_since is None:
+            self._full_since = utc_now()
+            event(log, logging.ERROR, "record_queue_full", waiting=self.waiting,
+                  drawing_bytes=self.waiting_ops_bytes, error=self.last_error,
+                  what="new drawing is refused (storage_full) until records are written")
+
+    def _requeue(self, batch: list[Pending]) -> None:
+        """Put a batch that could not be written back in front of what came since, each
+        room's newest snapshot in the place of its first."""
+        merged: list[Pending] = []
+        first: dict[str, int] = {}
+        for entry in batch + self.pending:
+            code, record, _ = entry
+            if record.kind == "snapshot":
+                if code in first:
+                    merged[first[code]] = entry
+                    continue
+                first[code] = len(merged)
+            merged.append(entry)
+        self.pending, self._snapshots = merged, first
+
+    # ------------------------------------------------------------ writing
+
     async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
-        """Flush every FLUSH_INTERVAL_S (sooner when much is pending) until cancelled."""
+        """Flush every FLUSH_INTERVAL_S (sooner when much is pending) until cancelled;
+        while writes fail, every RETRY_INTERVAL_S."""
         task_status.started()
         while True:
-            with trio.move_on_after(FLUSH_INTERVAL_S):
-                await self._wake.wait()
+            if self.last_error is None:
+                with trio.move_on_after(FLUSH_INTERVAL_S):
+                    await self._wake.wait()
+            else:
+                await trio.sleep(RETRY_INTERVAL_S)
             self._wake = trio.Event()
             await self.flush()
 
@@ -409,7 +536,9 @@ class Recorder:
     async def _write_pending(self) -> None:
         if not self.pending:
             return
-        batch, self.pending = self.pending, []
+        batch, self.pending, self._snapshots = self.pending, [], {}
+        self._in_flight, self._in_flight_ops_bytes = batch, self._pending_ops_bytes
+        self._pending_ops_bytes = 0
         try:
             with trio.CancelScope(shield=True):
                 errors, fenced = await self.store.transaction(
@@ -417,12 +546,20 @@ class Recorder:
         except Exception as exc:  # the database itself failed: keep the batch for later
             self.last_error = f"{type(exc).__name__}: {exc}"
             self.failing_since = self.failing_since or utc_now()
+            self._pending_ops_bytes += self._in_flight_ops_bytes
+            self._in_flight, self._in_flight_ops_bytes = [], 0
+            self._requeue(batch)
             event(log, logging.ERROR, "batch_not_written", records=len(batch),
-                  error=self.last_error)
-            self.pending = (batch + self.pending)[-MAX_PENDING:]
+                  waiting=self.waiting, error=self.last_error)
             return
+        self._in_flight, self._in_flight_ops_bytes = [], 0
         if self.last_error is not None:
-            event(log, logging.INFO, "batches_written_again", failing_since=self.failing_since)
+            event(log, logging.INFO, "batches_written_again", failing_since=self.failing_since,
+                  records=len(batch))
+        if self._full_since is not None and not self.full:
+            event(log, logging.INFO, "record_queue_drained", full_since=self._full_since,
+                  refused_draws=self.refused_draws, dropped=sum(self.dropped.values()))
+            self._full_since = None
         self.last_error = self.failing_since = None
         self.written += len(batch) - len(errors) - fenced
         self.batches += 1
@@ -434,3 +571,11 @@ class Recorder:
             event(log, logging.ERROR, "record_not_written", error=error)
         for observer in self.on_batch:
             observer(batch)
+
+
+def _ops_size(record: Record) -> int:
+    ops = record.data.get("ops")
+    try:
+        return stored_size(ops) if isinstance(ops, list) else 0
+    except (KeyError, TypeError):  # not ops as the rules make them: counted as nothing
+        return 0

@@ -4,6 +4,15 @@ It also keeps this worker's part of the room directory (drawgame/rooms/
 directory.py): it registers the worker, heartbeats and renews its leases
 every second, stops the rooms it lost, and takes over rooms nobody serves
 (a dead worker's, a stopped one's), from their snapshot and op log.
+
+Leases only matter where another process could take a room over. A single
+process on SQLite (no ``DRAWGAME_WORKER_ID``) cannot be raced: it holds the
+database's lock file exclusively (drawgame/ops/serverlock.py), so no other
+server runs on the file. It therefore never fences: a slow or failing
+database never stops its rooms (the recorder queues what waits). Workers of a
+cluster, and any process on PostgreSQL (which other boxes may share), fence
+themselves when their lease may have passed to another worker: their rooms
+close every player with 4300 and serve nothing until a renewal answers.
 """
 
 from __future__ import annotations
@@ -34,11 +43,12 @@ from drawgame.logs import event, get_logger
 from drawgame.rooms import directory
 from drawgame.rooms.directory import Entry, Me
 from drawgame.rooms.limits import KeyedLimiter
-from drawgame.rooms.recorder import Recorder, utc_now
+from drawgame.rooms.recorder import RETRY_INTERVAL_S, Recorder, utc_now
 from drawgame.rooms.room import LostEvent, NoticeEvent, Room, RoomHooks, StopEvent
 from drawgame.stats import Stats
 from drawgame.store import Connection, Row, Store
 from drawgame.store import games as game_store
+from drawgame.store.connection import SQLITE
 
 log = get_logger("registry")
 
@@ -120,12 +130,19 @@ class Registry:
         self.words = WordBank()
         self.me = me or Me.create(config.worker_id or "w1", "", routed=bool(config.worker_id))
         self.filters = FilterBank()
-        self.recorder = Recorder(store, fence=self._owned)
+        self.fencing = self.me.routed or store.dialect != SQLITE
+        """Whether another process may take this one's rooms over (a cluster's worker, or
+        any process on PostgreSQL): then it serves a room only under a valid lease."""
+        self.recorder = Recorder(store, fence=self._owned if self.fencing else None)
         self.rooms: dict[str, Room] = {}
         self._lease_valid_until = -math.inf
         """This worker may serve its rooms until then (trio's clock): the start of the
         last renewal that succeeded, plus the lease, minus a margin."""
-        self._lease_settled = trio.Event()
+        self._renewed = trio.Event()
+        """Set (and replaced) at every renewal that succeeds."""
+        self._takeover_after = -math.inf
+        """No room is taken over from another worker before then (trio's clock): after
+        its own lease lapsed, this worker first lets the others renew theirs."""
         self._summaries: dict[str, str] = {}
         """The RoomSummary last written to the directory, per room."""
         self._adopting: dict[str, trio.Event] = {}
@@ -156,6 +173,8 @@ class Registry:
             await self._register()
             self._nursery = nursery
             nursery.start_soon(self._keep_directory)
+            if self.fencing:
+                nursery.start_soon(self._fence_on_lapse)
             task_status.started()
             await trio.sleep_forever()
 
@@ -169,15 +188,31 @@ class Registry:
         async with trio.open_nursery() as nursery:
             for room in list(self.rooms.values()):
                 nursery.start_soon(room.stop, self.config.reconnect_in_ms)
-        await self.recorder.flush()
+        await self._write_everything()
         me, now = self.me, directory.wall_time()
         try:
             with trio.CancelScope(shield=True):
-                await self.store.transaction(
+                await self.store.directory(
                     lambda c: directory.release(c, me, now, stopped=True))
         except Exception as exc:  # the leases then run out by themselves
             event(log, logging.ERROR, "leases_not_released",
                   error=f"{type(exc).__name__}: {exc}")
+
+    async def _write_everything(self) -> None:
+        """Write every waiting record, trying again while the database does not answer,
+        until the caller's deadline; what is still waiting then is logged, never lost
+        silently."""
+        try:
+            while True:
+                await self.recorder.flush()
+                if not self.recorder.waiting:
+                    return
+                await trio.sleep(RETRY_INTERVAL_S)
+        finally:
+            if self.recorder.waiting:
+                event(log, logging.ERROR, "records_not_written_at_stop",
+                      records=self.recorder.waiting, error=self.recorder.last_error,
+                      why="the database did not take them before the stop's deadline")
 
     def announce_maintenance(self, on: bool, message: str) -> None:
         """Tell every room that maintenance mode changed (players see a notice)."""
@@ -202,16 +237,21 @@ class Registry:
         open room with this code."""
         code = normalize_code(code)
         room = self.rooms.get(code)
-        if room is not None:
+        if room is not None and self.lease_ok():
             return room, None
-        entry = await self.store.run(lambda c: directory.lookup(c, code))
+        entry = await self.store.directory(lambda c: directory.lookup(c, code), write=False)
+        if room is not None:  # served here, but the lease lapsed: the directory decides
+            if entry is not None and entry.owner == self.me.incarnation:
+                return room, None  # still ours: its players are told 4300 until renewed
+            room.lose()
         if entry is None:
             return None, None
         if await self._should_take(entry):
             room = await self.adopt(code)
             if room is not None:
                 return room, None
-            entry = await self.store.run(lambda c: directory.lookup(c, code)) or entry
+            entry = await self.store.directory(lambda c: directory.lookup(c, code),
+                                               write=False) or entry
         return None, entry
 
     async def create_room(self, name: str | None, private: bool, settings: Settings
@@ -243,8 +283,8 @@ class Registry:
     async def _placement(self) -> Placement:
         """The least loaded live worker (this one when alone, or when it is the one)."""
         now = directory.wall_time()
-        all_workers, rooms = await self.store.run(
-            lambda c: (directory.workers(c), directory.room_counts(c)))
+        all_workers, rooms = await self.store.directory(
+            lambda c: (directory.workers(c), directory.room_counts(c)), write=False)
         live = [w for w in all_workers if w.live(now)]
         best = directory.least_loaded(live, rooms)
         if best is None or best.id == self.me.worker_id or not self.me.routed:
@@ -269,7 +309,9 @@ class Registry:
             found = directory.workers(conn)
             return directory.mine_to_take(me, directory.orphans(conn, me, now), found, now), found
 
-        codes, self.cluster = await self.store.run(scan)
+        codes, self.cluster = await self.store.directory(scan, write=False)
+        if not self.may_take_over():
+            return []
         adopted = []
         for code in codes:
             if code not in self.rooms and await self.adopt(code) is not None:
@@ -278,8 +320,10 @@ class Registry:
 
     async def _should_take(self, entry: Entry) -> bool:
         """Whether a room this worker was asked about is its to take over now."""
+        if not self.may_take_over():
+            return False
         now = directory.wall_time()
-        all_workers = await self.store.run(directory.workers)
+        all_workers = await self.store.directory(directory.workers, write=False)
         by_id = {w.id: w for w in all_workers}
         assigned = by_id.get(entry.worker_id or "")
         if entry.owner is None:
@@ -317,7 +361,7 @@ class Registry:
                 return None
             return game_store.active_room(conn, code)
 
-        row = await self.store.transaction(take)
+        row = await self.store.directory(take)
         if row is None:
             return None
         try:
@@ -342,7 +386,7 @@ class Registry:
 
     async def _register(self) -> None:
         me, now, started = self.me, directory.wall_time(), trio.current_time()
-        await self.store.transaction(lambda c: directory.register(c, me, now))
+        await self.store.directory(lambda c: directory.register(c, me, now))
         self._lease_valid_until = started + directory.LEASE_S - directory.LEASE_MARGIN_S
 
     async def _keep_directory(self) -> None:
@@ -362,26 +406,49 @@ class Registry:
         me, started, now = self.me, trio.current_time(), directory.wall_time()
         changed = self._changed_summaries()
         counts = (len(self.rooms), self.stats.ws_connections)
-        try:
-            owned = await self.store.transaction(
-                lambda c: directory.heartbeat(c, me, now, *counts, changed))
-        finally:
-            settled, self._lease_settled = self._lease_settled, trio.Event()
+        owned = await self.store.directory(
+            lambda c: directory.heartbeat(c, me, now, *counts, changed))
+        lapsed = not self.lease_ok()
         for code, text in changed:
             self._summaries[code] = text
         for code, room in list(self.rooms.items()):
-            if code not in owned and code not in self._adopting:
+            if code not in owned and code not in self._adopting and self.fencing:
                 event(log, logging.WARNING, "room_lost", room=code, worker=me.worker_id)
                 room.lose()
         self._lease_valid_until = started + directory.LEASE_S - directory.LEASE_MARGIN_S
-        settled.set()
+        if lapsed and self.fencing:
+            # Every worker's heartbeat may be as old as this one's was (a database that
+            # stalled for everyone): give the others a lease's time to renew theirs before
+            # taking any of their rooms.
+            self._takeover_after = trio.current_time() + directory.LEASE_S
+            event(log, logging.INFO, "lease_renewed", worker=me.worker_id,
+                  rooms=len(owned))
+            for room in self.rooms.values():
+                room.wake()
+        renewed, self._renewed = self._renewed, trio.Event()
+        renewed.set()
 
     def lease_ok(self) -> bool:
-        return trio.current_time() < self._lease_valid_until
+        """Whether this process may serve its rooms now (always, when nobody can take
+        them over)."""
+        return not self.fencing or trio.current_time() < self._lease_valid_until
 
-    async def lease_settled(self) -> None:
-        """Wait for the next renewal to finish (the room learns whether it is still ours)."""
-        await self._lease_settled.wait()
+    def may_take_over(self) -> bool:
+        """Whether rooms another worker held may be taken over now."""
+        return self.lease_ok() and trio.current_time() >= self._takeover_after
+
+    async def _fence_on_lapse(self) -> None:
+        """When the lease lapses, every room stops serving at once (its players are told
+        4300), not only at its next event; then wait for a renewal."""
+        while True:
+            await trio.sleep_until(self._lease_valid_until)
+            if self.lease_ok():
+                continue
+            event(log, logging.WARNING, "lease_lapsed", worker=self.me.worker_id,
+                  rooms=len(self.rooms), why="no renewal of the lease answered in time")
+            for room in list(self.rooms.values()):
+                room.wake()
+            await self._renewed.wait()
 
     def _owned(self, conn: Any, codes: set[str]) -> set[str]:
         return directory.owned(conn, self.me, codes)
@@ -428,7 +495,8 @@ class Registry:
             stats=self.stats,
             on_stop=self._room_stopped,
             lease_ok=self.lease_ok,
-            lease_settled=self.lease_settled,
+            store_full=lambda: self.recorder.full,
+            refused_draw=self.recorder.refuse_draw,
         )
         return Room(state, hooks, inbox_size=self.config.inbox_size,
                     idle_close_s=self.config.room_idle_close_s)

@@ -15,7 +15,7 @@ import hashlib
 import logging
 import math
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -113,9 +113,12 @@ class RoomHooks:
     stats: Stats
     on_stop: Callable[[Room, StopEvent | LostEvent | None], None] = lambda room, stop: None
     lease_ok: Callable[[], bool] = lambda: True
-    """Whether this worker's lease on its rooms is valid by its own clock now."""
-    lease_settled: Callable[[], Awaitable[None]] = trio.lowlevel.checkpoint
-    """Waits for the next renewal of the lease to finish (it may find the room lost)."""
+    """Whether this worker may serve its rooms now: always, for a single process on
+    SQLite; in a cluster, while its lease is valid by its own clock."""
+    store_full: Callable[[], bool] = lambda: False
+    """Whether the recorder's queue is full: new drawing is then refused, not dropped."""
+    refused_draw: Callable[[], None] = lambda: None
+    """A draw frame was refused because the queue is full (counted)."""
 
 
 class Room:
@@ -133,6 +136,8 @@ class Room:
         self._stop: StopEvent | LostEvent | None = None
         self._lost = False
         """Another worker holds this room's lease now (set at once by ``lose``)."""
+        self._fenced_since: float | None = None
+        """Since when the room serves nothing because its lease may have lapsed."""
         self._snapshot_due = True
         self._snapshot_at = -math.inf
         self._overflow: list[RoomEvent] = []
@@ -207,6 +212,11 @@ class Room:
         self._lost = True
         self.post(LostEvent())
 
+    def wake(self) -> None:
+        """Look at the lease and the deadlines now: the lease lapsed (the room stops
+        serving at once) or was renewed (its timer, stopped meanwhile, catches up)."""
+        self.post(TickEvent())
+
     async def stop(self, reconnect_in_ms: int = 0) -> None:
         """Ask the room to end for a restart and wait until it has."""
         try:
@@ -241,18 +251,44 @@ class Room:
             finally:
                 self._parked = False
             self._queued -= 1
-            while not self.hooks.lease_ok() and not self._lost:
-                # The lease may have run out (the process was paused, the database is
-                # slow): handle nothing until a renewal says whether the room is ours.
-                await self.hooks.lease_settled()
+            if not self._lost and not self.hooks.lease_ok() \
+                    and not isinstance(item, StopEvent):
+                self._fenced(item)
+                continue
             self._handle(LostEvent() if self._lost else item)
             if self._idle_expired():
                 event(log, logging.INFO, "room_idle_closed", room=self.code)
                 self._close_everyone(ROOM_CLOSED_CLOSE, "the room was closed")
                 return
 
+    def _fenced(self, item: RoomEvent) -> None:
+        """The lease may have passed to another worker (this one was paused, or could not
+        renew it): the room serves nothing and changes nothing until a renewal says
+        whether it is still ours. Its players are told to ask where it is now (4300)
+        instead of having what they send taken and neither relayed nor kept. Their
+        departures wait (the rules hear of them once the room serves again); the timer
+        stays stopped until ``wake``."""
+        if isinstance(item, GoneEvent):
+            self._overflow.append(item)
+        elif isinstance(item, JoinEvent | CommandEvent):
+            item.conn.close(*MOVED_CLOSE)
+        if self._fenced_since is None:
+            self._fenced_since = trio.current_time()
+            event(log, logging.WARNING, "room_fenced", room=self.code,
+                  players=len(self.connections),
+                  why="the lease may have passed to another worker: players are told to"
+                      " ask where the room is (4300)")
+        for conn in self.connections.values():
+            if not conn.closing:
+                conn.close(*MOVED_CLOSE)
+
     def _handle(self, item: RoomEvent) -> None:
         """One event, then whatever became due (the room task or ``handle_now``)."""
+        if self._fenced_since is not None and not self._lost \
+                and not isinstance(item, StopEvent | LostEvent):
+            event(log, logging.INFO, "room_serving_again", room=self.code,
+                  fenced_s=round(trio.current_time() - self._fenced_since, 3))
+            self._fenced_since = None
         if not isinstance(item, TickEvent):
             self._safely(self._dispatch, item)
         if isinstance(self._stop, LostEvent):
@@ -379,7 +415,8 @@ class Room:
         token = hello.token or secrets.token_urlsafe(24)
         try:
             if hello.token:
-                pid, effects = rules.resume(self.state, now, hash_token(token))
+                pid, effects = rules.resume(self.state, now, hash_token(token),
+                                            avatar=hello.avatar, avatar_given=hello.avatar_given)
             else:
                 pid, effects = self._seat_new(hello, token, now)
         except GameError as exc:
@@ -406,7 +443,7 @@ class Room:
             raise Maintenance(message or "the server is in maintenance: no new players")
         pid = self._new_player_id()
         effects = rules.join(self.state, now, pid, hello.name, hash_token(token), hello.spectate,
-                             tv=hello.tv, marker=hello.marker)
+                             tv=hello.tv, marker=hello.marker, avatar=hello.avatar)
         return pid, effects
 
     def _new_player_id(self) -> str:
@@ -514,7 +551,7 @@ class Room:
         self.connections.clear()
 
 
-IN_SNAPSHOT = frozenset({"players", "chat"})
+IN_SNAPSHOT = frozenset({"players", "chat", "avatar"})
 """What a `welcome` snapshot already shows, so the joiner is not sent it twice."""
 
 NO_SNAPSHOT_SENDS = frozenset({"draw", "chat", "close", "pong", "error", "notice"})

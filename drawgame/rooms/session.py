@@ -20,6 +20,14 @@ from drawgame.rooms.limits import ConnectionLimits
 from drawgame.rooms.room import CommandEvent, JoinEvent, Room, RoomClosed
 from drawgame.stats import Stats
 
+
+class StorageFull(GameError):
+    """The server's write queue is full (its database has not answered for long): a
+    `draw` is refused rather than relayed and then not kept."""
+
+    code = "storage_full"
+
+
 ABUSE_CLOSE = (1008, "too many refused messages")
 ROOM_GONE_CLOSE = (4004, "room not found or closed")
 RESTART_CLOSE = (1012, "server restarting")
@@ -58,6 +66,11 @@ class Session:
         if isinstance(cmd, Ping):
             pong = {"type": "pong", "t": cmd.t, "server_ms": int(time.time() * 1000)}
             self.send(pong)
+            return
+        if cmd.type == "draw" and self.room.hooks.store_full():
+            self.room.hooks.refused_draw()
+            self.refused(StorageFull("the server cannot save drawings right now; try again"
+                                     " in a moment", ref="draw"))  # no strike: not abuse
             return
         item = (JoinEvent(self.conn, cmd) if isinstance(cmd, Hello)
                 else CommandEvent(self.conn, cmd, arrived=now))

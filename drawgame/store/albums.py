@@ -136,6 +136,9 @@ def visible_album(conn: Connection, public_id: str) -> dict[str, Any] | None:
         for page in book.get("pages", []):
             page["hidden"] = page.get("kind") == "drawing" and _blank_if(
                 page, page.get("author"), hidden)
+    # An avatar is a drawing too: who hid their drawings hides their face.
+    album["avatars"] = {pid: face for pid, face in album.get("avatars", {}).items()
+                        if pid not in hidden}
     return album
 
 

@@ -18,6 +18,10 @@ small pool of read-only connections of their own, and health's
 :meth:`Store.ping` has a connection of its own too: neither a batch of
 writes nor a heavy album can hold it up. PostgreSQL's readers and probe are
 connections of their own in the same way (readers are read-only sessions).
+The room directory (heartbeats, leases, claims) writes through a connection
+of its own too (:meth:`Store.directory`): a renewal never waits behind a
+batch of records, nor do the records a worker took under its lease wait
+behind a renewal that hangs.
 """
 
 from __future__ import annotations
@@ -120,14 +124,16 @@ class _Opened:
     writer: Connection
     readers: list[Connection]
     probe: Connection | None
+    directory: Connection | None
 
 
 def _open_all(where: str | Path, readers: int) -> _Opened:
     writer = connect_to(where, role="writer")
     if str(where) == ":memory:":
-        return _Opened(writer, [], None)
+        return _Opened(writer, [], None, None)
     opened: list[Connection] = []
     try:
+        opened.append(connect_to(where, role="directory"))
         opened.append(connect_to(where, read_only=True, role="probe"))
         for _ in range(readers):
             opened.append(connect_to(where, read_only=True, role="reader"))
@@ -135,7 +141,7 @@ def _open_all(where: str | Path, readers: int) -> _Opened:
         for conn in [writer, *opened]:
             conn.close()
         raise
-    return _Opened(writer, opened[1:], opened[0])
+    return _Opened(writer, opened[2:], opened[1], opened[0])
 
 
 class _Line:
@@ -158,10 +164,12 @@ class Store:
         self, conn: Connection, path: str,
         readers: list[Connection] | None = None,
         probe: Connection | None = None,
+        directory: Connection | None = None,
     ) -> None:
         self._writer = _Line(conn)
         self._readers = [_Line(c) for c in readers or []]
         self._probe = _Line(probe) if probe is not None else self._writer
+        self._directory = _Line(directory) if directory is not None else self._writer
         self._free = list(self._readers)
         self._read_slots = trio.Semaphore(max(1, len(self._readers)))
         self.path = path
@@ -176,7 +184,7 @@ class Store:
         An in-memory SQLite database has one connection for everything.
         """
         opened = await trio.to_thread.run_sync(_open_all, where, readers)
-        return cls(opened.writer, str(where), opened.readers, opened.probe)
+        return cls(opened.writer, str(where), opened.readers, opened.probe, opened.directory)
 
     @classmethod
     async def for_config(cls, config: Config) -> Store:
@@ -211,6 +219,15 @@ class Store:
         """Run ``work(conn)`` as one write transaction in one thread hop."""
         return await self.run(lambda conn: in_transaction(conn, work))
 
+    async def directory(self, work: Callable[[Connection], T], *, write: bool = True) -> T:
+        """Run ``work(conn)`` on the room directory's connection, as one write transaction
+        (``write``) or as plain reads: it neither waits for the recorder's batches nor
+        makes them wait (on SQLite writes still take the file's write lock in turn, each
+        for one short transaction)."""
+        if not write:
+            return await self._hop(self._directory, work)
+        return await self._hop(self._directory, lambda conn: in_transaction(conn, work))
+
     async def read(self, work: Callable[[Connection], T]) -> T:
         """Run ``work(conn)`` on a read-only connection: it sees what was committed and
         neither waits for writes nor makes them wait."""
@@ -236,7 +253,8 @@ class Store:
 
     async def close(self) -> None:
         """Wait for running hops, checkpoint SQLite's WAL and close every connection."""
-        for line in [*self._readers, *([self._probe] if self._probe is not self._writer else [])]:
+        others = [line for line in (self._probe, self._directory) if line is not self._writer]
+        for line in [*self._readers, *others]:
             await self._close_line(line, checkpoint=False)
         await self._close_line(self._writer, checkpoint=True)
 

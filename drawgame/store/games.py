@@ -78,7 +78,15 @@ def load_album(conn: Connection, game: str) -> dict[str, Any] | None:
         "ranking": json.loads(row[3] or "[]"),
         "turns": [_album_turn(conn, t) for t in turns],
         "books": _album_books(conn, int(row[0])),
+        "avatars": _album_avatars(conn, int(row[0])),
     }
+
+
+def _album_avatars(conn: Connection, game_id: int) -> dict[str, Any]:
+    """The players' drawn avatars as the game kept them, by player id."""
+    rows = conn.execute("SELECT player_public_id, avatar FROM game_avatars WHERE game_id = ?"
+                        " ORDER BY player_public_id", (game_id,)).fetchall()
+    return {str(r[0]): json.loads(r[1]) for r in rows}
 
 
 def _album_turn(conn: Connection, turn: Row) -> dict[str, Any]:

@@ -10,7 +10,9 @@ from quart import Blueprint, Response, jsonify
 
 import drawgame
 from drawgame import build
+from drawgame.config import Config
 from drawgame.rooms.directory import wall_time
+from drawgame.rooms.recorder import LATE_AFTER_S
 from drawgame.services import Services
 from drawgame.stats import memory_rss_mb
 from drawgame.web.context import services
@@ -39,14 +41,22 @@ async def database_check(svc: Services) -> dict[str, Any]:
         return {"status": "error", "error": f"no answer within {DB_CHECK_TIMEOUT_S:g} s"}
     except Exception as exc:  # any database failure is reported, not raised
         return {"status": "error", "error": f"database unavailable: {exc}"}
+    waiting, late = recorder.waiting, recorder.waiting_for_s()
     check: dict[str, Any] = {"status": "ok", "latency_ms": round(latency, 3),
-                             "pending_records": len(recorder.pending)}
+                             "pending_records": waiting}
     if recorder.last_error is not None:
         check.update(
             status="error",
             error=f"writes are failing since {recorder.failing_since}: {recorder.last_error};"
-                  f" {len(recorder.pending)} records wait to be written",
+                  f" {waiting} records wait to be written",
             last_error=recorder.last_error, failing_since=recorder.failing_since)
+    elif late > LATE_AFTER_S:
+        check.update(status="error",
+                     error=f"no write has finished for {late:.0f} s; {waiting} records wait to"
+                           " be written")
+    if recorder.full:
+        check.update(status="error", error=f"{check.get('error', 'writes are behind')};"
+                                           " the write queue is full: new drawing is refused")
     return check
 
 
@@ -88,7 +98,8 @@ async def health_report(svc: Services) -> dict[str, Any]:
     else:
         status = "ok"
     cluster = cluster_report(svc)
-    if status == "ok" and any(w["status"] == "lost" for w in cluster["workers"]):
+    if status == "ok" and (cluster["missing"]
+                           or any(w["status"] == "lost" for w in cluster["workers"])):
         status = "degraded"
     return {
         "status": status,
@@ -106,11 +117,24 @@ async def health_report(svc: Services) -> dict[str, Any]:
 
 def cluster_report(svc: Services) -> dict[str, Any]:
     """Every worker of the directory (read each second by the registry): a worker whose
-    heartbeat is late is ``lost``; stopped ones are listed for an hour."""
+    heartbeat is late is ``lost``; stopped ones are listed for an hour. ``missing``: the
+    workers this box is configured to run that do not serve (yet): while a cluster
+    starts, during a rolling restart, or when one died."""
     now = wall_time()
     workers = [w.health(now) for w in svc.registry.cluster
                if w.status != "stopped" or now - w.heartbeat_at < STOPPED_SHOWN_S]
-    return {"worker": svc.registry.me.worker_id, "workers": workers}
+    serving = {w["id"] for w in workers if w["status"] == "up"}
+    expected = configured_workers(svc.config, svc.registry.me.worker_id)
+    return {"worker": svc.registry.me.worker_id, "workers": workers,
+            "missing": [w for w in expected if w not in serving]}
+
+
+def configured_workers(config: Config, me: str) -> list[str]:
+    """The ids of the workers this box runs: ``w<first>``... for a cluster's worker, the
+    process itself for a single one."""
+    if not config.worker_id:
+        return [me]
+    return [f"w{config.worker_first + i}" for i in range(config.workers)]
 
 
 @blueprint.get("/api/health")

@@ -84,17 +84,36 @@ class LiveFigures:
                         "counts).", "type", stats.frames_out)
         yield _by_label("drawgame_errors", "Client messages refused, by error code.", "code",
                         stats.errors)
+        yield _gauge("drawgame_http_connections",
+                     "Open HTTP connections (WebSockets not past their handshake included).",
+                     stats.http_connections)
+        yield _by_label("drawgame_http_connections_refused",
+                        "Connections answered at once and closed: busy (the HTTP budget is "
+                        "taken) or per_address (their address holds its share).", "reason",
+                        stats.http_refused)
         calls = SummaryMetricFamily("drawgame_db_call_seconds",
                                     "Database work through the store thread: calls and time.",
                                     count_value=store.hops, sum_value=store.busy_s)
         yield calls
         recorder = registry.recorder
-        yield _gauge("drawgame_recorder_pending", "Records waiting for the next batch write.",
-                     len(recorder.pending))
-        dropped = CounterMetricFamily("drawgame_recorder_dropped_ops",
-                                      "Draw frames not persisted: write backlog full.",
-                                      value=recorder.dropped)
-        yield dropped
+        yield _gauge("drawgame_recorder_pending",
+                     "Records waiting to be written (the batch being written included).",
+                     recorder.waiting)
+        yield _gauge("drawgame_recorder_pending_seconds",
+                     "How long the oldest record not written yet has waited.",
+                     recorder.waiting_for_s())
+        yield _gauge("drawgame_recorder_full",
+                     "1 while the write queue is full and new drawing is refused.",
+                     int(recorder.full))
+        yield CounterMetricFamily("drawgame_recorder_refused_draws",
+                                  "Draw frames refused (storage_full): the write queue was full.",
+                                  value=recorder.refused_draws)
+        yield _by_label("drawgame_recorder_dropped",
+                        "Records not kept: the write queue held its maximum, by kind.", "kind",
+                        recorder.dropped)
+        yield CounterMetricFamily("drawgame_recorder_fenced",
+                                  "Records not written: another worker owns their room now.",
+                                  value=recorder.fenced)
 
     def describe(self) -> Iterator[Metric]:
         return self.collect()

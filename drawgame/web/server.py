@@ -10,19 +10,26 @@ WebSocket; proxies must not reuse a kept-alive upstream connection for it:
 deploy/ shows how); a later one on a kept-alive HTTP connection is answered
 426 by the app.
 
-Bounds: concurrent HTTP connections (including those not yet past their
-first request line) are capped below the descriptor limit, leaving room for
-the WebSockets; the soft descriptor limit is raised to the hard one at
-start. A graceful stop has one deadline for everything.
+Bounds: concurrent HTTP connections (including WebSockets not yet past
+their handshake) are capped below the descriptor limit, leaving room for the
+WebSockets, and capped per client address (an IPv6 /64 counts as one
+address), so that one address cannot take the whole budget: past its share a
+new connection is answered 429 at once, without taking a slot. A client's
+end of stream closes its connection at once (hypercorn's trio server would
+keep an idle keep-alive connection in CLOSE-WAIT until its keep-alive
+timer). The soft descriptor limit is raised to the hard one at start. A
+graceful stop has one deadline for everything.
 """
 
 from __future__ import annotations
 
 import errno
+import ipaddress
 import logging
 import re
 import resource
 import socket
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -36,6 +43,7 @@ from hypercorn.utils import wrap_app
 
 from drawgame.config import Config
 from drawgame.logs import event, get_logger
+from drawgame.stats import Stats
 from drawgame.transport.frames import Deflater
 from drawgame.transport.handshake import HandshakeError, HeadParser, UpgradeRequest, accept, reject
 from drawgame.transport.inbound import FrameReader, negotiate
@@ -61,6 +69,13 @@ DESCRIPTORS_RESERVED = 64
 HEADERS = {name.decode(): value.decode() for name, value in SECURITY_HEADERS}
 BUSY_ANSWER = reject(503, "server_busy", "too many connections; try again shortly",
                      {"Retry-After": "2", **HEADERS})
+PER_IP_ANSWER = reject(429, "too_many_connections",
+                       "too many open connections from your address; close some and try again",
+                       {"Retry-After": "2", **HEADERS})
+PER_IP_SHARE = 8
+"""One address may hold at most this fraction of the HTTP budget (1/8)."""
+PER_IP_FLOOR = 16
+"""...but never fewer connections than this."""
 
 
 class WebSocketEndpoint(Protocol):
@@ -80,6 +95,9 @@ class Caps:
     descriptors: int
     http: int
     websockets: int
+    http_per_ip: int
+    """Open HTTP (and not yet upgraded) connections of one client address; 0: no cap
+    (behind a proxy, whose own address every connection has)."""
 
     @classmethod
     def for_config(cls, config: Config) -> Caps:
@@ -87,7 +105,8 @@ class Caps:
         room = max(32, descriptors - DESCRIPTORS_RESERVED)
         http = min(config.max_http_connections, max(16, room // 4))
         websockets = min(config.max_connections, max(16, room - http))
-        return cls(descriptors, http, websockets)
+        per_ip = min(config.max_http_connections_per_ip, max(PER_IP_FLOOR, http // PER_IP_SHARE))
+        return cls(descriptors, http, websockets, 0 if config.trust_proxy_headers else per_ip)
 
 
 def raise_descriptor_limit() -> int:
@@ -101,6 +120,35 @@ def raise_descriptor_limit() -> int:
         except (ValueError, OSError):
             pass
     return soft
+
+
+def address_key(peer: str) -> str:
+    """What one client address is for the per-address cap: the address itself, or an
+    IPv6 address's /64 (one subscriber's whole prefix)."""
+    try:
+        ip = ipaddress.ip_address(peer)
+    except ValueError:
+        return peer
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network((ip, 64), strict=False))
+    return peer
+
+
+class _TCPServer(TCPServer):
+    """Hypercorn's trio server, but a connection ends at the client's end of stream.
+
+    Hypercorn's reader stops at the FIN, yet the keep-alive timer task of an
+    idle connection keeps the connection (its slot, its descriptor, the
+    socket in CLOSE-WAIT) for the whole keep-alive time. Once the client has
+    closed its side, no further request can come: the timer is stopped, and
+    a response still being sent completes as before.
+    """
+
+    async def _read_data(self) -> None:
+        await super()._read_data()
+        await self.idle_task.stop()
 
 
 class PrefixedStream(trio.abc.HalfCloseableStream):
@@ -166,17 +214,19 @@ class FrontDoor:
     """Accepts connections on the public port and gives each to HTTP or to the WebSockets."""
 
     def __init__(self, config: Config, app: Any, hypercorn: HypercornConfig,
-                 websockets: WebSocketEndpoint, caps: Caps) -> None:
+                 websockets: WebSocketEndpoint, caps: Caps, stats: Stats | None = None) -> None:
         self.config = config
         self.hypercorn = hypercorn
         self.app = wrap_app(app, hypercorn.wsgi_max_body_size, "asgi")
         self.websockets = websockets
         self.ws_request_line = ws_request_line(config.root_path)
         self.caps = caps
+        self.stats = stats or Stats()
         self.context = WorkerContext(None)
         self.lifespan_state: dict[str, Any] = {}
         self.deflater = Deflater(config.deflate_min_bytes) if config.deflate else None
-        self.http_open = 0
+        self.by_address: Counter[str] = Counter()
+        """Open HTTP (and not yet upgraded) connections per client address."""
         self.ws_open = 0
         self._accepting = trio.CancelScope()
         self._connections: trio.Nursery | None = None
@@ -205,6 +255,11 @@ class FrontDoor:
             for sock in listeners:
                 sock.close()
 
+    @property
+    def http_open(self) -> int:
+        """Open HTTP connections, with WebSockets not yet past their handshake."""
+        return self.stats.http_connections
+
     async def shutdown(self, deadline: float) -> None:
         """Stop taking connections; what is open gets until ``deadline``, then is cut."""
         self._accepting.cancel()
@@ -230,51 +285,67 @@ class FrontDoor:
                     if exc.errno in (errno.ECONNABORTED, errno.EPROTO):
                         continue
                     raise
+                peer = _peer(address)
+                key = address_key(peer)
                 if self.http_open >= self.caps.http:
+                    self.stats.http_refused["busy"] += 1
                     _answer_and_close(sock, BUSY_ANSWER)
+                    continue
+                if self.caps.http_per_ip and self.by_address[key] >= self.caps.http_per_ip:
+                    self.stats.http_refused["per_address"] += 1
+                    _answer_and_close(sock, PER_IP_ANSWER)
                     continue
                 sock.setblocking(False)
                 if sock.family in (socket.AF_INET, socket.AF_INET6):
                     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-                self.http_open += 1
-                connections.start_soon(self._connection, sock, _peer(address))
+                slot = self._take_slot(key)
+                connections.start_soon(self._connection, sock, peer, slot)
 
-    async def _connection(self, sock: socket.socket, peer: str) -> None:
-        moved = False
+    def _take_slot(self, key: str) -> _Slot:
+        self.stats.http_connections += 1
+        self.by_address[key] += 1
+        return _Slot(self, key)
+
+    def _free_slot(self, key: str) -> None:
+        self.stats.http_connections -= 1
+        self.by_address[key] -= 1
+        if self.by_address[key] <= 0:
+            del self.by_address[key]
+
+    async def _connection(self, sock: socket.socket, peer: str, slot: _Slot) -> None:
         try:
             first = await _read_request_line(sock, self.config.http_keep_alive_s)
             if not first:
                 return
             if self.ws_request_line.match(first):
-                self.http_open -= 1
-                moved = True
-                await self._websocket(sock, peer, first)
+                await self._websocket(sock, peer, first, slot)
             else:
                 await self._http(sock, first)
                 sock = None  # type: ignore[assignment]  # the stream closed it
         except OSError:
             pass
         finally:
-            if not moved:
-                self.http_open -= 1
+            slot.free()
             if sock is not None and sock.fileno() != -1:
                 trio.lowlevel.notify_closing(sock)
                 sock.close()
 
     async def _http(self, sock: socket.socket, first: bytes) -> None:
         stream = PrefixedStream(trio.SocketStream(trio.socket.from_stdlib_socket(sock)), first)
-        server = TCPServer(self.app, self.hypercorn, self.context,
-                           ConnectionState(self.lifespan_state.copy()), stream)  # type: ignore[arg-type]
+        server = _TCPServer(self.app, self.hypercorn, self.context,
+                            ConnectionState(self.lifespan_state.copy()), stream)  # type: ignore[arg-type]
         await server.run()
 
     # ------------------------------------------------------------ websockets
 
-    async def _websocket(self, sock: socket.socket, peer: str, first: bytes) -> None:
+    async def _websocket(self, sock: socket.socket, peer: str, first: bytes, slot: _Slot
+                         ) -> None:
         self.ws_open += 1
         try:
             request = await self._handshake(sock, first)
             if request is None:
                 return
+            slot.free()  # upgraded: from now on the WebSocket limits apply
             # A client that stops reading holds at most this much in the kernel (plus
             # the outbox) before it counts as a slow consumer.
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, SEND_BUFFER_BYTES)
@@ -327,6 +398,20 @@ class FrontDoor:
                 await ws.finish()
         finally:
             ws.release()
+
+
+class _Slot:
+    """One connection's place in the HTTP budget and in its address's share, freed once
+    (when the connection ends, or when it becomes a WebSocket)."""
+
+    def __init__(self, door: FrontDoor, key: str) -> None:
+        self.door = door
+        self.key: str | None = key
+
+    def free(self) -> None:
+        if self.key is not None:
+            self.door._free_slot(self.key)
+            self.key = None
 
 
 async def _recv(sock: socket.socket) -> bytes:

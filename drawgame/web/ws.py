@@ -23,6 +23,8 @@ from drawgame.rooms.connection import Connection, outgoing
 from drawgame.rooms.room import MOVED_CLOSE
 from drawgame.rooms.session import RESTART_CLOSE, ROOM_GONE_CLOSE, Session
 from drawgame.services import Services
+from drawgame.store import StoreClosed
+from drawgame.store.connection import Error as DATABASE_ERRORS
 from drawgame.transport.handshake import HandshakeError, UpgradeRequest
 from drawgame.transport.websocket import ConnectionClosed, WebSocket
 from drawgame.web.errors import error_response
@@ -31,6 +33,9 @@ blueprint = Blueprint("ws", __name__)
 
 NO_HELLO_CLOSE = (4401, "no hello in time")
 OVERLOAD_CLOSE = 1013
+LOOKUP_FAILED_CLOSE = (OVERLOAD_CLOSE, "the room cannot be looked up right now; try again")
+LOOKUP_ERRORS: tuple[type[Exception], ...] = (*DATABASE_ERRORS, StoreClosed)
+"""What finding a room not in memory raises when the database fails."""
 ROOM_PATH = re.compile(r"^(?:/w/[A-Za-z0-9-]{1,16})?/ws/([^/]{1,64})/?$")
 """``/ws/<code>``, or ``/w/<worker>/ws/<code>`` as the cluster's proxy routes it (below
 the root path, when there is one)."""
@@ -112,7 +117,11 @@ class RoomSockets:
             ws.close(*refusal)
             return
         code = room_code(config, request.path)
-        room, elsewhere = await svc.registry.find(code) if code else (None, None)
+        try:
+            room, elsewhere = await svc.registry.find(code) if code else (None, None)
+        except LOOKUP_ERRORS:  # a room not in memory needs the directory
+            ws.close(*LOOKUP_FAILED_CLOSE)
+            return
         if room is None:
             ws.close(*(MOVED_CLOSE if elsewhere is not None else ROOM_GONE_CLOSE))
             return

@@ -80,7 +80,7 @@ function render() {
   show($("#album-sheet"), !isTelephone() && (game.turns ?? []).some((tu) => turnState(tu) === "drawn"));
   const ranking = isTelephone() ? [] : game.ranking ?? [];
   show($("#album-ranking-box"), ranking.length > 0);
-  if (ranking.length) renderRanking(ensurePodium(), $("#album-ranking"), ranking, null);
+  if (ranking.length) renderRanking(ensurePodium(), $("#album-ranking"), ranking, null, game.avatars ?? {});
   show($("#album-drawings"), !isTelephone());
   show($("#album-books"), isTelephone());
   if (isTelephone()) {

@@ -8,6 +8,7 @@ import { icon } from "./icons.js";
 import { Board, isBlank } from "./canvas.js";
 import { drawThumb } from "./thumbs.js";
 import { t } from "./i18n.js";
+import { avatarEl } from "./avatars.js";
 import { gridKeys } from "./grid-keys.js";
 import { drawingPng, fileWord, replayLength, replaySteps, saveBlob, timelapseGif } from "./export.js";
 
@@ -29,7 +30,7 @@ export const albumHref = (gameId) => `../a/${encodeURIComponent(gameId)}`;
 export function renderAlbum(list, game, { link = false, full = null } = {}) {
   const turns = game.turns ?? [];
   const whole = async (i) => (full ? (await full()).turns[i] : turns[i]);
-  replaceChildren(list, turns.map((turn, i) => albumItem(turn, i, whole)));
+  replaceChildren(list, turns.map((turn, i) => albumItem(turn, i, whole, game.avatars ?? {})));
   if (link) pageLink(list, game.game_id);
   if (!grids.has(list)) grids.set(list, gridKeys(list));
   grids.get(list).refresh();
@@ -49,11 +50,12 @@ function pageLink(list, gameId) {
 /** A turn's state: its drawing can be shown, nothing was drawn, or its drawer hid it. */
 export const turnState = (turn) => (turn.hidden ? "hidden" : isBlank(turn.ops ?? []) ? "blank" : "drawn");
 
-function albumItem(turn, index, whole) {
+function albumItem(turn, index, whole, kept) {
   const who = turn.drawer?.name ?? "?";
   const caption = h("div", { class: "album-caption" },
     h("strong", { class: "album-word", text: turn.word }),
-    h("span", { class: "muted small", text: t("album.by", { name: who }) }));
+    h("span", { class: "album-by muted small" }, avatarEl(turn.drawer?.id, who, { source: kept, cls: "avatar-sm" }),
+      h("span", { text: t("album.by", { name: who }) })));
   const state = turnState(turn);
   if (state !== "drawn") {
     return h("li", { class: "album-item is-blank", dataset: { testid: "album-item", turn: String(index), blank: "", hidden: turn.hidden ? "" : undefined } },

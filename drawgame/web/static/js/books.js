@@ -10,6 +10,7 @@ import { h, replaceChildren } from "./dom.js";
 import { icon } from "./icons.js";
 import { isBlank } from "./canvas.js";
 import { t } from "./i18n.js";
+import { avatarEl } from "./avatars.js";
 import { gridKeys } from "./grid-keys.js";
 import { busy, drawingButtons, drawThumbnails } from "./album.js";
 import { bookGif, bookStrip, fileWord, saveBlob } from "./export.js";
@@ -51,15 +52,16 @@ export function renderBooks(root, game, { full = null } = {}) {
   const books = game.books ?? [];
   const whole = async (i) => (full ? (await full()).books[i] : books[i]);
   const pending = new Map();
+  const kept = game.avatars ?? {};
   const list = h("ul", { class: "books-list", "aria-describedby": "album-keys" },
-    books.map((b, i) => bookItem(b, i, whole, pending)));
+    books.map((b, i) => bookItem(b, i, whole, pending, kept)));
   replaceChildren(root, list);
   grids.set(list, gridKeys(list));
   grids.get(list).refresh();
   drawThumbnails(root, pending);
 }
 
-function bookItem(book, index, whole, pending) {
+function bookItem(book, index, whole, pending, kept) {
   const labels = bookLabels(book, index);
   const name = `drawgame-book-${index + 1}-${fileWord(book.owner?.name, "book")}`;
   const gif = h("button", { type: "button", class: "btn btn-secondary btn-sm", dataset: { testid: "album-book-gif" },
@@ -69,7 +71,7 @@ function bookItem(book, index, whole, pending) {
     "aria-label": t("books.stripOf", { title: labels.title }) }, icon("download", 16), t("books.strip"));
   strip.addEventListener("click", () => busy(strip, async () => saveBlob(await bookStrip(await whole(index), labels), `${name}.png`)));
   const pages = (book.pages ?? []).map((page, i) => pageItem(page, i, {
-    title: labels.title, file: name, pending,
+    title: labels.title, file: name, pending, kept,
     whole: async () => (await whole(index)).pages[i],
   }));
   return h("li", { class: "book", dataset: { testid: "album-book", book: String(index) } },
@@ -79,12 +81,13 @@ function bookItem(book, index, whole, pending) {
     h("ol", { class: "book-pages", "aria-label": labels.title }, pages));
 }
 
-function pageItem(page, index, { title, file, whole, pending }) {
+function pageItem(page, index, { title, file, whole, pending, kept }) {
   const state = pageState(page);
   const number = index + 1;
   const author = page.author?.name ?? "?";
   const caption = h("div", { class: "album-caption" },
-    h("span", { class: "book-page-number", text: t("books.pageBy", { page: number, name: author }) }));
+    h("span", { class: "album-by" }, avatarEl(page.author?.id, author, { source: kept, cls: "avatar-sm" }),
+      h("span", { class: "book-page-number", text: t("books.pageBy", { page: number, name: author }) })));
   let body;
   let actions = null;
   if (state === "hidden" || state === "blank") {

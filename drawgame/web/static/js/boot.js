@@ -18,11 +18,10 @@
 //   once (what the first paint needs is in the HTML and its stylesheet, and nothing
 //   competes with them for the network), and run one module at a time, each in a task
 //   of its own, so that the page answers a tap or a key between any two.
-//   `data-later="interaction"` (the room page's own script, while it asks for a name,
-//   which needs none of it): they load and run when the player first touches the page
-//   (a key, a tap, a click), while a name is typed; a form sent before they run is
-//   sent again by them (`data-pending` on the form). They load at once on a page that
-//   has nothing to ask. A `<link rel="preload" data-href data-later>` (the data the
+//   `data-later="interaction"` (for a script a page that asks for a name needs none of):
+//   they load and run when the player first touches the page (a key, a tap, a click),
+//   and at once on a page that has nothing to ask. A form of the server's sent before
+//   the page's script runs is sent again by it (`data-pending` on the form). A `<link rel="preload" data-href data-later>` (the data the
 //   page's script reads first) is fetched as they start loading.
 (function () {
   var root = document.documentElement;

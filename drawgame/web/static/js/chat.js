@@ -4,6 +4,7 @@
 import { h } from "./dom.js";
 import { CHANNEL } from "./protocol.js";
 import { t } from "./i18n.js";
+import { avatarEl } from "./avatars.js";
 
 const MAX_LINES = 300;
 
@@ -43,6 +44,7 @@ export class ChatLog {
     const guessed = channel === CHANNEL.GUESSED;
     return this.add("chat", channel, [
       guessed ? h("span", { class: "channel-tag", title: t("chat.guessedTitle"), text: t("chat.guessedTag") }) : null,
+      avatarEl(from, name, { cls: "avatar-sm" }),
       h("span", { class: `msg-name${from === meId ? " is-me" : ""}` }, h("bdi", { text: name ?? "?" })),
       h("span", { class: "msg-text", text }),
     ], guessed ? "msg-guessed" : "");

@@ -5,6 +5,7 @@ import { h, replaceChildren } from "./dom.js";
 import { icon } from "./icons.js";
 import { TURN_END_REASONS } from "./protocol.js";
 import { t } from "./i18n.js";
+import { avatarEl } from "./avatars.js";
 
 /** Fill the overlay for the choosing phase (word buttons for the drawer). */
 export function choosingOverlay({ isDrawer, drawerName, words, difficulties = [], onChoose }) {
@@ -61,12 +62,16 @@ export function revealOverlay({ reveal, players, meId, drawerId, relaxed = false
     h("span", { class: "points", text: mark(r) })))));
 }
 
-/** Render the podium and the ranking of a finished game. */
-export function renderRanking(podium, list, ranking, meId) {
+/**
+ * Render the podium and the ranking of a finished game, with each player's face: from
+ * `faces` (an album's `avatars`) when given, else the room's.
+ */
+export function renderRanking(podium, list, ranking, meId, faces = null) {
   const sorted = [...ranking].sort((a, b) => a.rank - b.rank || b.score - a.score);
   replaceChildren(podium, sorted.slice(0, 3).map((r, i) => h("li", {
     class: `podium-step place-${i + 1}`, dataset: { playerId: r.id },
   },
+  avatarEl(r.id, r.name, { source: faces, cls: "avatar-lg" }),
   h("span", { class: "podium-name", text: r.name }),
   h("span", { class: "podium-score", text: t("results.pts", { count: r.score }) }),
   h("span", { class: "podium-block" }, i === 0 ? icon("crown", 22) : null, h("span", { class: "podium-rank", text: String(r.rank) })))));
@@ -74,6 +79,7 @@ export function renderRanking(podium, list, ranking, meId) {
     class: `ranking-row${r.id === meId ? " is-me" : ""}`, dataset: { testid: "ranking-item", playerId: r.id, rank: String(r.rank) },
   },
   h("span", { class: "rank", text: `#${r.rank}` }),
+  avatarEl(r.id, r.name, { source: faces, cls: "avatar-sm" }),
   h("span", { class: "pname-text", text: r.name }),
   h("span", { class: "points", text: t("results.pts", { count: r.score }) }))));
 }

@@ -1,17 +1,12 @@
-// The player list: name, score, host, drawer, guessed, done (a telephone page), disconnected, muted (for the
-// host), and a menu for kick, mute, vote kick and transfer host where the viewer may
-// use them. Relaxed rooms show no scores or ranks and keep the join order.
+// The player list: face, name, score, host, drawer, guessed, done (a telephone page),
+// disconnected, muted (for the host), and a menu for kick, mute, hide face, vote kick and
+// transfer host where the viewer may use them. Relaxed rooms show no scores or ranks and
+// keep the join order.
 
 import { h, replaceChildren } from "./dom.js";
 import { icon } from "./icons.js";
 import { t } from "./i18n.js";
-
-/** A stable hue for a player's avatar, from their id. */
-function hueOf(id) {
-  let hash = 0;
-  for (const ch of String(id)) hash = (hash * 31 + ch.codePointAt(0)) >>> 0;
-  return hash % 360;
-}
+import { avatarEl } from "./avatars.js";
 
 /** Players sorted for display: players by score (by joining in relaxed rooms), spectators last. */
 export function sortPlayers(players, relaxed = false) {
@@ -24,7 +19,8 @@ export function sortPlayers(players, relaxed = false) {
 export class PlayerList {
   /**
    * @param {HTMLElement} root the <ul data-testid="player-list">
-   * @param {{kick, voteKick, transferHost, mute}} actions each takes a player id (mute: and on/off)
+   * @param {{kick, voteKick, transferHost, mute, hideAvatar}} actions each takes a player id
+   *   (mute and hideAvatar: and on/off)
    */
   constructor(root, actions) {
     this.root = root;
@@ -63,8 +59,7 @@ export class PlayerList {
     const isMe = me && p.id === me.id;
     const classes = ["player", isMe && "is-me", p.drawer && "is-drawer", p.guessed && "is-guessed",
       !p.connected && "is-offline", p.spectator && "is-spectator"].filter(Boolean).join(" ");
-    const avatar = h("span", { class: "avatar", "aria-hidden": "true", text: [...p.name][0]?.toUpperCase() ?? "?" });
-    avatar.style.setProperty("--hue", String(hueOf(p.id)));
+    const avatar = avatarEl(p.id, p.name);
     let score = null;
     if (p.spectator) score = t("players.watching");
     else if (ranked) score = t("players.points", { count: p.score });
@@ -113,6 +108,11 @@ export class PlayerList {
       out.push([muted ? t("players.unmute") : t("players.mute"), () => this.actions.mute(p.id, !muted)]);
       out.push([t("players.kick"), () => this.actions.kick(p.id), "danger"]);
       if (!p.spectator) out.push([t("players.makeHost"), () => this.actions.transferHost(p.id)]);
+      // A drawing cannot be filtered like a word: the host may hide a face for the room.
+      if (this.actions.hideAvatar && (p.avatar === "shown" || p.avatar === "hidden")) {
+        const hidden = p.avatar === "hidden";
+        out.push([hidden ? t("players.showAvatar") : t("players.hideAvatar"), () => this.actions.hideAvatar(p.id, !hidden)]);
+      }
     } else if (!me.spectator) {
       out.push([t("players.voteKick"), () => this.actions.voteKick(p.id), "danger"]);
     }

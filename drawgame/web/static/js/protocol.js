@@ -16,6 +16,14 @@ export const MAX_CUSTOM_WORDS = 1000;
 export const MAX_CUSTOM_WORD_LEN = 32;
 export const MIN_CUSTOM_ONLY_WORDS = 10;
 
+/** Drawn avatars (PROTOCOL.md "Avatars"): strokes [colour, width, x, y, ...] on a square. */
+export const AVATAR_SIZE = 64;
+export const AVATAR_PALETTE = Object.freeze(["#ffffff", "#1e1e1e", "#f4c7a1", "#a0673f", "#5c3b1e",
+  "#e03131", "#f59f00", "#2f9e44", "#1971c2", "#9c36b5"]);
+export const AVATAR_MAX_WIDTH = 48;
+export const MAX_AVATAR_STROKES = 40;
+export const MAX_AVATAR_BYTES = 512;
+
 /** Client -> server message types. */
 export const C = Object.freeze({
   HELLO: "hello",
@@ -36,6 +44,8 @@ export const C = Object.freeze({
   DRAFT: "draft",
   ALBUM_NEXT: "album_next",
   ALBUM_PREV: "album_prev",
+  AVATAR: "avatar",
+  HIDE_AVATAR: "hide_avatar",
 });
 
 /** Server -> client message types. */
@@ -64,6 +74,7 @@ export const S = Object.freeze({
   TASK: "task",
   PROGRESS: "progress",
   ALBUM_PAGE: "album_page",
+  AVATAR: "avatar",
 });
 
 /** Drawing op kinds; an op names its kind in the `op` field. */

@@ -15,6 +15,8 @@ import { Board } from "./canvas.js";
 import { DrawInput } from "./draw-input.js";
 import { buildToolbar, bindShortcuts } from "./toolbar.js";
 import { PlayerList } from "./players.js";
+import { faces } from "./avatars.js";
+import { faceButton } from "./avatar-editor.js";
 import { ChatLog } from "./chat.js";
 import { Hud } from "./hud.js";
 import { buildSettingsFields } from "./settings-form.js";
@@ -96,7 +98,7 @@ async function main() {
 function hello() {
   const seat = store.getSeat(st.code);
   return { type: C.HELLO, name: st.name || t("name.placeholder"), token: seat?.token ?? null, spectate: st.spectate,
-    marker: store.getMarker(st.code) };
+    marker: store.getMarker(st.code), avatar: store.getAvatar() };
 }
 
 /** The tab's title; in streamer mode without the room code (default names hold part of it). */
@@ -187,7 +189,9 @@ async function setupRoomUi() {
     voteKick: (id) => send({ type: C.VOTE_KICK, player_id: id }),
     transferHost: (id) => send({ type: C.TRANSFER_HOST, player_id: id }),
     mute: (id, muted) => send({ type: C.MUTE, player_id: id, muted }),
+    hideAvatar: (id, hidden) => send({ type: C.HIDE_AVATAR, player_id: id, hidden }),
   });
+  faceButton($("#lobby-panel .share"), { send: (avatar) => send({ type: C.AVATAR, avatar }) });
   chat = new ChatLog($("#chat-log"), $("#chat-lines"));
   hud = new Hud();
   hud.onSecond = (seconds) => mode().onSecond(seconds);
@@ -324,6 +328,7 @@ const HANDLERS = {
   [S.MUTED]: onMuted,
   [S.ROOM]: onRoom,
   [S.PONG]: () => {},
+  [S.AVATAR]: (m) => faces.set(m.player_id, m.avatar),
 };
 
 function dispatch(msg) {
@@ -364,6 +369,7 @@ function applySnapshot(room) {
     host_id: room.host_id, drawer_id: room.drawer_id, hint: room.hint, word: room.word,
   });
   st.players = room.players ?? [];
+  faces.load(room.avatars);
   st.tvs = room.tvs ?? 0;
   st.gameId = room.game_id ?? st.gameId;
   st.muted = new Set(room.muted ?? []);
@@ -375,6 +381,7 @@ function applySnapshot(room) {
 function onPlayers(m) {
   const wasHost = isHost();
   st.players = m.players ?? [];
+  faces.prune(st.players);
   const hadTv = st.tvs > 0;
   st.tvs = m.tvs ?? st.tvs;
   if (!hadTv && st.tvs > 0 && st.joined) toast(t("controller.tvJoined"), "ok");

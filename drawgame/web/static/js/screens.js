@@ -3,6 +3,8 @@
 import { h, $, $$, show, replaceChildren } from "./dom.js";
 import { MAX_NAME_LEN } from "./protocol.js";
 import { t } from "./i18n.js";
+import { AvatarEditor } from "./avatar-editor.js";
+import * as store from "./store.js";
 import { url } from "./paths.js";
 
 export function showScreen(...children) {
@@ -26,11 +28,14 @@ export function nameProblem(name) {
 }
 
 /**
- * Ask for a name. `onSubmit(name, spectate)` gets a trimmed NFC name.
+ * Ask for a name, and offer to draw a face (kept in this browser as it is drawn, sent
+ * with `hello`). `onSubmit(name, spectate)` gets a trimmed NFC name.
  * @param {{title: string, subtitle: string, name: string, spectate: boolean, error?: string, onSubmit: Function}} o
  */
 export function nameScreen({ title, subtitle, name, spectate, error = "", onSubmit }) {
   const given = givenPrompt();
+  const face = new AvatarEditor({ strokes: store.getAvatar(), onChange: (strokes) => store.setAvatar(strokes) });
+  const submit = h("button", { type: "submit", class: "btn btn-primary btn-lg btn-block", dataset: { testid: "name-submit" }, text: t("name.play") });
   const form = given?.form ?? h("form", { class: "name-form", novalidate: true },
     h("label", { for: "name-input", class: "name-label", text: t("name.label") }),
     h("input", { id: "name-input", dataset: { testid: "name-input" }, maxlength: MAX_NAME_LEN,
@@ -38,7 +43,11 @@ export function nameScreen({ title, subtitle, name, spectate, error = "", onSubm
     h("p", { id: "name-error", class: "field-error", role: "alert", text: error }),
     h("label", { class: "check", for: "spectate" },
       h("input", { type: "checkbox", id: "spectate", checked: spectate }), h("span", { text: t("name.watch") })),
-    h("button", { type: "submit", class: "btn btn-primary btn-lg btn-block", dataset: { testid: "name-submit" }, text: t("name.play") }));
+    face.el, submit);
+  // The server's form keeps the face editor's place (`data-face-slot`): the editor takes it.
+  const slot = given ? $("[data-face-slot]", form) : null;
+  if (slot) slot.replaceWith(face.el);
+  else if (given) $("button[type=submit]", form).before(face.el);
   const nameInput = $("#name-input", form);
   const watch = $("#spectate", form);
   const errorBox = $("#name-error", form);

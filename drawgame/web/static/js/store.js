@@ -1,6 +1,6 @@
 // localStorage wrapper: the player's name, one resume token per room (and the last few
 // seats held there, for albums), the browser's room markers, the mute, streamer and
-// controller flags.
+// controller flags, the drawn avatar.
 // Storage may be unavailable (private modes, disabled cookies): then nothing is kept.
 
 const PREFIX = "drawgame.";
@@ -92,6 +92,17 @@ export function getMarker(code) {
   }
   return marker;
 }
+
+/** This browser's drawn avatar (its strokes, PROTOCOL.md's Avatar), or null. */
+export function getAvatar() {
+  try {
+    const strokes = JSON.parse(read("avatar") ?? "null");
+    return Array.isArray(strokes) && strokes.length ? strokes : null;
+  } catch {
+    return null;
+  }
+}
+export const setAvatar = (strokes) => write("avatar", strokes?.length ? JSON.stringify(strokes) : null);
 
 export const getStreamer = () => read("streamer") === "1";
 export const setStreamer = (on) => write("streamer", on ? "1" : "0");

@@ -13,6 +13,7 @@ import { S, PHASE, MODE, CLOSE_CODE, TURN_END_REASONS } from "./protocol.js";
 import { Connection, NET } from "./net.js";
 import { Board, isBlank, renderOps } from "./canvas.js";
 import { renderRanking, rankingFromPlayers } from "./panels.js";
+import { avatarEl, faces } from "./avatars.js";
 import { sortPlayers } from "./players.js";
 import { fatalScreen } from "./screens.js";
 import { renderConnection } from "./status.js";
@@ -130,7 +131,8 @@ function renderName() {
 
 const HANDLERS = {
   [S.WELCOME]: onWelcome,
-  [S.PLAYERS]: (m) => { st.players = m.players ?? []; renderPlayers(); renderLobby(); telephone.render(isTelephone()); },
+  [S.PLAYERS]: (m) => { st.players = m.players ?? []; faces.prune(st.players); renderPlayers(); renderLobby(); telephone.render(isTelephone()); },
+  [S.AVATAR]: (m) => faces.set(m.player_id, m.avatar),
   [S.SETTINGS]: (m) => { st.room.settings = { ...st.room.settings, ...(m.settings ?? {}) }; renderAll(); },
   [S.PHASE]: onPhase,
   [S.HINT]: (m) => { st.room.hint = m.hint; renderHud(); },
@@ -168,6 +170,7 @@ function onWelcome(m) {
     word: room.word,
   });
   st.players = room.players ?? [];
+  faces.load(room.avatars);
   st.joined = true;
   telephone.welcome(room);
   if (room.album_page) st.reactions = { likes: room.album_page.likes ?? 0, dislikes: room.album_page.dislikes ?? 0 };
@@ -317,6 +320,7 @@ function renderPlayers() {
     dataset: { testid: "tv-player", playerId: p.id, guessed: String(p.guessed), drawer: String(p.drawer), done: String(Boolean(p.done)) },
   },
   h("span", { class: "tv-player-mark", "aria-hidden": "true" }, p.drawer ? icon("pen", 28) : (p.guessed || p.done ? icon("check", 28) : null)),
+  avatarEl(p.id, p.name, { cls: "tv-avatar" }),
   h("span", { class: "tv-player-name", text: p.name }),
   p.drawer ? h("span", { class: "sr-only", text: t("players.describeDrawing") }) : null,
   p.guessed ? h("span", { class: "sr-only", text: t("players.describeGuessed") }) : null,
@@ -388,11 +392,11 @@ function renderResults() {
   const turns = results.album?.turns ?? [];
   if ($("#tv-album").dataset.gameId !== String(results.game_id) && results.album) {
     $("#tv-album").dataset.gameId = String(results.game_id);
-    replaceChildren($("#tv-album"), turns.map((turn) => albumTile(turn)));
+    replaceChildren($("#tv-album"), turns.map((turn) => albumTile(turn, results.album.avatars ?? {})));
   }
 }
 
-function albumTile(turn) {
+function albumTile(turn, kept) {
   const who = turn.drawer?.name ?? "?";
   const picture = isBlank(turn.ops ?? []) ? h("div", { class: "album-blank", text: t("album.nothing") }) : renderOps(turn.ops ?? [], 320, 240);
   if (picture.tagName === "CANVAS") {
@@ -401,7 +405,8 @@ function albumTile(turn) {
     picture.setAttribute("aria-label", t("album.drawingOf", { word: turn.word, name: who }));
   }
   return h("li", { class: "tv-album-item", dataset: { testid: "tv-album-item" } }, picture,
-    h("strong", { class: "tv-album-word", text: turn.word }), h("span", { class: "tv-album-by", text: t("album.by", { name: who }) }));
+    h("strong", { class: "tv-album-word", text: turn.word }),
+    h("span", { class: "tv-album-by" }, avatarEl(turn.drawer?.id, who, { source: kept, cls: "avatar-sm" }), h("span", { text: t("album.by", { name: who }) })));
 }
 
 function renderStatus(status) {

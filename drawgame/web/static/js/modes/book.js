@@ -9,6 +9,7 @@ import { replaySteps } from "../album.js";
 import { bookLabels } from "../books.js";
 import { bookStrip, fileWord, saveBlob } from "../export.js";
 import { PAGE } from "../protocol.js";
+import { avatarEl } from "../avatars.js";
 import { t } from "../i18n.js";
 
 const TILE_W = 160;
@@ -43,7 +44,9 @@ export function pageTile(entry, index, { onReplay = null, current = false } = {}
     body.setAttribute("role", "img");
     body.setAttribute("aria-label", pageCaption(entry));
   }
-  const who = entry ? h("span", { class: "tel-strip-author", text: entry.author?.name ?? "" }) : null;
+  const who = entry ? h("span", { class: "tel-strip-author" },
+    avatarEl(entry.author?.id, entry.author?.name, { cls: "avatar-sm" }),
+    h("span", { text: entry.author?.name ?? "" })) : null;
   const replay = onReplay && entry?.kind === PAGE.DRAWING && !isEmptyPage(entry)
     ? h("button", { type: "button", class: "btn btn-ghost btn-sm tel-strip-replay", dataset: { testid: "strip-replay" },
       "aria-label": t("tel.replayOf", { name: entry.author?.name ?? "" }), on: { click: (e) => onReplay(entry, e.currentTarget) } },

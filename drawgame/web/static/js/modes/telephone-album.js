@@ -14,6 +14,7 @@ import { C, S, PHASE, PAGE } from "../protocol.js";
 import { Board } from "../canvas.js";
 import { t } from "../i18n.js";
 import { albumHref } from "../album.js";
+import { avatarEl } from "../avatars.js";
 import { downloadBook, isEmptyPage, pageCaption, pageTile, replay } from "./book.js";
 
 const REPLAY_MS = 4000;
@@ -39,8 +40,9 @@ export function createAlbum(shell) {
 
   const where = h("p", { class: "tel-album-where", role: "status" });
   const body = h("div", { class: "tel-page-body" });
-  const caption = h("figcaption", { class: "tel-page-caption" });
-  const figure = h("figure", { class: "tel-page", dataset: { testid: "album-page" } }, body, caption);
+  const caption = h("span", { class: "tel-page-caption" });
+  const byline = h("figcaption", { class: "tel-page-by" }, caption);
+  const figure = h("figure", { class: "tel-page", dataset: { testid: "album-page" } }, body, byline);
   const canvas = h("canvas", { class: "tel-page-canvas", role: "img" });
   const frame = h("div", { class: "tel-page-drawing" }, canvas);
   const board = new Board(canvas, { checkpoints: false });
@@ -259,6 +261,7 @@ export function createAlbum(shell) {
     Object.assign(figure.dataset, { book: String(page.book), page: String(page.page), kind: entry.kind ?? "",
       empty: String(isEmptyPage(entry)) });
     caption.textContent = pageCaption(entry);
+    byline.replaceChildren(avatarEl(entry.author?.id, entry.author?.name, { cls: "avatar-sm" }), caption);
     if (key === as.shownKey) return;
     as.shownKey = key;
     as.stop?.();

@@ -8,6 +8,7 @@ import { icon } from "../icons.js";
 import { PHASE, PAGE } from "../protocol.js";
 import { Board } from "../canvas.js";
 import { t } from "../i18n.js";
+import { avatarEl } from "../avatars.js";
 import { isEmptyPage, listNames, pageCaption, replay } from "./book.js";
 
 const STEPS = new Set([PHASE.WRITING, PHASE.DRAWING, PHASE.DESCRIBING]);
@@ -35,8 +36,9 @@ export function createTelephoneTv({ st, stage, nameOf }) {
   const board = new Board(canvas, { checkpoints: false });
   const fit = h("div", { class: "tv-tel-fit" }, frame);
   new ResizeObserver(() => size()).observe(frame);
-  const caption = h("p", { class: "tv-tel-caption" });
-  const page = h("figure", { class: "tv-tel-page", dataset: { testid: "tv-album-page" } }, sentence, fit, caption);
+  const caption = h("span");
+  const byline = h("p", { class: "tv-tel-caption" }, caption);
+  const page = h("figure", { class: "tv-tel-page", dataset: { testid: "tv-album-page" } }, sentence, fit, byline);
   const album = h("div", { class: "tv-tel-album" }, where, page);
   const root = h("div", { class: "tv-telephone", dataset: { testid: "tv-telephone" }, hidden: true }, steps, album);
   stage.append(root);
@@ -105,6 +107,7 @@ export function createTelephoneTv({ st, stage, nameOf }) {
       page: current.page + 1, pages: current.pages })}`;
     const entry = current.entry ?? {};
     caption.textContent = pageCaption(entry);
+    byline.replaceChildren(avatarEl(entry.author?.id, entry.author?.name), caption);
     Object.assign(page.dataset, { book: String(current.book), page: String(current.page), kind: entry.kind ?? "" });
     const key = `${current.book}:${current.page}`;
     if (key === tv.shownKey) return;
