@@ -40,7 +40,8 @@ _LANGUAGES = re.compile(r"export const LANGUAGES = Object\.freeze\(\[(?P<body>.*
 _PAIR = re.compile(r'\["(?P<code>[a-z]{2,3})",\s*"(?P<name>[^"]*)"\]')
 _RTL = re.compile(r"const RTL = new Set\(\[(?P<body>[^\]]*)\]\)")
 _PARAM = re.compile(r"\{(\w+)\}")
-_TAG = re.compile(r"<(?P<tag>[a-zA-Z][a-zA-Z0-9]*)(?P<attrs>\s[^<>]*?\bdata-i18n(?:-attr)?=[^<>]*)>")
+_TAG = re.compile(
+    r"<(?P<tag>[a-zA-Z][a-zA-Z0-9]*)(?P<attrs>\s[^<>]*?\bdata-i18n(?:-attr)?=[^<>]*)>")
 _ATTR = re.compile(r'\s(?P<name>[a-zA-Z_:][-a-zA-Z0-9_:.]*)(?:="(?P<value>[^"]*)")?')
 _HTML_OPEN = re.compile(r"<html\b[^>]*>")
 _PLURAL_FORMS = frozenset({"zero", "one", "two", "few", "many", "other"})
@@ -164,12 +165,12 @@ def translate(page: str, texts: Texts, code: str) -> str:
     out: list[str] = []
     at = 0
     for match in _TAG.finditer(page):
-        attrs = dict((a["name"], html.unescape(a["value"] or "")) for a in _ATTR.finditer(match["attrs"]))
+        attrs = {a["name"]: html.unescape(a["value"] or "") for a in _ATTR.finditer(match["attrs"])}
         start = match.group(0)
         changes: dict[str, str] = {}
         for pair in attrs.get("data-i18n-attr", "").split():
-            name, _, key = pair.partition(":")
-            changes[name] = texts.t(code, key)
+            name, _, attr_key = pair.partition(":")
+            changes[name] = texts.t(code, attr_key)
         if changes:
             start = _set_attrs(start, changes)
         out.append(page[at:match.start()])
@@ -194,8 +195,9 @@ def _set_attrs(tag: str, values: Mapping[str, str]) -> str:
     for name, value in values.items():
         escaped = html.escape(value, quote=True)
         pattern = re.compile(rf'(\s{re.escape(name)}=")[^"]*(")')
-        if pattern.search(tag):
-            tag = pattern.sub(lambda m, v=escaped: m[1] + v + m[2], tag, count=1)
+        found = pattern.search(tag)
+        if found:
+            tag = tag[:found.start()] + found[1] + escaped + found[2] + tag[found.end():]
         else:
             tag = tag[:-1].rstrip("/").rstrip() + f' {name}="{escaped}">'
     return tag

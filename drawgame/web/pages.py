@@ -53,8 +53,8 @@ _URL_ATTRIBUTE = re.compile(r'\b(href|src)="(/[^"]*)"')
 _MODULE_SCRIPT = re.compile(r'<script type="module" src="/static/([^"]+)"')
 _INJECT_BEFORE = re.compile(r'<script type="module"|</head>')
 _LATER_SCRIPT = re.compile(
-    r'^[ \t]*<script type="module" src="/static/([^"]+)" data-later(?:="(\w+)")?></script>[ \t]*\n?',
-    re.M)
+    r'^[ \t]*<script type="module" src="/static/([^"]+)" data-later(?:="(\w+)")?></script>'
+    r'[ \t]*\n?', re.M)
 _INLINE_SCRIPT = re.compile(r'<script src="/static/([^"]+)" data-inline></script>')
 
 
