@@ -146,6 +146,10 @@ async def running_cluster(tmp_path: Path, workers: int = 3, nofile: int | None =
                 lambda found: len(found) == workers and all(w["status"] == "up"
                                                             for w in found.values()), within=60)
         yield cluster
+    except BaseException:
+        # What the cluster said (its supervisor, workers and proxy) explains a failure.
+        print("\n".join(["the cluster's log:", *cluster.lines[-400:]]), file=sys.stderr)
+        raise
     finally:
         if proc.poll() is None:
             proc.send_signal(signal.SIGTERM)
