@@ -93,8 +93,9 @@ def test_the_pages_hold_no_text_of_their_own() -> None:
     pages = sorted(p.name for p in STATIC.glob("*.html"))
     assert {"index.html", "room.html", "tv.html", "offline.html", "album.html"} <= set(pages)
     for page in pages:
+        # `{{name}}`: a value the server fills in for each request (the room's name prompt)
         loose = [t for t in _Text((STATIC / page).read_text(encoding="utf-8")).loose
-                 if t not in ("·", "–")]
+                 if t not in ("·", "–") and not re.fullmatch(r"\{\{\w+\}\}", t)]
         assert not loose, f"{page} has text outside the tables: {loose}"
         html = (STATIC / page).read_text(encoding="utf-8")
         for attr in ("placeholder", "aria-label", "title", "alt"):

@@ -4,6 +4,7 @@ enforced by the server whatever a page shows."""
 
 from __future__ import annotations
 
+import re
 from contextlib import AsyncExitStack
 from typing import Any
 
@@ -149,13 +150,17 @@ async def test_the_album_page_names_the_album_for_link_previews(server: RunningS
             text = page.text
             assert '<meta property="og:title" content="drawgame album: 2 drawings">' in text
             assert "Drawn by Ada and Bob on 20" in text or "Drawn by Bob and Ada on 20" in text
-            assert f'href="../api/games/{game}?view=thumbs"' in text
+            assert f'data-href="../api/games/{game}?view=thumbs"' in text
+            # The heading is in the HTML: when the game ended, and who played.
+            meta = text.split('data-testid="album-meta">')[1].split("</p>")[0]
+            assert re.fullmatch(
+                r"20\d\d-\d\d-\d\d \d\d:\d\d UTC · Players: (Ada, Bob|Bob, Ada)", meta)
             for secret in (code, seats["Ada"].token, seats["Bob"].token):
                 assert secret not in text
             missing = await http.get("/a/g_nothing")
             assert missing.status_code == 404 and "{{" not in missing.text
             odd = await http.get("/a/%22%3E%3Cscript%3E")
-            assert odd.status_code == 404 and "<script>" not in odd.text.split("</head>")[0]
+            assert odd.status_code == 404 and '"><script>' not in odd.text
             assert (await http.get("/api/rooms/NOSUCHROOM/albums")).status_code == 404
 
 
@@ -240,6 +245,7 @@ async def test_a_telephone_album_hidden_from_and_deleted(
             page = (await http.get(f"/a/{game}")).text
             assert '<meta property="og:title" content="drawgame album: 4 books">' in page
             assert "Books by Ada, Bob, Cy and Dee on 20" in page
+            assert " UTC · Players: Ada, Bob, Cy, Dee</p>" in page
             assert "“Ada&#x27;s page 1: a cat rides a bike”" in page
             assert "“Bob&#x27;s page 1: a cat rides a bike”, “Cy&#x27;s" in page
             for secret in (code, *(c.token for c in played.seats.values())):

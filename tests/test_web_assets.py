@@ -61,10 +61,37 @@ async def client(server: RunningServer) -> AsyncIterator[httpx.AsyncClient]:
         yield http
 
 
+def module_graph(*entries: str) -> set[str]:
+    """The plain URLs of the modules ``entries`` import statically, however deep (read
+    here apart from the server's own reading)."""
+    needed: set[str] = set()
+    todo = [f"/static/js/{entry}" for entry in entries]
+    while todo:
+        plain = todo.pop()
+        if plain in needed:
+            continue
+        needed.add(plain)
+        source = (STATIC / plain.removeprefix("/static/")).read_text()
+        base = plain.rsplit("/", 1)[0]
+        todo += [posixpath.normpath(f"{base}/{spec}") for spec in static_imports(source)]
+    return needed
+
+
+def later_modules(page: str) -> dict[str, tuple[list[str], list[str]]]:
+    """The page's later modules by when they run: (entries, what boot.js preloads)."""
+    found = re.findall(r'<meta name="drawgame-later" data-when="(\w+)" content="([^"]*)"'
+                       r' data-preload="([^"]*)">', page)
+    return {when: (entries.split(), preload.split()) for when, entries, preload in found}
+
+
 async def test_a_page_names_hashed_files_and_preloads_every_module_it_needs(
     client: httpx.AsyncClient,
 ) -> None:
-    for path, entry in (("/", "lobby.js"), ("/r/ABCD", "room.js"), ("/r/ABCD/tv", "tv.js")):
+    # (page, modules it runs at once, after its first paint, when the player acts)
+    pages = (("/", ["lobby.js"], ["install.js"], []),
+             ("/r/ABCD", [], ["room.js", "install.js"], []),
+             ("/r/ABCD/tv", ["tv.js", "install.js"], [], []))
+    for path, early, paint, interaction in pages:
         answer = await client.get(path)
         assert answer.status_code == 200
         assert answer.headers["cache-control"] == "no-cache" and answer.headers["etag"]
@@ -77,23 +104,27 @@ async def test_a_page_names_hashed_files_and_preloads_every_module_it_needs(
             body = (STATIC / plain.removeprefix("/static/")).read_bytes()
             match = HASHED.match(hashed)
             assert match and hashlib.sha256(body).hexdigest()[:12] == match.group(2), hashed
-        # the policy allows exactly this import map, and no other inline script
-        inline = re.search(r'<script type="importmap">(.*?)</script>', page, re.S)
-        assert inline is not None
-        digest = base64.b64encode(hashlib.sha256(inline.group(1).encode()).digest()).decode()
-        assert f"script-src 'self' 'sha256-{digest}';" in answer.headers["content-security-policy"]
-        # every module the page's entry needs, however deep, is preloaded, and nothing else
+        # the policy allows exactly the page's inline scripts (its import map, boot.js)
+        inline = re.findall(r'<script(?: type="importmap")?>(.*?)</script>', page, re.S)
+        policy = answer.headers["content-security-policy"]
+        allowed = re.search(r"script-src 'self'((?: 'sha256-[^']+')*);", policy)
+        assert allowed is not None
+        digests = {base64.b64encode(hashlib.sha256(s.encode()).digest()).decode() for s in inline}
+        assert set(re.findall(r"'sha256-([^']+)'", allowed.group(1))) == digests, path
+        assert len(inline) == (2 if paint or interaction else 1), path  # boot.js where later
+        # what runs at once is preloaded, however deep; what runs later is named for
+        # boot.js with every module it needs that is not preloaded already
         preloads = set(attribute_urls(page, "link", "href", ' rel="modulepreload"'))
-        needed, todo = set(), [f"/static/js/{entry}", "/static/js/install.js"]
-        while todo:
-            plain = todo.pop()
-            if plain in needed:
+        assert preloads == {mapping[p] for p in module_graph(*early)}, path
+        later = later_modules(page)
+        for when, entries in (("paint", paint), ("interaction", interaction)):
+            if not entries:
+                assert when not in later, path
                 continue
-            needed.add(plain)
-            source = (STATIC / plain.removeprefix("/static/")).read_text()
-            base = plain.rsplit("/", 1)[0]
-            todo += [posixpath.normpath(f"{base}/{spec}") for spec in static_imports(source)]
-        assert preloads == {mapping[p] for p in needed}, path
+            named, preload = later[when]
+            assert named == [mapping[f"/static/js/{e}"] for e in entries], path
+            assert set(preload) == {mapping[p] for p in module_graph(*entries)} - preloads, path
+        assert not re.search(r'<script type="module"[^>]*data-later', page)
         assert mapping["/static/js/locales/de.js"] not in preloads  # loaded when picked
         # stylesheet, icons and images by their hashed names; no plain /static/ URL left
         for url in attribute_urls(page, "link", "href") + attribute_urls(page, "img", "src"):

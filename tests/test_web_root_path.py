@@ -52,8 +52,10 @@ async def test_everything_is_under_the_root_path_and_nothing_outside(
         # the album page too, its link-preview tags filled in for each request
         album = await client.get(f"{ROOT}/a/g_nothing%3Cb%3E")
         assert album.status_code == 404 and 'content="/draw"' in album.text
-        assert re.search(r'src="/draw/static/js/album-page\.[0-9a-f]{12}\.js"', album.text)
-        assert 'href="../api/games/g_nothing%3Cb%3E?view=thumbs"' in album.text
+        # its script, run once the page has painted (boot.js), and the data it reads first
+        assert re.search(r'<meta name="drawgame-later" data-when="paint" content="'
+                         r'/draw/static/js/album-page\.[0-9a-f]{12}\.js ', album.text)
+        assert 'data-href="../api/games/g_nothing%3Cb%3E?view=thumbs"' in album.text
         assert "<b>" not in album.text and "{{" not in album.text
         for path in ("/drawing/", "/draw.js", "/dra"):
             assert (await client.get(path)).status_code == 404, path

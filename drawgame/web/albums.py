@@ -80,13 +80,43 @@ async def album_page(game_id: str) -> Response:
     limited = album_limit()
     if limited is not None:
         return limited
-    preview = None
+    preview, heading = None, None
     if len(game_id) <= MAX_GAME_ID:
-        preview = await services().store.read(lambda conn: link_preview(conn, game_id))
+        preview, heading = await services().store.read(
+            lambda conn: (link_preview(conn, game_id), album_heading(conn, game_id)))
     title, description = preview or ("drawgame", "This album does not exist (any more).")
+    meta = ""
+    if heading is not None:
+        finished, names = heading
+        meta = f"{finished} · " + pages.text("gallery.players", names=", ".join(names))
     return await pages.page("album.html", values={
         "og_title": html.escape(title), "og_description": html.escape(description),
-        "game_id": quote(game_id, safe="")}, status=200 if preview else 404)
+        "game_id": quote(game_id, safe=""), "album_meta": html.escape(meta)},
+        status=200 if preview else 404)
+
+
+def album_heading(conn: Connection, game_id: str) -> tuple[str, list[str]] | None:
+    """When the game ended (``2026-11-27 20:00 UTC``) and every name in its album, as the
+    album page's heading says them before its script writes the date the browser's way:
+    the ranking's, then the drawers' and books' authors it lacks (``names()`` of
+    album-page.js). None when there is no such finished game."""
+    game = conn.execute(
+        "SELECT id, finished_at, ranking FROM games WHERE public_id = ?"
+        " AND finished_at IS NOT NULL", (game_id,)).fetchone()
+    if game is None:
+        return None
+    ranking = sorted(json.loads(game[2] or "[]"), key=lambda r: r.get("rank", 0))
+    names = [str(r.get("name")) for r in ranking]
+    more = conn.execute(
+        "SELECT drawer_name FROM turns WHERE game_id = ? AND ended_at IS NOT NULL"
+        " ORDER BY number", (game[0],)).fetchall() + conn.execute(
+        "SELECT author_name FROM pages WHERE game_id = ? AND ended_at IS NOT NULL"
+        " ORDER BY book, page", (game[0],)).fetchall()
+    for (name,) in more:
+        if name and str(name) not in names:
+            names.append(str(name))
+    finished = str(game[1])
+    return f"{finished[:10]} {finished[11:16]} UTC", names
 
 
 def link_preview(conn: Connection, game_id: str) -> tuple[str, str] | None:

@@ -26,6 +26,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import segno
@@ -33,7 +34,7 @@ import trio
 from quart import Blueprint, Response, current_app, request
 
 from drawgame.config import Config
-from drawgame.web import pwa
+from drawgame.web import locales, prerender, pwa
 from drawgame.web.assets import ENCODINGS, IMMUTABLE, REVALIDATE, STATIC_DIR, AssetTable, Blob
 from drawgame.web.context import services
 from drawgame.web.errors import error_response
@@ -51,6 +52,10 @@ blueprint = Blueprint("pages", __name__)
 _URL_ATTRIBUTE = re.compile(r'\b(href|src)="(/[^"]*)"')
 _MODULE_SCRIPT = re.compile(r'<script type="module" src="/static/([^"]+)"')
 _INJECT_BEFORE = re.compile(r'<script type="module"|</head>')
+_LATER_SCRIPT = re.compile(
+    r'^[ \t]*<script type="module" src="/static/([^"]+)" data-later(?:="(\w+)")?></script>'
+    r'[ \t]*\n?', re.M)
+_INLINE_SCRIPT = re.compile(r'<script src="/static/([^"]+)" data-inline></script>')
 
 
 @dataclass(frozen=True)
@@ -68,6 +73,8 @@ class Site:
         self.root = config.root_path
         self.table = AssetTable(folder or STATIC_DIR)
         self._made: dict[str, tuple[str, Made]] = {}
+        self._texts: tuple[str, locales.Texts] | None = None
+        self._icons: tuple[str, prerender.Icons] | None = None
         self._scanned = time.monotonic()
 
     def static_url(self, path: str) -> str:
@@ -92,15 +99,29 @@ class Site:
             self._made[key] = known
         return known[1]
 
-    def page(self, name: str) -> Made:
-        return self.made(name, lambda: self.render(name))
+    def texts(self) -> locales.Texts:
+        """The interface's texts (static/js/locales/), read again when a file changed."""
+        version = self.fresh()
+        if self._texts is None or self._texts[0] != version:
+            self._texts = (version, locales.load(self.table))
+        return self._texts[1]
 
-    def render(self, name: str) -> Made:
-        """The page ``static/<name>`` ready to send (see the module's docstring)."""
+    def page(self, name: str, lang: str = locales.FALLBACK) -> Made:
+        return self.made(f"{name} {lang}", lambda: self.render(name, lang))
+
+    def render(self, name: str, lang: str = locales.FALLBACK) -> Made:
+        """The page ``static/<name>`` in language ``lang``, ready to send (see the
+        module's docstring)."""
         asset = self.table.get(name)
         if asset is None:
             raise FileNotFoundError(name)
-        text = asset.body.decode("utf-8")
+        texts = self.texts()
+        text = locales.translate(asset.body.decode("utf-8"), texts, lang)
+        text = prerender.fill_icons(text, self.icons())
+        text = prerender.fill_language_picker(text, texts.languages, lang, texts.rtl)
+        text, hashes = self._inline_scripts(text)
+        later = _LATER_SCRIPT.findall(text)
+        text = _LATER_SCRIPT.sub("", text)
         entries = _MODULE_SCRIPT.findall(text)
         text = _URL_ATTRIBUTE.sub(self._rewrite, text)
         imports = {f"{self.root}/static/{m.path}": f"{self.root}/static/{m.hashed_path}"
@@ -108,17 +129,55 @@ class Site:
         importmap = json.dumps({"imports": imports}, separators=(",", ":"),
                                sort_keys=True).replace("<", "\\u003c")
         head = [f'<meta name="drawgame-root" content="{html.escape(self.root)}">']
-        hashes = []
-        if entries:
+        if entries or later:
+            # The page's texts, so that its script needs no table from the network.
+            given = json.dumps({"lang": lang, "texts": texts.complete(lang)},
+                               ensure_ascii=False, separators=(",", ":"))
+            head.append('<script type="application/json" id="drawgame-texts">'
+                        + given.replace("<", "\\u003c") + "</script>")
             head.append(f'<script type="importmap">{importmap}</script>')
             hashes.append(base64.b64encode(hashlib.sha256(importmap.encode()).digest()).decode())
-            head += [f'<link rel="modulepreload" href="{self.static_url(p)}">'
-                     for p in self.table.graph(entries)]
+            early = self.table.graph(entries)
+            head += [f'<link rel="modulepreload" href="{self.static_url(p)}">' for p in early]
+        for when in dict.fromkeys(w or "paint" for _, w in later):
+            # Loaded by boot.js once the page has painted (see static/README.md).
+            named = [p for p, w in later if (w or "paint") == when]
+            rest = [p for p in self.table.graph(named) if p not in early]
+            head.append(f'<meta name="drawgame-later" data-when="{html.escape(when)}" content="'
+                        + " ".join(self.static_url(p) for p in named) + '" data-preload="'
+                        + " ".join(self.static_url(p) for p in rest) + '">')
         at = _INJECT_BEFORE.search(text)
         cut = at.start() if at is not None else 0
         text = text[:cut] + "\n  ".join(head) + "\n  " + text[cut:]
         return Made(Blob(text.encode(), "text/html; charset=utf-8"),
                     content_security_policy(hashes))
+
+    def icons(self) -> prerender.Icons:
+        """The icons of icons.js, read again when a file changed."""
+        version = self.fresh()
+        if self._icons is None or self._icons[0] != version:
+            self._icons = (version, prerender.load_icons(self.table))
+        return self._icons[1]
+
+    def _inline_scripts(self, text: str) -> tuple[str, list[str]]:
+        """Each ``<script src="/static/..." data-inline>`` replaced by the file's text (a
+        classic script that must run before the first paint, with no request), and the
+        SHA-256 of each for the page's policy."""
+        hashes: list[str] = []
+
+        def inline(match: re.Match[str]) -> str:
+            asset = self.table.get(match[1])
+            if asset is None:
+                raise FileNotFoundError(match[1])
+            # Its comment lines stay in the file: the page gets only the code.
+            source = "\n".join(line for line in asset.body.decode("utf-8").splitlines()
+                                if line.strip() and not line.lstrip().startswith("//"))
+            if "</script" in source.lower() or "=\"/" in source:
+                raise ValueError(f"{match[1]} cannot be inlined: it holds </script or a path")
+            hashes.append(base64.b64encode(hashlib.sha256(source.encode()).digest()).decode())
+            return f"<script>{source}</script>"
+
+        return _INLINE_SCRIPT.sub(inline, text), hashes
 
     def _rewrite(self, match: re.Match[str]) -> str:
         attribute, value = match.groups()
@@ -161,7 +220,8 @@ async def send(blob: Blob, cache_control: str, headers: dict[str, str] | None = 
                         headers=headers or {})
     response.headers["Cache-Control"] = cache_control
     if blob.compressible:
-        response.headers["Vary"] = "Accept-Encoding"
+        vary = response.headers.get("Vary")
+        response.headers["Vary"] = f"Accept-Encoding, {vary}" if vary else "Accept-Encoding"
     if coding is not None:
         response.headers["Content-Encoding"] = coding
     if status != 200:
@@ -181,18 +241,32 @@ async def page(name: str, fetches: tuple[str, ...] = (), *,
     page's ``{{name}}`` placeholders, already escaped, for this request only.
     """
     current = site()
-    made = current.page(name)
+    lang = language()
+    made = current.page(name, lang)
     blob = made.blob
     if values:
         text = blob.body.decode()
         for key, value in values.items():
             text = text.replace("{{" + key + "}}", value)
         blob = Blob(text.encode(), blob.content_type, shared=False)
-    headers = {"Content-Security-Policy": made.policy}
+    headers = {"Content-Security-Policy": made.policy, "Content-Language": lang,
+               "Vary": "Accept-Language, Cookie"}
     if fetches:
         headers["Link"] = ", ".join(f"<{current.root}{path}>; rel=preload; as=fetch; "
                                     "crossorigin=anonymous" for path in fetches)
     return await send(blob, REVALIDATE, headers, status)
+
+
+def language() -> str:
+    """The language of the page asked for: the player's pick (the ``drawgame.lang``
+    cookie), else the browser's first language with a table, else English."""
+    accepted = [value for value, _quality in request.accept_languages]
+    return site().texts().choose(request.cookies.get(locales.COOKIE), accepted)
+
+
+def text(key: str, **params: str | int) -> str:
+    """The interface text ``key`` in the language of the page asked for (not escaped)."""
+    return site().texts().t(language(), key, **params)
 
 
 def _api_room(code: str) -> str:
@@ -207,7 +281,44 @@ async def lobby() -> Response:
 
 @blueprint.get("/r/<code>")
 async def room_page(code: str) -> Response:
-    return await page("room.html", (_api_room(code),))
+    """The room page, showing at once the room's name prompt when this worker serves the
+    room (else the page's script asks where it is, and says "Loading the room…")."""
+    registry = services().registry
+    room = registry.get(code)
+    summary = registry.summary(room) if room is not None else None
+    return await page("room.html", (_api_room(code),), values=prompt_values(summary))
+
+
+STREAMER_DOT = "•"
+
+
+def hide_in(text: str, secret: str) -> str:
+    """``text`` with the room code ``secret`` (and its first four letters) as dots, as
+    streamer mode shows it (``hideIn`` of streamer.js)."""
+    for part in (secret, secret[:4]):
+        text = text.replace(part, STREAMER_DOT * min(12, max(6, len(part))))
+    return text
+
+
+def prompt_values(summary: dict[str, Any] | None) -> dict[str, str]:
+    """The room page's name prompt as ``nameScreen()`` of screens.js words it: "Join
+    <room>" (in streamer mode without the code: both are written, the stylesheet shows
+    one) and the players; all empty for a room this worker does not serve."""
+    if summary is None:
+        return {"room_code": "", "prompt_title": "", "prompt_subtitle": ""}
+    code = str(summary["code"])
+    name = str(summary.get("name") or "") or text("name.roomCode", code=code)
+    plain, hidden = text("name.join", room=name), text("name.join", room=hide_in(name, code))
+    title = html.escape(plain)
+    if hidden != plain:
+        title = (f'<span class="unless-streamer">{title}</span>'
+                 f'<span class="if-streamer">{html.escape(hidden)}</span>')
+    subtitle = text("name.players", players=int(summary["players"]),
+                    max=int(summary["max_players"]))
+    if summary.get("phase") != "lobby":
+        subtitle += " · " + text("name.inProgress")
+    return {"room_code": html.escape(code), "prompt_title": title,
+            "prompt_subtitle": html.escape(subtitle)}
 
 
 @blueprint.get("/r/<code>/tv")

@@ -5,11 +5,14 @@ import { $, secondsLeft } from "./dom.js";
 import { PHASE } from "./protocol.js";
 import { t, textDirection } from "./i18n.js";
 
-const GRAPHEMES = new Intl.Segmenter(undefined, { granularity: "grapheme" });
+// Made on first use: making one loads the browser's break rules, which takes a phone
+// tens of milliseconds that the page's start does not need to spend.
+let segmenter = null;
 
 /** What a reader sees as letters, in order: a revealed Arabic letter with its marks or a
  * Persian letter with its zero-width non-joiner is one, as the server's hint counts it. */
-export const graphemes = (text) => Array.from(GRAPHEMES.segment(String(text ?? "")), (s) => s.segment);
+export const graphemes = (text) => Array.from(
+  (segmenter ??= new Intl.Segmenter(undefined, { granularity: "grapheme" })).segment(String(text ?? "")), (s) => s.segment);
 
 /** "__ ____" -> "2 4": letters per word (hyphens and spaces are not letters). */
 export function letterCount(hint) {

@@ -3,8 +3,12 @@
 // picked before (localStorage `drawgame.lang`), else the browser's first that
 // we have, else English; English fills any key a table lacks. Arabic, Hebrew
 // and Persian are written right to left: <html dir="rtl"> mirrors the layout.
+// The server writes each page in that language already (drawgame/web/locales.py):
+// it reads the pick from the `drawgame.lang` cookie, kept here beside localStorage,
+// and puts the language's table in the page (`#drawgame-texts`, English filling what
+// it lacks), so that no table comes over the network unless another language is used.
 
-import en from "./locales/en.js";
+import { url } from "./paths.js";
 
 /** The languages the interface speaks, each named in itself. */
 export const LANGUAGES = Object.freeze([
@@ -39,10 +43,24 @@ export function textDirection(text, lang) {
 const FSI = "\u2068";
 const PDI = "\u2069";
 
+/** The texts the server put in the page: {lang, texts}, or null. */
+function embedded() {
+  const el = document.getElementById("drawgame-texts");
+  if (!el) return null;
+  try {
+    const given = JSON.parse(el.textContent);
+    return given && typeof given.texts === "object" ? given : null;
+  } catch {
+    return null;
+  }
+}
+
 const KEY = "drawgame.lang";
-let code = "en";
-let table = en;
-let plurals = new Intl.PluralRules("en");
+const given = embedded();
+let code = given?.lang ?? "en";
+let table = given?.texts ?? {};
+let en = table; // English, for what the table lacks (the page's own table holds it already)
+let plurals = new Intl.PluralRules(code);
 
 function stored() {
   try {
@@ -54,9 +72,24 @@ function stored() {
 
 const known = (c) => LANGUAGES.some(([k]) => k === c);
 
-/** The language to use: the stored choice, else the browser's first known one, else English. */
+/** The language the server wrote this page in (from the browser's languages), or null. */
+function served() {
+  const lang = document.documentElement.lang;
+  return document.querySelector('meta[name="drawgame-root"]') && known(lang) ? lang : null;
+}
+
+/**
+ * The language to use: the stored choice, else the one the server chose for this page
+ * (the browser's first known one, as the server saw them), else the browser's first
+ * known one, else English.
+ */
 export function detect(choice = stored(), preferred = navigator.languages ?? [navigator.language]) {
-  if (choice && known(choice)) return choice;
+  if (choice && known(choice)) {
+    keepCookie(choice);
+    return choice;
+  }
+  const page = served();
+  if (page) return page;
   for (const tag of preferred ?? []) {
     const base = String(tag).toLowerCase().split("-")[0];
     if (known(base)) return base;
@@ -66,20 +99,37 @@ export function detect(choice = stored(), preferred = navigator.languages ?? [na
 
 /** Load the table of `lang` (English stays the fallback) and put it in force. */
 export async function use(lang) {
-  code = known(lang) ? lang : "en";
-  table = code === "en" ? en : (await import(`./locales/${code}.js`)).default;
+  const wanted = known(lang) ? lang : "en";
+  if (given?.lang === wanted) {
+    table = given.texts;
+    en = table;
+  } else {
+    const [own, english] = await Promise.all([import(`./locales/${wanted}.js`), import("./locales/en.js")]);
+    table = own.default;
+    en = english.default;
+  }
+  code = wanted;
   plurals = new Intl.PluralRules(code);
   document.documentElement.lang = code;
   document.documentElement.dir = direction(code);
 }
 
-/** Pick a language for good: remembered in this browser. */
+/** Pick a language for good: remembered in this browser (and told to the server). */
 export function choose(lang) {
   try {
     localStorage.setItem(KEY, lang);
   } catch {
     // Storage blocked: the choice lasts for this page only.
   }
+  keepCookie(lang);
+}
+
+const COOKIE_MAX_AGE_S = 365 * 24 * 3600;
+
+/** The `drawgame.lang` cookie holding `lang`, so that the server writes pages in it. */
+function keepCookie(lang) {
+  if (document.cookie.split("; ").includes(`${KEY}=${lang}`)) return;
+  document.cookie = `${KEY}=${lang}; path=${url("/")}; max-age=${COOKIE_MAX_AGE_S}; samesite=lax`;
 }
 
 export const language = () => code;
@@ -115,6 +165,7 @@ export function t(key, params = {}) {
  * `data-i18n-attr="attr:key attr:key"` its attributes.
  */
 export function translatePage(root = document) {
+  if (root === document && given?.lang === code) return; // the server wrote the page in it
   for (const el of root.querySelectorAll("[data-i18n]")) el.textContent = t(el.dataset.i18n);
   for (const el of root.querySelectorAll("[data-i18n-attr]")) {
     for (const pair of el.dataset.i18nAttr.split(/\s+/).filter(Boolean)) {
@@ -126,7 +177,8 @@ export function translatePage(root = document) {
 
 /** A <select> of the interface's languages; picking one remembers it and reloads the page. */
 export function languagePicker(select) {
-  select.replaceChildren(...LANGUAGES.map(([value, name]) => {
+  // The server writes the options into its pages; a page without them gets them here.
+  if (select.options.length !== LANGUAGES.length) select.replaceChildren(...LANGUAGES.map(([value, name]) => {
     const option = document.createElement("option");
     option.value = value;
     option.textContent = name;

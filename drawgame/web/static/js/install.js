@@ -12,9 +12,13 @@ function register() {
   });
 }
 
+function whenIdle() {
+  if (window.requestIdleCallback) window.requestIdleCallback(register, { timeout: IDLE_WAIT_MS });
+  else setTimeout(register, IDLE_WAIT_MS);
+}
+
 if ("serviceWorker" in navigator && window.isSecureContext) {
-  window.addEventListener("load", () => {
-    if (window.requestIdleCallback) window.requestIdleCallback(register, { timeout: IDLE_WAIT_MS });
-    else setTimeout(register, IDLE_WAIT_MS);
-  });
+  // A page may run this module after its load event (boot.js runs it once the page has painted).
+  if (document.readyState === "complete") whenIdle();
+  else window.addEventListener("load", whenIdle);
 }

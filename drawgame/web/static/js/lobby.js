@@ -25,6 +25,7 @@ async function init() {
   translatePage();
   languagePicker($("#ui-language"));
   settingsForm = buildSettingsFields($("#create-settings"), { idPrefix: "create" });
+  $("#create-settings").classList.remove("settings-pending");
   // The word lists (with their packs) are in place before the page shows, so nothing moves.
   const languages = await api.getLanguages();
   const spoken = languages.some((l) => l.code === language()) ? language() : "en";

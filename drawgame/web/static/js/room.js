@@ -3,7 +3,7 @@
 // settings, the lobby panel, the layouts, the shared canvas and its tools); each mode's
 // screens live in modes/ and are called through the interface described in modes/index.js.
 
-import { h, $, show, toast, copyText, secondsLeft } from "./dom.js";
+import { h, $, show, toast, copyText, secondsLeft, nextTask } from "./dom.js";
 import { icon } from "./icons.js";
 import * as api from "./api.js";
 import * as store from "./store.js";
@@ -88,7 +88,7 @@ async function main() {
     window.history.replaceState(null, "", url(`/r/${encodeURIComponent(st.code)}`));
   }
   setTitle(st.summary?.name);
-  setupRoomUi();
+  await setupRoomUi();
   net = new Connection(st.code, { hello, onMessage: dispatch, onStatus: renderStatus, onFatal: onFatalClose });
   if (store.getSeat(st.code)?.token) joinNow();
   else promptName();
@@ -170,7 +170,8 @@ function onFatalClose(code) {
 
 // --- room UI setup ---------------------------------------------------------------------
 
-function setupRoomUi() {
+/** The room's view, made while the page shows the name prompt (in pieces: nextTask). */
+async function setupRoomUi() {
   const canvas = $("#canvas");
   board = new Board(canvas);
   input = new DrawInput({
@@ -179,8 +180,10 @@ function setupRoomUi() {
     canSend: () => Boolean(net?.isReady()),
     send: (msg) => net.send(msg),
   });
+  await nextTask();
   toolbar = buildToolbar($("#toolbar"), input);
   bindShortcuts(input, toolbar, () => mode().drawing());
+  await nextTask();
   players = new PlayerList($("#player-list"), {
     kick: (id) => { if (window.confirm(t("players.kickConfirm", { name: playerName(id) }))) send({ type: C.KICK, player_id: id }); },
     voteKick: (id) => send({ type: C.VOTE_KICK, player_id: id }),
@@ -192,12 +195,15 @@ function setupRoomUi() {
   chat = new ChatLog($("#chat-log"), $("#chat-lines"));
   hud = new Hud();
   hud.onSecond = (seconds) => mode().onSecond(seconds);
+  await nextTask();
   settingsForm = buildSettingsFields($("#room-settings"), { idPrefix: "room", onField: sendSetting });
   api.getLanguages().then((langs) => settingsForm.setLanguages(langs, st.room.settings.language));
+  await nextTask();
   modes = createModes({
     st, send, me, isHost, playerName, board, input, toolbar, hud, chat, flagTitle, renderStage, renderHud,
     renderPlayers, renderLayout, resizeCanvas, el: { stage: $(".stage"), top: $("#mode-top"), bottom: $("#mode-bottom") },
   });
+  await nextTask();
   setupControls();
   new ResizeObserver(resizeCanvas).observe($("#canvas-wrap"));
   window.addEventListener("resize", resizeCanvas);

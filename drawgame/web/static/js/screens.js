@@ -1,6 +1,6 @@
 // Full-page states of the room page: the name prompt, errors, waiting for the server.
 
-import { h, $, show, replaceChildren } from "./dom.js";
+import { h, $, $$, show, replaceChildren } from "./dom.js";
 import { MAX_NAME_LEN } from "./protocol.js";
 import { t } from "./i18n.js";
 import { AvatarEditor } from "./avatar-editor.js";
@@ -33,17 +33,24 @@ export function nameProblem(name) {
  * @param {{title: string, subtitle: string, name: string, spectate: boolean, error?: string, onSubmit: Function}} o
  */
 export function nameScreen({ title, subtitle, name, spectate, error = "", onSubmit }) {
-  const nameInput = h("input", { id: "name-input", dataset: { testid: "name-input" }, maxlength: MAX_NAME_LEN,
-    autocomplete: "nickname", required: true, value: name, "aria-describedby": "name-error", placeholder: t("name.placeholder") });
-  const watch = h("input", { type: "checkbox", id: "spectate", checked: spectate });
-  const errorBox = h("p", { id: "name-error", class: "field-error", role: "alert", text: error });
+  const given = givenPrompt();
   const face = new AvatarEditor({ strokes: store.getAvatar(), onChange: (strokes) => store.setAvatar(strokes) });
-  const form = h("form", { class: "name-form", novalidate: true },
+  const submit = h("button", { type: "submit", class: "btn btn-primary btn-lg btn-block", dataset: { testid: "name-submit" }, text: t("name.play") });
+  const form = given?.form ?? h("form", { class: "name-form", novalidate: true },
     h("label", { for: "name-input", class: "name-label", text: t("name.label") }),
-    nameInput, errorBox,
-    h("label", { class: "check", for: "spectate" }, watch, h("span", { text: t("name.watch") })),
-    face.el,
-    h("button", { type: "submit", class: "btn btn-primary btn-lg btn-block", dataset: { testid: "name-submit" }, text: t("name.play") }));
+    h("input", { id: "name-input", dataset: { testid: "name-input" }, maxlength: MAX_NAME_LEN,
+      autocomplete: "nickname", required: true, value: name, "aria-describedby": "name-error", placeholder: t("name.placeholder") }),
+    h("p", { id: "name-error", class: "field-error", role: "alert", text: error }),
+    h("label", { class: "check", for: "spectate" },
+      h("input", { type: "checkbox", id: "spectate", checked: spectate }), h("span", { text: t("name.watch") })),
+    face.el, submit);
+  // The server's form keeps the face editor's place (`data-face-slot`): the editor takes it.
+  const slot = given ? $("[data-face-slot]", form) : null;
+  if (slot) slot.replaceWith(face.el);
+  else if (given) $("button[type=submit]", form).before(face.el);
+  const nameInput = $("#name-input", form);
+  const watch = $("#spectate", form);
+  const errorBox = $("#name-error", form);
   form.addEventListener("submit", (e) => {
     e.preventDefault();
     const typed = nameInput.value.normalize("NFC").trim();
@@ -52,10 +59,47 @@ export function nameScreen({ title, subtitle, name, spectate, error = "", onSubm
     if (problem) nameInput.focus();
     else onSubmit(typed, watch.checked);
   });
-  showScreen(h("h1", { class: "screen-title", text: t("name.join", { room: title }) }),
-    subtitle ? h("p", { class: "muted", text: subtitle }) : null, form);
-  nameInput.focus();
+  const heading = t("name.join", { room: title });
+  if (given) {
+    // The server's prompt, as the player may already be using it: what they typed stays.
+    if (!nameInput.value) nameInput.value = name;
+    if (watch.checked === watch.defaultChecked) watch.checked = spectate;
+    nameInput.maxLength = MAX_NAME_LEN;
+    errorBox.textContent = error;
+    if (given.title.textContent !== heading) given.title.textContent = heading;
+    if (given.subtitle.textContent !== subtitle) given.subtitle.textContent = subtitle;
+    // Kept in place rather than put in again, which would take the focus from the field.
+    const kept = [given.title, subtitle ? given.subtitle : null, form];
+    for (const el of [...$("#screen-body").children]) if (!kept.includes(el)) el.remove();
+    show($("#screen"), true);
+    show($("#room"), false);
+    if (!form.contains(document.activeElement)) nameInput.focus();
+    // Sent before this script ran (boot.js kept it): sent now.
+    if (form.hasAttribute("data-pending")) {
+      form.removeAttribute("data-pending");
+      form.requestSubmit();
+    }
+  } else {
+    showScreen(h("h1", { class: "screen-title", text: heading }), subtitle ? h("p", { class: "muted", text: subtitle }) : null, form);
+    nameInput.focus();
+  }
   if (error) nameInput.select();
+}
+
+/**
+ * The name prompt the server wrote into the page (room.html), the first time only: its
+ * title, subtitle and form, from then on the script's own. Null once taken, or when the
+ * page has none (a room the server did not know).
+ */
+function givenPrompt() {
+  const form = $("#screen-body > form.name-form[data-prerendered]");
+  if (!form) return null;
+  delete form.dataset.prerendered;
+  form.removeAttribute("method");
+  const [title, subtitle] = $$("#screen-body > .screen-prompt:not(form)");
+  for (const el of [title, subtitle, form]) el.classList.remove("screen-prompt");
+  document.documentElement.classList.remove("has-seat");
+  return { form, title, subtitle };
 }
 
 /** Error pages; each has its title `fatal.<kind>` and text `fatal.<kind>.text`. */
