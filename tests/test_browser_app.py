@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import trio
-from browser import Browser, expect, in_browser
+from browser import WAIT_MS, Browser, expect, in_browser
 from conftest import RunningServer, start_server
 from PIL import Image, ImageChops, ImageStat
 
@@ -41,14 +41,22 @@ def kept_files(page: Any) -> set[str]:
         ".then((keys) => keys.map((r) => new URL(r.url).pathname))"))
 
 
+def worker_scope(page: Any) -> str | None:
+    """The scope of the page's active service worker; None when none is ready in time (a
+    registration that never comes must fail the test, not hang it)."""
+    scope: str | None = page.evaluate(
+        "Promise.race([navigator.serviceWorker.ready.then((r) => r.scope),"
+        f" new Promise((resolve) => setTimeout(() => resolve(null), {WAIT_MS}))])")
+    return scope
+
+
 def installed_app(browser: Browser, server: Callable[[str], None], profile: Path) -> None:
     ada = browser.player("Ada", profile=profile)
     page = ada.page
     files = record_files(page)
     page.goto(f"{ROOT}/")
     expect(ada.by("create-room")).to_be_visible()
-    scope = page.evaluate("navigator.serviceWorker.ready.then((r) => r.scope)")
-    assert scope == f"{browser.url}{ROOT}/"
+    assert worker_scope(page) == f"{browser.url}{ROOT}/"
     cdp = ada.context.new_cdp_session(page)
     assert cdp.send("Page.getInstallabilityErrors")["installabilityErrors"] == []
     manifest = cdp.send("Page.getAppManifest")
@@ -134,8 +142,7 @@ def installable_at_the_top_and_icons(browser: Browser, profile: Path) -> None:
     ada = browser.player("Ada", profile=profile)
     ada.page.goto("/")
     expect(ada.by("create-room")).to_be_visible()
-    assert ada.page.evaluate("navigator.serviceWorker.ready.then((r) => r.scope)") == \
-        f"{browser.url}/"
+    assert worker_scope(ada.page) == f"{browser.url}/"
     cdp = ada.context.new_cdp_session(ada.page)
     assert cdp.send("Page.getInstallabilityErrors")["installabilityErrors"] == []
     # the PNG icons are their SVG sources drawn (tests/icons.py makes them)
