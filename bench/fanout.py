@@ -224,14 +224,26 @@ def run_telephone(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
     return result
 
 
-def stored_page_ops(db: Path, settle_s: float = 2.0) -> int:
-    """Ops in the telephone pages' stored batches, once the recorder has had time to flush."""
+def stored_page_ops(db: Path, settle_s: float = 2.0, within_s: float = 60.0) -> int:
+    """Ops in the telephone pages' stored batches, once the recorder has written its
+    backlog: read again every ``settle_s`` until two readings agree (or ``within_s``)."""
+    def count() -> int:
+        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30)
+        try:
+            return sum(len(json.loads(row[0])) for row in conn.execute("SELECT ops FROM page_ops"))
+        finally:
+            conn.close()
+
+    deadline = time.monotonic() + within_s
     time.sleep(settle_s)
-    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30)
-    try:
-        return sum(len(json.loads(row[0])) for row in conn.execute("SELECT ops FROM page_ops"))
-    finally:
-        conn.close()
+    found = count()
+    while time.monotonic() < deadline:
+        time.sleep(settle_s)
+        again = count()
+        if again == found:
+            break
+        found = again
+    return found
 
 
 def telephone_table(rows: list[dict[str, Any]], classic: list[dict[str, Any]]) -> None:
