@@ -385,6 +385,34 @@ async def test_a_browser_follows_its_room_to_another_worker(tmp_path: Path) -> N
         assert (await cluster.summary(code))["worker"] != first
 
 
+async def test_a_dead_worker_s_requests_go_elsewhere_before_the_proxy_notices(
+    tmp_path: Path,
+) -> None:
+    # Until its health checks mark a killed worker down, the proxy still picks it: an API
+    # request is then sent to a live worker instead, and the dead worker's own path is
+    # refused at once (no retries of a worker that refuses), so pages ask again.
+    async with running_cluster(tmp_path, workers=2) as cluster:
+        room = await cluster.create_room(**GAME)
+        code, first = room["code"], room["worker"]
+        pid = (await cluster.workers())[first]["pid"]
+        os.kill(pid, signal.SIGKILL)
+        answers: list[int] = []
+
+        async def ask(client: httpx.AsyncClient) -> None:
+            answers.append((await client.get(f"/api/rooms/{code}")).status_code)
+
+        with trio.fail_after(20):
+            async with httpx.AsyncClient(base_url=cluster.url, timeout=10) as client:
+                async with trio.open_nursery() as nursery:
+                    for _ in range(6):
+                        nursery.start_soon(ask, client)
+                refused = await client.get(f"/w/{first}/ws/{code}", headers={
+                    "Connection": "Upgrade", "Upgrade": "websocket", "Sec-WebSocket-Version": "13",
+                    "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="})
+        assert answers == [200] * 6
+        assert refused.status_code == 503
+
+
 async def test_a_cluster_starts_under_a_low_descriptor_limit(tmp_path: Path) -> None:
     # 5,000 WebSockets and 1,000 HTTP connections would need 12,000 descriptors in the
     # proxy: under a hard limit of 4,096 it takes what fits instead of refusing to start.

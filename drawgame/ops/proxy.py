@@ -5,7 +5,9 @@ One public port for every worker: ``/w/<id>/...`` goes to worker ``<id>``
 (the room directory's ``ws_path`` says which), everything else to any
 healthy worker, least connections first. Each worker is health-checked on
 ``/api/health`` every second (a worker that is down, stopping or whose
-database is down leaves the rotation at once). WebSocket upgrades always get
+database is down leaves the rotation at once); until its checks notice that a
+worker died, a request it refuses goes to another worker, and its own prefix
+is answered 503 at once, without retries. WebSocket upgrades always get
 a new server connection of their own (``http-reuse never``): drawgame's
 transport takes the upgrade only as the first request of a connection.
 
@@ -115,6 +117,9 @@ def config_text(config: Config, upstreams: Sequence[Upstream], pidfile: Path,
     lines += ["    default_backend workers", "",
               "backend workers",
               "    balance leastconn",
+              # A worker that died since its last check refuses the connection: the
+              # request goes to another worker at once, not three times to the dead one.
+              "    option redispatch 1",
               "    http-reuse never",
               "    option httpchk",
               f"    http-check send meth GET uri {root}/api/health hdr {CHECK_HEADER} proxy",
@@ -122,7 +127,10 @@ def config_text(config: Config, upstreams: Sequence[Upstream], pidfile: Path,
     lines += [f"    server {up.id} {up.address} {check}" for up in upstreams]
     for up in upstreams:
         # The same worker, checked once: this backend follows the other's check.
+        # A worker that refuses is down or restarting: the client is told at once and
+        # asks where the room is now, rather than waiting out retries of the same worker.
         lines += ["", f"backend worker_{up.id}",
+                  "    retries 0",
                   "    http-reuse never",
                   f"    server {up.id} {up.address} track workers/{up.id}"]
     return "\n".join(lines) + "\n"
