@@ -71,6 +71,14 @@ def pinned(core: str, argv: list[str]) -> list[str]:
     return ["taskset", "-c", core, *argv] if shutil.which("taskset") else argv
 
 
+def pin_to_load_core() -> None:
+    """Run this process (a load generator written in Python) on the load's core."""
+    try:
+        os.sched_setaffinity(0, {int(LOAD_CORE)})
+    except (AttributeError, OSError):
+        pass
+
+
 def wait_http(url: str, timeout: float = 90) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -55,7 +55,7 @@ BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 sys.path.insert(0, str(BENCH))
 sys.path.insert(0, str(ROOT))
-from fanout import LOAD_CORE, SERVER_CORE, free_port, pinned, wait_http  # noqa: E402
+from fanout import SERVER_CORE, free_port, pin_to_load_core, pinned, wait_http  # noqa: E402
 
 from drawgame.game.ops import OpLog  # noqa: E402
 
@@ -543,10 +543,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--samples", type=Path, help="write every sample here (JSON lines)")
     args = parser.parse_args()
-    try:
-        os.sched_setaffinity(0, {int(LOAD_CORE)})
-    except (AttributeError, OSError):
-        pass
+    pin_to_load_core()
     with tempfile.TemporaryDirectory(prefix="drawgame-soak-") as folder:
         tmp = Path(folder)
         port = free_port()

@@ -45,7 +45,7 @@ from trio_websocket import ConnectionClosed, open_websocket_url
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 sys.path.insert(0, str(BENCH))
-from fanout import LOAD_CORE, SERVER_CORE, free_port, pinned, wait_http  # noqa: E402
+from fanout import SERVER_CORE, free_port, pin_to_load_core, pinned, wait_http  # noqa: E402
 
 LOCKER = """
 import sqlite3, sys
@@ -306,10 +306,7 @@ def main() -> None:
                         help="a stroke not relayed within this long counts as not relayed")
     parser.add_argument("--before", type=Path, help="another checkout to measure too")
     args = parser.parse_args()
-    try:
-        os.sched_setaffinity(0, {int(LOAD_CORE)})
-    except (AttributeError, OSError):
-        pass
+    pin_to_load_core()
     kinds = [("this tree", ROOT)] + ([("before", args.before.resolve())] if args.before else [])
     results = []
     for kind, root in kinds:

@@ -29,9 +29,13 @@ def line(stroke: int, *points: int) -> dict[str, Any]:
     return {"op": "line", "id": stroke, "c": "#204080", "w": 8, "p": list(points)}
 
 
-async def create_room(base_url: str) -> str:
+SMALL_ROOM = {"private": True, "settings": {"rounds": 1, "draw_time_s": 60}}
+"""A private room of one round with the other settings at their defaults."""
+
+
+async def create_room(base_url: str, room: dict[str, Any] = ROOM) -> str:
     async with httpx.AsyncClient(timeout=10) as http:
-        answer = await http.post(base_url + "/api/rooms", json=ROOM)
+        answer = await http.post(base_url + "/api/rooms", json=room)
     assert answer.status_code == 201, answer.text
     return str(answer.json()["code"])
 

@@ -19,6 +19,7 @@ from drawgame.store.db import connect_to
 from drawgame.web import albums as web_albums
 from tests import telephone
 from tests.conftest import Launch, RunningServer
+from tests.gameplay import SMALL_ROOM, create_room
 from tests.telephone import play_telephone
 from tests.wsclient import WsClient, connect
 
@@ -33,18 +34,10 @@ def line(stroke: int, *points: int) -> dict[str, Any]:
     return {"op": "line", "id": stroke, "c": "#204080", "w": 8, "p": list(points)}
 
 
-async def create_room(url: str) -> str:
-    async with httpx.AsyncClient() as http:
-        answer = await http.post(url + "/api/rooms", json={
-            "private": True, "settings": {"rounds": 1, "draw_time_s": 60}})
-    assert answer.status_code == 201, answer.text
-    return str(answer.json()["code"])
-
-
 async def play_game(server: RunningServer, stack: AsyncExitStack) -> tuple[
         str, str, dict[str, WsClient]]:
     """Ada (the host) and Bob play one round, each drawing one line; (code, game id, seats)."""
-    code = await create_room(server.url)
+    code = await create_room(server.url, SMALL_ROOM)
     url = f"{server.ws_url}/ws/{code}"
     ada = await stack.enter_async_context(connect(url, "Ada"))
     bob = await stack.enter_async_context(connect(url, "Bob"))

@@ -15,19 +15,12 @@ import trio
 from drawgame.game.avatar import MAX_AVATAR_BYTES
 from drawgame.game.modes import classic
 from tests.conftest import RunningServer
+from tests.gameplay import SMALL_ROOM, create_room
 from tests.wsclient import WsClient, connect
 
 FACE = [[2, 44, 32, 34], [1, 3, 22, 28], [1, 3, 42, 28], [5, 3, 22, 44, 32, 48, 42, 44]]
 OTHER = [[7, 40, 32, 32], [1, 2, 20, 20, 44, 44]]
 TOO_BIG = [[1, 2, *[10, 10] * 100]] * 2  # about 1.2 KB of JSON
-
-
-async def create_room(url: str) -> str:
-    async with httpx.AsyncClient() as http:
-        answer = await http.post(url + "/api/rooms", json={
-            "private": True, "settings": {"rounds": 1, "draw_time_s": 60}})
-    assert answer.status_code == 201, answer.text
-    return str(answer.json()["code"])
 
 
 async def hello(client: WsClient, avatar: Any = None, token: str | None = None) -> dict[str, Any]:
@@ -44,7 +37,7 @@ async def hello(client: WsClient, avatar: Any = None, token: str | None = None) 
 async def test_avatars_over_real_sockets(server: RunningServer) -> None:
     assert len(orjson.dumps(TOO_BIG)) > MAX_AVATAR_BYTES
     with trio.fail_after(20):
-        url = f"{server.ws_url}/ws/{await create_room(server.url)}"
+        url = f"{server.ws_url}/ws/{await create_room(server.url, SMALL_ROOM)}"
         async with AsyncExitStack() as stack:
             ada = await stack.enter_async_context(connect(url, "Ada"))
             cy = await stack.enter_async_context(connect(url, "Cy"))
@@ -124,7 +117,7 @@ async def test_the_album_keeps_the_faces(
     monkeypatch.setattr(classic, "RESULTS_S", 60.0)
     server = db_server
     with trio.fail_after(30):
-        url = f"{server.ws_url}/ws/{await create_room(server.url)}"
+        url = f"{server.ws_url}/ws/{await create_room(server.url, SMALL_ROOM)}"
         async with connect(url, "Ada") as ada, connect(url, "Bob") as bob, \
                 connect(url, "Cy") as cy, httpx.AsyncClient(base_url=server.url) as http:
             await hello(ada, FACE)
