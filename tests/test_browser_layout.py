@@ -9,6 +9,8 @@ import pytest
 from playwright.sync_api import expect
 
 from drawgame.game.modes import classic
+from drawgame.web import locales, prerender
+from drawgame.web.assets import STATIC_DIR as STATIC
 from tests.browser import (
     NARROW,
     WIDE,
@@ -226,3 +228,137 @@ def lobby_holds_still(browser: Browser) -> None:
 
 async def test_the_lobby_does_not_shift_while_it_loads(server: RunningServer) -> None:
     await in_browser(server.url, lobby_holds_still)
+
+
+# The same for a room's name prompt, once its script has put the face editor in.
+PROMPT_SHIFT = """() => new Promise((resolve) => {
+  let total = 0;
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) if (!e.hadRecentInput) total += e.value;
+  }).observe({ type: "layout-shift", buffered: true });
+  const done = () => requestAnimationFrame(() => requestAnimationFrame(() => resolve(total)));
+  const taken = () => document.querySelector("[data-testid=face-editor]");
+  if (taken()) done();
+  else new MutationObserver(() => { if (taken()) done(); })
+    .observe(document.body, { childList: true, subtree: true });
+})"""
+
+
+def prompt_holds_still(browser: Browser) -> None:
+    link = browser.player("Host").create_room()
+    for viewport in (WIDE, {"width": 412, "height": 823}, NARROW, {"width": 360, "height": 740}):
+        page = browser.player(f"at {viewport['width']}", viewport=viewport)
+        page.page.goto(link)
+        shift = float(page.page.evaluate(PROMPT_SHIFT))
+        print(f"\nname prompt layout shift at {viewport['width']} px: {shift:.3f}")
+        assert shift < 0.01, f"the name prompt shifts by {shift:.3f} at {viewport['width']} px"
+
+
+async def test_a_room_s_name_prompt_does_not_shift_while_it_loads(server: RunningServer) -> None:
+    await in_browser(server.url, prompt_holds_still)
+
+
+# Every element of the lobby's settings fields: its tag, id, text of its own, the value
+# or ticked state of a field, and where it is drawn (its box, rounded to a pixel).
+SETTINGS_LAID_OUT = """() => [...document.querySelectorAll("#create-settings *")].map((el) => {
+  const box = el.getBoundingClientRect();
+  const own = [...el.childNodes].filter((n) => n.nodeType === 3).map((n) => n.textContent).join("");
+  return [el.tagName, el.id, el.getAttribute("for"), own, el.hidden, el.value ?? null,
+          el.checked ?? null, el.selected ?? null,
+          [box.x, box.y, box.width, box.height].map(Math.round).join(" ")];
+})"""
+TAKEN_OVER = "() => !document.querySelector('#create-form[data-prerendered]')"
+LOADING = "() => document.querySelector('meta[name=drawgame-later][data-running]')"
+# The same fields as the script builds them where the server wrote none.
+BUILT_BY_SCRIPT = """async () => {
+  const { buildSettingsFields } = await import("/static/js/settings-form.js");
+  const { getLanguages } = await import("/static/js/api.js");
+  const box = document.querySelector("#create-settings");
+  const language = box.querySelector("[name=language]").value;
+  for (const row of box.querySelectorAll(":scope > [data-field]")) row.remove();
+  const form = buildSettingsFields(box, { idPrefix: "create" });
+  form.setLanguages(await getLanguages(), language);
+}"""
+
+
+def lobby_settings_come_written(browser: Browser) -> None:
+    for viewport in (WIDE, NARROW):
+        for lang in ("en", "fr", "ar"):
+            headers = {"Accept-Language": lang}
+            bare = browser.player(f"no script {lang} {viewport['width']}", viewport=viewport,
+                                  java_script_enabled=False, extra_http_headers=headers)
+            bare.page.goto("/")
+            written = bare.page.evaluate(SETTINGS_LAID_OUT)
+            built = browser.player(f"script {lang} {viewport['width']}", viewport=viewport,
+                                   extra_http_headers=headers)
+            built.page.goto("/")
+            built.page.wait_for_function(TAKEN_OVER)
+            taken = built.page.evaluate(SETTINGS_LAID_OUT)
+            built.page.evaluate(BUILT_BY_SCRIPT)
+            made = built.page.evaluate(SETTINGS_LAID_OUT)
+            assert len(written) > 60, "the server wrote no settings fields"
+            for mine, used, theirs in zip(written, taken, made, strict=True):
+                assert mine == used == theirs, f"{lang} at {viewport['width']} px"
+            bare.context.close()
+            built.context.close()
+    # The server's plural form of 0 (the words' count under the custom words) is the
+    # browser's, in every language.
+    source = (STATIC / "js/i18n.js").read_text()
+    codes = [code for code, _name in locales.parse_languages(source)[0]]
+    page = browser.player("plurals").page
+    forms = page.evaluate("(codes) => codes.map((c) => new Intl.PluralRules(c).select(0))", codes)
+    assert dict(zip(codes, forms, strict=True)) == {
+        code: prerender.ZERO_FORMS.get(code, "other") for code in codes}
+
+
+async def test_the_lobby_s_settings_are_in_its_html_as_its_script_builds_them(
+    server: RunningServer,
+) -> None:
+    await in_browser(server.url, lobby_settings_come_written)
+
+
+def lobby_keeps_what_came_before_its_script(browser: Browser) -> None:
+    host = browser.player("Early")
+    held: list[object] = []
+    host.page.route("**/static/js/lobby.*.js", lambda route: held.append(route))
+    host.page.goto("/")
+    host.page.wait_for_function(LOADING)
+    expect(host.page.locator("#create-mode-note")).to_have_text(
+        "One player draws a secret word while the others race to guess it.")
+    # Changed before the script runs: kept by it, the focus too.
+    host.page.locator("#create-mode").select_option("telephone")
+    host.page.locator("#create-settings [value=animals]").uncheck()
+    host.page.locator("#room-name").fill("Early birds")
+    host.page.locator("#create-max_players").fill("5")
+    host.page.locator("#create-max_players").focus()
+    expect(host.page.locator("[data-field=rounds]")).to_be_visible()  # no script yet
+    assert held, "lobby.js was never asked for"
+    held[0].continue_()  # type: ignore[attr-defined]
+    host.page.wait_for_function(TAKEN_OVER)
+    expect(host.page.locator("#create-mode-note")).to_contain_text("Everyone writes and draws")
+    expect(host.page.locator("[data-field=rounds]")).to_be_hidden()
+    expect(host.page.locator("#create-max_players")).to_be_focused()
+    expect(host.page.locator("#create-max_players")).to_have_value("5")
+    expect(host.page.locator("#create-settings [value=animals]")).not_to_be_checked()
+    expect(host.page.locator("#create-settings [value=food]")).to_be_checked()
+    # A room asked for before the script ran is made once it does, as asked.
+    late = browser.player("Late")
+    held.clear()
+    late.page.route("**/static/js/lobby.*.js", lambda route: held.append(route))
+    late.page.goto("/")
+    late.page.wait_for_function(LOADING)
+    late.page.locator("#create-rounds").fill("2")
+    late.page.locator("#room-name").fill("Sent early")
+    late.by("create-room").click()
+    assert held
+    held[0].continue_()  # type: ignore[attr-defined]
+    late.page.wait_for_url("**/r/*")
+    code = late.page.url.rsplit("/", 1)[1]
+    room = late.context.request.get(f"/api/rooms/{code}").json()
+    assert room["name"] == "Sent early" and room["rounds"] == 2
+
+
+async def test_what_a_player_does_before_the_lobby_s_script_runs_is_kept(
+    server: RunningServer,
+) -> None:
+    await in_browser(server.url, lobby_keeps_what_came_before_its_script)

@@ -75,6 +75,9 @@ class Site:
         self._made: dict[str, tuple[str, Made]] = {}
         self._texts: tuple[str, locales.Texts] | None = None
         self._icons: tuple[str, prerender.Icons] | None = None
+        self._settings: tuple[str, prerender.Settings] | None = None
+        self.word_languages: Callable[[], list[dict[str, Any]]] = list
+        """The word lists as GET /api/languages gives them (for the settings fields)."""
         self._scanned = time.monotonic()
 
     def static_url(self, path: str) -> str:
@@ -119,6 +122,8 @@ class Site:
         text = locales.translate(asset.body.decode("utf-8"), texts, lang)
         text = prerender.fill_icons(text, self.icons())
         text = prerender.fill_language_picker(text, texts.languages, lang, texts.rtl)
+        if prerender.SETTINGS_PLACEHOLDER in text:
+            text = text.replace(prerender.SETTINGS_PLACEHOLDER, self.settings_fields(lang))
         text, hashes = self._inline_scripts(text)
         later = _LATER_SCRIPT.findall(text)
         text = _LATER_SCRIPT.sub("", text)
@@ -139,10 +144,13 @@ class Site:
             hashes.append(base64.b64encode(hashlib.sha256(importmap.encode()).digest()).decode())
             early = self.table.graph(entries)
             head += [f'<link rel="modulepreload" href="{self.static_url(p)}">' for p in early]
+        loaded = set(early)
         for when in dict.fromkeys(w or "paint" for _, w in later):
-            # Loaded by boot.js once the page has painted (see static/README.md).
+            # Loaded by boot.js once the page has painted (see static/README.md); a
+            # module of an earlier group is not named again.
             named = [p for p, w in later if (w or "paint") == when]
-            rest = [p for p in self.table.graph(named) if p not in early]
+            rest = [p for p in self.table.graph(named) if p not in loaded]
+            loaded.update(rest)
             head.append(f'<meta name="drawgame-later" data-when="{html.escape(when)}" content="'
                         + " ".join(self.static_url(p) for p in named) + '" data-preload="'
                         + " ".join(self.static_url(p) for p in rest) + '">')
@@ -158,6 +166,18 @@ class Site:
         if self._icons is None or self._icons[0] != version:
             self._icons = (version, prerender.load_icons(self.table))
         return self._icons[1]
+
+    def settings_fields(self, lang: str) -> str:
+        """The lobby's settings fields at their defaults in ``lang``, the word language
+        that of the page when it has a word list (as lobby.js picks it), else English."""
+        version = self.fresh()
+        if self._settings is None or self._settings[0] != version:
+            self._settings = (version, prerender.load_settings(self.table))
+        texts, languages = self.texts(), self.word_languages()
+        spoken = lang if any(entry["code"] == lang for entry in languages) else locales.FALLBACK
+        return prerender.settings_fields(
+            self._settings[1], lambda key, **params: texts.t(lang, key, **params),
+            prerender.ZERO_FORMS.get(lang, "other"), languages, spoken, "create")
 
     def _inline_scripts(self, text: str) -> tuple[str, list[str]]:
         """Each ``<script src="/static/..." data-inline>`` replaced by the file's text (a
@@ -197,7 +217,9 @@ def site() -> Site:
 
 def install(app: object, config: Config) -> None:
     """Give ``app`` (a Quart app) the client's files and pages."""
-    app.extensions[SITE_KEY] = Site(config)  # type: ignore[attr-defined]
+    made = Site(config)
+    made.word_languages = lambda: services().registry.words.languages()
+    app.extensions[SITE_KEY] = made  # type: ignore[attr-defined]
 
 
 async def send(blob: Blob, cache_control: str, headers: dict[str, str] | None = None,

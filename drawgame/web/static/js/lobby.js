@@ -24,12 +24,13 @@ async function init() {
   await use(detect());
   translatePage();
   languagePicker($("#ui-language"));
+  // The settings fields come written by the server, at their defaults, with the word
+  // list of the page's language (as chosen here): taken as they are, and as the player
+  // may have changed them already.
   settingsForm = buildSettingsFields($("#create-settings"), { idPrefix: "create" });
-  $("#create-settings").classList.remove("settings-pending");
-  // The word lists (with their packs) are in place before the page shows, so nothing moves.
   const languages = await api.getLanguages();
   const spoken = languages.some((l) => l.code === language()) ? language() : "en";
-  settingsForm.setLanguages(languages, spoken);
+  settingsForm.setLanguages(languages, settingsForm.inputs.language.value || spoken);
   $("#create-form").addEventListener("submit", onCreate);
   $("#join-form").addEventListener("submit", onJoin);
   $("#quick-play").addEventListener("click", onQuickPlay);
@@ -44,6 +45,13 @@ async function init() {
   setInterval(() => { if (!document.hidden) refreshHealth(); }, HEALTH_REFRESH_MS);
   document.addEventListener("visibilitychange", () => { if (!document.hidden) refreshRooms(); });
   document.documentElement.classList.remove("is-loading");
+  // A form sent before this script ran (boot.js held it): sent now.
+  for (const form of [$("#create-form"), $("#join-form")]) {
+    delete form.dataset.prerendered;
+    if (!form.hasAttribute("data-pending")) continue;
+    form.removeAttribute("data-pending");
+    form.requestSubmit();
+  }
 }
 
 // --- maintenance banner -------------------------------------------------------

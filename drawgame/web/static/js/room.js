@@ -11,17 +11,8 @@ import * as sound from "./sound.js";
 import { announce, announceChat } from "./announce.js";
 import { C, S, PHASE, CLOSE_CODE, MAX_CHAT_LEN } from "./protocol.js";
 import { Connection, NET } from "./net.js";
-import { Board } from "./canvas.js";
-import { DrawInput } from "./draw-input.js";
-import { buildToolbar, bindShortcuts } from "./toolbar.js";
-import { PlayerList } from "./players.js";
 import { faces } from "./avatars.js";
 import { faceButton } from "./avatar-editor.js";
-import { ChatLog } from "./chat.js";
-import { Hud } from "./hud.js";
-import { buildSettingsFields } from "./settings-form.js";
-import { createModes } from "./modes/index.js";
-import { renderGallery } from "./gallery.js";
 import { showScreen, showRoomView, nameScreen, fatalScreen, waitingScreen } from "./screens.js";
 import { renderConnection, renderVeil } from "./status.js";
 import { t, use, detect, translatePage, languagePicker } from "./i18n.js";
@@ -56,6 +47,7 @@ const phase = () => st.room.phase;
 const relaxed = () => Boolean(st.room.settings.relaxed);
 
 let net = null;
+let view = null; // room-view.js, once the page joins
 let board = null;
 let input = null;
 let toolbar = null;
@@ -88,8 +80,10 @@ async function main() {
     window.history.replaceState(null, "", url(`/r/${encodeURIComponent(st.code)}`));
   }
   setTitle(st.summary?.name);
-  await setupRoomUi();
-  net = new Connection(st.code, { hello, onMessage: dispatch, onStatus: renderStatus, onFatal: onFatalClose });
+  // What the connection reports is taken once the room's view is made (in order).
+  const viewed = (fn) => (...args) => (uiMade ? fn(...args) : roomUi().then(() => fn(...args)));
+  net = new Connection(st.code, { hello, onMessage: viewed(dispatch), onStatus: viewed(renderStatus),
+    onFatal: onFatalClose });
   if (store.getSeat(st.code)?.token) joinNow();
   else promptName();
 }
@@ -116,6 +110,7 @@ function flagTitle(note) {
 
 function joinNow() {
   showScreen(h("p", { class: "muted", role: "status", text: t("room.joining") }));
+  roomUi();
   net.restart();
 }
 
@@ -170,21 +165,34 @@ function onFatalClose(code) {
 
 // --- room UI setup ---------------------------------------------------------------------
 
-/** The room's view, made while the page shows the name prompt (in pieces: nextTask). */
+let uiMaking = null;
+let uiMade = false;
+
+/**
+ * The room's view, made once, in pieces (nextTask), when the page joins: while the
+ * connection opens, not while the page opens on its name prompt, where none of it
+ * shows (and a phone has enough to do).
+ */
+function roomUi() {
+  uiMaking ??= setupRoomUi().then(() => { uiMade = true; });
+  return uiMaking;
+}
+
 async function setupRoomUi() {
+  view = await import("./room-view.js");
   const canvas = $("#canvas");
-  board = new Board(canvas);
-  input = new DrawInput({
+  board = new view.Board(canvas);
+  input = new view.DrawInput({
     canvas, board, cursor: $("#brush-cursor"),
     canDraw: () => mode().drawing() && net?.state !== NET.STOPPED,
     canSend: () => Boolean(net?.isReady()),
     send: (msg) => net.send(msg),
   });
   await nextTask();
-  toolbar = buildToolbar($("#toolbar"), input);
-  bindShortcuts(input, toolbar, () => mode().drawing());
+  toolbar = view.buildToolbar($("#toolbar"), input);
+  view.bindShortcuts(input, toolbar, () => mode().drawing());
   await nextTask();
-  players = new PlayerList($("#player-list"), {
+  players = new view.PlayerList($("#player-list"), {
     kick: (id) => { if (window.confirm(t("players.kickConfirm", { name: playerName(id) }))) send({ type: C.KICK, player_id: id }); },
     voteKick: (id) => send({ type: C.VOTE_KICK, player_id: id }),
     transferHost: (id) => send({ type: C.TRANSFER_HOST, player_id: id }),
@@ -192,14 +200,14 @@ async function setupRoomUi() {
     hideAvatar: (id, hidden) => send({ type: C.HIDE_AVATAR, player_id: id, hidden }),
   });
   faceButton($("#lobby-panel .share"), { send: (avatar) => send({ type: C.AVATAR, avatar }) });
-  chat = new ChatLog($("#chat-log"), $("#chat-lines"));
-  hud = new Hud();
+  chat = new view.ChatLog($("#chat-log"), $("#chat-lines"));
+  hud = new view.Hud();
   hud.onSecond = (seconds) => mode().onSecond(seconds);
   await nextTask();
-  settingsForm = buildSettingsFields($("#room-settings"), { idPrefix: "room", onField: sendSetting });
+  settingsForm = view.buildSettingsFields($("#room-settings"), { idPrefix: "room", onField: sendSetting });
   api.getLanguages().then((langs) => settingsForm.setLanguages(langs, st.room.settings.language));
   await nextTask();
-  modes = createModes({
+  modes = view.createModes({
     st, send, me, isHost, playerName, board, input, toolbar, hud, chat, flagTitle, renderStage, renderHud,
     renderPlayers, renderLayout, resizeCanvas, el: { stage: $(".stage"), top: $("#mode-top"), bottom: $("#mode-bottom") },
   });
@@ -557,7 +565,7 @@ function renderLobbyPanel() {
   if (host && ready >= needed) hint = t("panel.ready", { count: ready });
   else if (host) hint = needed > 2 ? t("panel.needPlayers", { count: needed }) : t("panel.needMore");
   $("#lobby-hint").textContent = hint;
-  renderGallery($("#lobby-panel"), { code: st.code, host, key: st.gameId ?? "" });
+  view.renderGallery($("#lobby-panel"), { code: st.code, host, key: st.gameId ?? "" });
 }
 
 /** One line saying what the settings are; on phones guests see only it at first. */

@@ -80,7 +80,7 @@ function wordTools(id) {
     h("p", { class: "field-note words-count", text: t("set.words", { count: 0 }) }),
     h("div", { class: "word-buttons" },
       h("button", { type: "button", class: "btn btn-ghost btn-sm load-words", dataset: { testid: "load-words" },
-        text: t("words.load"), on: { click: () => file.click() } }),
+        text: t("words.load") }),
       h("button", { type: "button", class: "btn btn-ghost btn-sm download-words", dataset: { testid: "download-words" },
         text: t("words.download") }),
       file),
@@ -88,30 +88,48 @@ function wordTools(id) {
 }
 
 /**
- * Build the settings fields inside `container`.
+ * Build the settings fields inside `container`, or take the ones the server wrote there
+ * (the lobby's, drawgame/web/prerender.py: the same elements this would build, at their
+ * defaults) as they are, with whatever the player did with them before this script ran.
  * `onField(name, value)` is called when a field holds a new valid value.
  */
 export function buildSettingsFields(container, { idPrefix = "set", onField = null } = {}) {
   const inputs = {};
   const errors = {};
+  const written = Boolean(container.querySelector(":scope > [data-field]"));
   for (const spec of SETTINGS) {
-    const input = inputFor(spec, idPrefix);
+    let input;
+    let row;
+    if (written) {
+      row = container.querySelector(`:scope > [data-field="${spec.name}"]`);
+      input = row.querySelector(`#${idPrefix}-${spec.name}`);
+    } else {
+      input = inputFor(spec, idPrefix);
+      row = fieldRow(spec, input, idPrefix);
+      container.append(row);
+    }
     inputs[spec.name] = input;
-    const row = fieldRow(spec, input, idPrefix);
     errors[spec.name] = row.querySelector(".field-error");
-    container.append(row);
   }
   const form = new SettingsFields(inputs, errors, container);
+  if (written) form.packs = form.readField("packs").value ?? [];
   inputs.custom_words.addEventListener("input", () => form.updateWordCount());
   inputs.language.addEventListener("change", () => form.renderPacks());
   inputs.difficulty.addEventListener("change", () => form.renderPacks());
   inputs.relaxed.addEventListener("change", () => form.renderDrawTime());
   inputs.mode.addEventListener("change", () => form.renderApplies());
   inputs.first_page.addEventListener("change", () => form.renderApplies());
-  form.renderApplies();
   const tools = inputs.custom_words.parentElement;
-  tools.querySelector("[data-testid=word-file]").addEventListener("change", (e) => form.loadFile(e.target));
+  const file = tools.querySelector("[data-testid=word-file]");
+  tools.querySelector("[data-testid=load-words]").addEventListener("click", () => file.click());
+  file.addEventListener("change", (e) => form.loadFile(e.target));
   tools.querySelector("[data-testid=download-words]").addEventListener("click", () => form.download());
+  // (What the player changed in written fields before this script ran follows now.)
+  form.renderApplies();
+  if (written) {
+    form.renderDrawTime();
+    form.updateWordCount();
+  }
   if (onField) form.listen(onField);
   return form;
 }
@@ -231,8 +249,12 @@ class SettingsFields {
     this.languages = languages;
     const select = this.inputs.language;
     const current = selected ?? select.value;
-    select.replaceChildren(...languages.map((l) =>
-      h("option", { value: l.code, text: l.words ? t("set.languageWords", { name: l.name, count: l.words }) : l.name })));
+    const codes = languages.map((l) => l.code);
+    // (Options the server wrote are these already.)
+    if ([...select.options].map((o) => o.value).join() !== codes.join()) {
+      select.replaceChildren(...languages.map((l) =>
+        h("option", { value: l.code, text: l.words ? t("set.languageWords", { name: l.name, count: l.words }) : l.name })));
+    }
     this.ensureOption(select, current || "en");
     select.value = current || "en";
     this.renderPacks();
@@ -246,7 +268,8 @@ class SettingsFields {
     }
     for (const note of this.container.querySelectorAll("[data-notes]")) {
       const input = this.inputs[note.closest("[data-field]").dataset.field];
-      note.textContent = t(`${note.dataset.notes}.${input.value}`);
+      const text = t(`${note.dataset.notes}.${input.value}`);
+      if (note.textContent !== text) note.textContent = text;
     }
     this.renderPacks();
   }
@@ -255,23 +278,31 @@ class SettingsFields {
   renderPacks() {
     const box = this.inputs.packs;
     const before = [...box.querySelectorAll("input[type=checkbox]")];
+    // The word lists not known yet: the packs the server wrote (if any) stay as they are.
+    if (!this.languages.length && before.length) return;
     if (before.length && box.contains(document.activeElement)) this.packs = this.readField("packs").value ?? this.packs;
     const language = this.languages.find((l) => l.code === this.inputs.language.value);
     const level = this.inputs.difficulty.value;
-    const packs = language?.packs ?? [];
-    const id = box.id;
-    const items = packs.map((p) => {
+    const packs = (language?.packs ?? []).map((p) => {
       const words = p.words ?? {};
       const count = level === "mixed" ? Object.values(words).reduce((a, b) => a + b, 0) : (words[level] ?? 0);
+      return { ...p, count, checked: !this.packs.length || this.packs.includes(p.id) };
+    });
+    box.closest(".field").hidden = !packs.length || !this.applies(SETTINGS.find((spec) => spec.name === "packs"));
+    const shown = (list, disabled) => list.map((p) => `${p.id} ${p.count} ${p.checked} ${disabled(p)}`).join();
+    const had = before.map((b) => ({ id: b.value, count: Number(b.dataset.count), checked: b.checked, box: b }));
+    if (shown(had, (p) => p.box.disabled) === shown(packs, () => box.disabled)) {
+      return; // (as shown already: the focus stays where it is)
+    }
+    const id = box.id;
+    const items = packs.map((p) => {
       const name = t(`pack.${p.id}`) === `pack.${p.id}` ? p.name : t(`pack.${p.id}`);
-      const checked = !this.packs.length || this.packs.includes(p.id);
       return h("label", { class: "check pack", for: `${id}-${p.id}` },
-        h("input", { type: "checkbox", id: `${id}-${p.id}`, value: p.id, checked, disabled: box.disabled,
-          dataset: { testid: "pack-option", count: String(count) } }),
-        h("span", { text: t("set.packCount", { name, count }) }));
+        h("input", { type: "checkbox", id: `${id}-${p.id}`, value: p.id, checked: p.checked, disabled: box.disabled,
+          dataset: { testid: "pack-option", count: String(p.count) } }),
+        h("span", { text: t("set.packCount", { name, count: p.count }) }));
     });
     box.replaceChildren(h("legend", { text: t("set.packs") }), ...items);
-    box.closest(".field").hidden = !packs.length || !this.applies(SETTINGS.find((spec) => spec.name === "packs"));
   }
 
   /** Read a chosen word file through the server and add its words to the custom words. */
@@ -337,7 +368,8 @@ class SettingsFields {
     const note = this.inputs.custom_words.parentElement.querySelector(".words-count");
     const n = parseWords(this.inputs.custom_words.value).length;
     const hidden = this.hiddenWords;
-    if (note) note.textContent = hidden === null ? t("set.words", { count: n }) : t("set.customHidden", { count: hidden });
+    const text = hidden === null ? t("set.words", { count: n }) : t("set.customHidden", { count: hidden });
+    if (note && note.textContent !== text) note.textContent = text;
   }
 
   /** Call onField for valid edits: at once on change, after a pause while typing. */
