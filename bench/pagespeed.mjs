@@ -13,6 +13,12 @@
 //   cd bench && npm install
 //   taskset -c 1 node pagespeed.mjs --checkout before=/tmp/before --checkout after=..
 //
+// `make pagespeed` runs this (and so Chromium) on core 1; PAGESPEED_CORES=0,1 gives
+// Chromium both cores. Lighthouse's simulated CPU slowdown (4x) multiplies the work it
+// sees on the machine it runs on, so blocking time depends on that machine's speed at
+// the moment: the "machine" column (Lighthouse's benchmark index) says it, and the
+// checkouts alternate so that each sees the same.
+//
 // Options: --runs N (default 5), --python PATH (default ../.venv/bin/python),
 // --json FILE (the figures as JSON), --via caddy (each server behind Debian's
 // Caddy with the checkout's deploy/Caddyfile, HTTPS from Caddy's own CA and
