@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 from drawgame.game.modes import classic
 from drawgame.web import locales, prerender
 from drawgame.web.assets import STATIC_DIR as STATIC
+from drawgame.web.assets import AssetTable
 from tests.browser import (
     NARROW,
     WIDE,
@@ -356,6 +357,27 @@ def lobby_keeps_what_came_before_its_script(browser: Browser) -> None:
     code = late.page.url.rsplit("/", 1)[1]
     room = late.context.request.get(f"/api/rooms/{code}").json()
     assert room["name"] == "Sent early" and room["rounds"] == 2
+
+
+def lobby_in_the_language_picked_here(browser: Browser) -> None:
+    # Picked in this browser, not yet told to the server (no cookie): the page comes in
+    # English and its script builds the settings fields again, in German.
+    page = browser.player("Picked").page
+    page.add_init_script("localStorage.setItem('drawgame.lang', 'de')")
+    page.goto("/")
+    page.wait_for_function(TAKEN_OVER)
+    expect(page.locator("html")).to_have_attribute("lang", "de")
+    expect(page.locator("label[for=create-mode]")).to_have_text("Spielmodus")
+    expect(page.locator("#create-mode-note")).to_have_text(
+        "Eine Person malt ein geheimes Wort, die anderen raten um die Wette.")
+    expect(page.locator("#create-settings > [data-field]")).to_have_count(
+        len(prerender.load_settings(AssetTable(STATIC)).specs))
+
+
+async def test_the_lobby_s_settings_come_in_the_language_picked_in_the_browser(
+    server: RunningServer,
+) -> None:
+    await in_browser(server.url, lobby_in_the_language_picked_here)
 
 
 async def test_what_a_player_does_before_the_lobby_s_script_runs_is_kept(

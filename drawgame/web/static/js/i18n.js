@@ -134,6 +134,9 @@ function keepCookie(lang) {
 
 export const language = () => code;
 
+/** The language the server wrote this page's text in (null: a page with no texts of its own). */
+export const pageLanguage = () => given?.lang ?? null;
+
 /**
  * The text of `key` with {name} placeholders filled from `params`. With a
  * numeric `count`, the key's plural form is used (`key.one`, `key.few`, ...,

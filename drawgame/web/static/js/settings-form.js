@@ -2,7 +2,7 @@
 // the lobby's create form and the room's host settings form.
 
 import { h } from "./dom.js";
-import { t } from "./i18n.js";
+import { t, language, pageLanguage } from "./i18n.js";
 import * as api from "./api.js";
 import {
   SETTINGS, MODE, RELAXED_MAX_DRAW_TIME_S, MAX_CUSTOM_WORDS, MAX_CUSTOM_WORD_LEN, MIN_CUSTOM_ONLY_WORDS, MAX_WORD_FILE_BYTES,
@@ -96,7 +96,10 @@ function wordTools(id) {
 export function buildSettingsFields(container, { idPrefix = "set", onField = null } = {}) {
   const inputs = {};
   const errors = {};
-  const written = Boolean(container.querySelector(":scope > [data-field]"));
+  // (Written in another language than this browser's choice: built again in that one.)
+  const rows = container.querySelectorAll(":scope > [data-field]");
+  const written = rows.length > 0 && pageLanguage() === language();
+  if (!written) for (const row of rows) row.remove();
   for (const spec of SETTINGS) {
     let input;
     let row;
