@@ -384,3 +384,24 @@ async def test_what_a_player_does_before_the_lobby_s_script_runs_is_kept(
     server: RunningServer,
 ) -> None:
     await in_browser(server.url, lobby_keeps_what_came_before_its_script)
+
+
+def name_sent_before_the_room_s_script(browser: Browser) -> None:
+    link = browser.player("Host").create_room()
+    early = browser.player("Early")
+    held: list[object] = []
+    early.page.route("**/static/js/room.*.js", lambda route: held.append(route))
+    early.page.goto(link)
+    early.page.wait_for_function(LOADING)
+    early.by("name-input").fill("Quick")
+    early.by("name-submit").click()
+    assert held, "room.js was never asked for"
+    held[0].continue_()  # type: ignore[attr-defined]
+    early.wait_online()
+    expect(early.page.locator("#player-list")).to_contain_text("Quick")
+
+
+async def test_a_name_sent_before_the_room_s_script_runs_is_sent_by_it(
+    server: RunningServer,
+) -> None:
+    await in_browser(server.url, name_sent_before_the_room_s_script)

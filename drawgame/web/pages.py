@@ -26,7 +26,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 from urllib.parse import quote
 
 import segno
@@ -66,16 +66,16 @@ class Made:
     policy: str
 
 
+_T = TypeVar("_T")
+
+
 class Site:
     """What the pages are made from: the files, the root path, the pages made so far."""
 
     def __init__(self, config: Config, folder: Path | None = None) -> None:
         self.root = config.root_path
         self.table = AssetTable(folder or STATIC_DIR)
-        self._made: dict[str, tuple[str, Made]] = {}
-        self._texts: tuple[str, locales.Texts] | None = None
-        self._icons: tuple[str, prerender.Icons] | None = None
-        self._settings: tuple[str, prerender.Settings] | None = None
+        self._kept: dict[str, tuple[str, object]] = {}
         self.word_languages: Callable[[], list[dict[str, Any]]] = list
         """The word lists as GET /api/languages gives them (for the settings fields)."""
         self._scanned = time.monotonic()
@@ -93,21 +93,18 @@ class Site:
             self.table.refresh()
         return self.table.version
 
-    def made(self, key: str, make: Callable[[], Made]) -> Made:
-        """``make()`` once per version of the files."""
+    def made(self, key: str, make: Callable[[], _T]) -> _T:
+        """``make()`` once per version of the files (kept under ``key``)."""
         version = self.fresh()
-        known = self._made.get(key)
+        known = self._kept.get(key)
         if known is None or known[0] != version:
             known = (version, make())
-            self._made[key] = known
-        return known[1]
+            self._kept[key] = known
+        return cast(_T, known[1])
 
     def texts(self) -> locales.Texts:
         """The interface's texts (static/js/locales/), read again when a file changed."""
-        version = self.fresh()
-        if self._texts is None or self._texts[0] != version:
-            self._texts = (version, locales.load(self.table))
-        return self._texts[1]
+        return self.made("texts:", lambda: locales.load(self.table))
 
     def page(self, name: str, lang: str = locales.FALLBACK) -> Made:
         return self.made(f"{name} {lang}", lambda: self.render(name, lang))
@@ -162,21 +159,16 @@ class Site:
 
     def icons(self) -> prerender.Icons:
         """The icons of icons.js, read again when a file changed."""
-        version = self.fresh()
-        if self._icons is None or self._icons[0] != version:
-            self._icons = (version, prerender.load_icons(self.table))
-        return self._icons[1]
+        return self.made("icons:", lambda: prerender.load_icons(self.table))
 
     def settings_fields(self, lang: str) -> str:
         """The lobby's settings fields at their defaults in ``lang``, the word language
         that of the page when it has a word list (as lobby.js picks it), else English."""
-        version = self.fresh()
-        if self._settings is None or self._settings[0] != version:
-            self._settings = (version, prerender.load_settings(self.table))
+        settings = self.made("settings:", lambda: prerender.load_settings(self.table))
         texts, languages = self.texts(), self.word_languages()
         spoken = lang if any(entry["code"] == lang for entry in languages) else locales.FALLBACK
         return prerender.settings_fields(
-            self._settings[1], lambda key, **params: texts.t(lang, key, **params),
+            settings, lambda key, **params: texts.t(lang, key, **params),
             prerender.ZERO_FORMS.get(lang, "other"), languages, spoken, "create")
 
     def _inline_scripts(self, text: str) -> tuple[str, list[str]]:

@@ -46,6 +46,14 @@ export const $ = (selector, root = document) => root.querySelector(selector);
 export const $$ = (selector, root = document) => [...root.querySelectorAll(selector)];
 export const byTestId = (id, root = document) => root.querySelector(`[data-testid="${id}"]`);
 
+/** A form of the server's sent before the page's script took it (boot.js held it, marking
+ * it `data-pending`): sent now, to the script's own listener. */
+export function sendPending(form) {
+  if (!form.hasAttribute("data-pending")) return;
+  form.removeAttribute("data-pending");
+  form.requestSubmit();
+}
+
 /** Show or hide an element through the `hidden` attribute. */
 export function show(el, visible = true) {
   if (el) el.hidden = !visible;

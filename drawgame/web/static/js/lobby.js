@@ -1,6 +1,6 @@
 // The lobby page: create a room, list public rooms, join by code.
 
-import { h, $, replaceChildren, show } from "./dom.js";
+import { h, $, replaceChildren, show, sendPending } from "./dom.js";
 import { icon } from "./icons.js";
 import * as api from "./api.js";
 import { buildSettingsFields } from "./settings-form.js";
@@ -45,12 +45,9 @@ async function init() {
   setInterval(() => { if (!document.hidden) refreshHealth(); }, HEALTH_REFRESH_MS);
   document.addEventListener("visibilitychange", () => { if (!document.hidden) refreshRooms(); });
   document.documentElement.classList.remove("is-loading");
-  // A form sent before this script ran (boot.js held it): sent now.
   for (const form of [$("#create-form"), $("#join-form")]) {
     delete form.dataset.prerendered;
-    if (!form.hasAttribute("data-pending")) continue;
-    form.removeAttribute("data-pending");
-    form.requestSubmit();
+    sendPending(form);
   }
 }
 

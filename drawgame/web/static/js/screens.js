@@ -1,6 +1,6 @@
 // Full-page states of the room page: the name prompt, errors, waiting for the server.
 
-import { h, $, $$, show, replaceChildren } from "./dom.js";
+import { h, $, $$, show, replaceChildren, sendPending } from "./dom.js";
 import { MAX_NAME_LEN } from "./protocol.js";
 import { t } from "./i18n.js";
 import { AvatarEditor } from "./avatar-editor.js";
@@ -74,11 +74,7 @@ export function nameScreen({ title, subtitle, name, spectate, error = "", onSubm
     show($("#screen"), true);
     show($("#room"), false);
     if (!form.contains(document.activeElement)) nameInput.focus();
-    // Sent before this script ran (boot.js kept it): sent now.
-    if (form.hasAttribute("data-pending")) {
-      form.removeAttribute("data-pending");
-      form.requestSubmit();
-    }
+    sendPending(form);
   } else {
     showScreen(h("h1", { class: "screen-title", text: heading }), subtitle ? h("p", { class: "muted", text: subtitle }) : null, form);
     nameInput.focus();

@@ -292,9 +292,8 @@ class SettingsFields {
       return { ...p, count, checked: !this.packs.length || this.packs.includes(p.id) };
     });
     box.closest(".field").hidden = !packs.length || !this.applies(SETTINGS.find((spec) => spec.name === "packs"));
-    const shown = (list, disabled) => list.map((p) => `${p.id} ${p.count} ${p.checked} ${disabled(p)}`).join();
-    const had = before.map((b) => ({ id: b.value, count: Number(b.dataset.count), checked: b.checked, box: b }));
-    if (shown(had, (p) => p.box.disabled) === shown(packs, () => box.disabled)) {
+    const shown = before.map((b) => `${b.value} ${b.dataset.count} ${b.checked} ${b.disabled}`).join();
+    if (shown === packs.map((p) => `${p.id} ${p.count} ${p.checked} ${box.disabled}`).join()) {
       return; // (as shown already: the focus stays where it is)
     }
     const id = box.id;
